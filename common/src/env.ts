@@ -1,0 +1,21 @@
+// Reads a service's fixed environment (host, port, URLs) once, at start, through a zod schema.
+// A bad value stops the service with a message that names the variable.
+import { z } from 'zod';
+
+export function readEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const name = String(issue.path[0] ?? 'environment');
+    console.error(`Invalid environment variable ${name}=${JSON.stringify(env[name])}: ${issue.message}`);
+  }
+  process.exit(1);
+}
+
+/** The variables both services read. */
+export const serviceEnv = {
+  HOST: z.string().min(1).default('127.0.0.1'),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};

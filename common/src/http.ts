@@ -1,0 +1,79 @@
+// The HTTP edge both services share: JSON bodies whatever the Content-Type, a small body
+// limit, request logs, and one error shape: {"error": "...", "field": "...", "reason": "..."}.
+import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
+import pinoHttp from 'pino-http';
+import { z } from 'zod';
+import type { Logger } from './logger';
+
+export const BODY_LIMIT = '64kb';
+
+/** An error that becomes an HTTP response as it is. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Validates `input` (a body, or {} when there was none) or throws a 400 naming the field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field =
+    issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.length ? issue.path.join('.') : 'body';
+  throw new HttpError(400, `invalid ${field}: ${issue.message}`, { field, reason: issue.message });
+}
+
+/**
+ * Paths hit many times a second (polling, and one /process per item, including its injected
+ * failures and 429s): logged at debug level, so the info log shows what people did, not every item.
+ */
+const QUIET_PATHS = new Set(['/metrics', '/status', '/health', '/health/live', '/health/ready', '/process']);
+
+export function createApp(logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger,
+      customLogLevel: (req, res, err) => {
+        if (err) return 'error';
+        if (QUIET_PATHS.has((req as Request).path ?? req.url ?? '')) return 'debug'; // counted in metrics instead
+        return res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+      },
+    }),
+  );
+  // People paste `curl -d '{...}'` without a Content-Type header: parse every body as JSON.
+  app.use(express.json({ type: () => true, limit: BODY_LIMIT, strict: false }));
+  return app;
+}
+
+/** Turns thrown errors into JSON responses; must be added after the routes. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  void _next;
+  if (err instanceof HttpError) {
+    res.set(err.headers).status(err.status).json({ error: err.message, ...err.details });
+    return;
+  }
+  const status = typeof err?.status === 'number' ? err.status : 500;
+  if (err?.type === 'entity.parse.failed') {
+    res.status(400).json({ error: 'malformed JSON body', field: 'body', reason: String(err.message) });
+  } else if (err?.type === 'entity.too.large') {
+    res.status(413).json({ error: `body larger than ${BODY_LIMIT}`, field: 'body', reason: 'too large' });
+  } else if (status >= 400 && status < 500) {
+    res.status(status).json({ error: String(err.message ?? 'bad request'), field: 'body' });
+  } else {
+    req.log?.error({ err }, 'unhandled error');
+    res.status(500).json({ error: 'internal error' });
+  }
+};
+
+/** Answers 404 in the same JSON shape for unknown routes. */
+export const notFound: express.RequestHandler = (req, res) => {
+  res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+};

@@ -1,0 +1,107 @@
+// The consumer: processes one item by waiting its processing time (the simulated work), at most
+// `max_concurrency` at once, with optional injected failures and a pause switch.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RateWindow } from '../../common/src/rate-window';
+import { applyPatch, changedFields } from '../../common/src/settings';
+import { consumerSettings, type ConsumerSettings } from './config';
+import { ConcurrencyLimiter } from './limiter';
+import type { Registry } from 'prom-client';
+import { createConsumerMetrics, type ConsumerMetrics } from './metrics';
+
+export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled';
+
+export class Consumer {
+  readonly limiter: ConcurrencyLimiter;
+  readonly throughput = new RateWindow(5);
+  processed = 0;
+  failed = 0;
+  rejected = 0;
+  private resume = new AbortController();
+  private readonly metrics: ConsumerMetrics;
+
+  constructor(
+    public settings: ConsumerSettings,
+    registry: Registry,
+  ) {
+    this.limiter = new ConcurrencyLimiter(settings.max_concurrency);
+    this.metrics = createConsumerMetrics(registry, {
+      inFlight: () => this.limiter.inUse,
+      settings: () => this.settings,
+      throughput: () => this.throughput.perSecond(),
+    });
+  }
+
+  /** Validates and applies a partial update; throws a 400 and changes nothing when invalid. */
+  configure(patch: unknown): Partial<ConsumerSettings> {
+    const next = applyPatch(consumerSettings, this.settings, patch);
+    const changed = changedFields(this.settings, next);
+    this.settings = next;
+    this.limiter.limit = next.max_concurrency;
+    if (!next.paused) this.wakePaused();
+    return changed;
+  }
+
+  /** Multiplies every processing time by `factor` (slow-down > 1, speed-up < 1). */
+  scale(factor: number): Partial<ConsumerSettings> {
+    const s = this.settings;
+    return this.configure({
+      processing_time_ms: Math.round(s.processing_time_ms * factor),
+      processing_min_ms: Math.round(s.processing_min_ms * factor),
+      processing_max_ms: Math.round(s.processing_max_ms * factor),
+    });
+  }
+
+  /** Processes one item; `signal` aborts when the caller has gone away. */
+  async process(createdAt: number, signal: AbortSignal): Promise<ProcessResult> {
+    if (!this.limiter.tryAcquire()) {
+      this.rejected++;
+      this.metrics.rejected.inc({ reason: 'concurrency_limit' });
+      return 'busy';
+    }
+    try {
+      while (this.settings.paused) {
+        if (signal.aborted) return 'cancelled';
+        await this.pausedUntilResumed(signal);
+      }
+      this.metrics.queueWait.observe(Math.max(0, Date.now() - createdAt) / 1000);
+      const ms = this.processingTimeMs();
+      await sleep(ms);
+      this.metrics.processingDuration.observe(ms / 1000);
+      if (Math.random() < this.settings.failure_rate) {
+        this.failed++;
+        this.metrics.failed.inc({ reason: 'injected' });
+        return 'failed';
+      }
+      this.processed++;
+      this.throughput.add();
+      this.metrics.processed.inc();
+      return 'processed';
+    } finally {
+      this.limiter.release();
+    }
+  }
+
+  private processingTimeMs(): number {
+    const s = this.settings;
+    if (!s.variable_processing) return s.processing_time_ms;
+    return s.processing_min_ms + Math.random() * (s.processing_max_ms - s.processing_min_ms);
+  }
+
+  private pausedUntilResumed(signal: AbortSignal): Promise<void> {
+    const resumed = this.resume.signal;
+    return new Promise((resolve) => {
+      const done = () => {
+        resumed.removeEventListener('abort', done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      resumed.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private wakePaused(): void {
+    this.resume.abort();
+    this.resume = new AbortController();
+  }
+}

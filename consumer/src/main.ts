@@ -1,0 +1,25 @@
+// Consumer entry point: read and validate the environment, assemble, listen, stop gracefully.
+import { createLogger } from '../../common/src/logger';
+import { createRegistry } from '../../common/src/metrics';
+import { closeServer, listen, onShutdownSignal } from '../../common/src/server';
+import { createConsumerApp } from './app';
+import { loadConsumerConfig } from './config';
+import { Consumer } from './consumer';
+
+async function main(): Promise<void> {
+  const { env, settings } = loadConsumerConfig();
+  const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'consumer', env.LOG_LEVEL);
+  const registry = createRegistry('consumer');
+  const consumer = new Consumer(settings, registry);
+  const app = createConsumerApp(consumer, registry, logger);
+  const { server } = await listen(app, env.HOST, env.PORT, logger);
+  logger.info({ settings }, 'consumer started');
+
+  // Requests being processed finish (closeServer waits for them); new connections are refused.
+  onShutdownSignal(logger, () => closeServer(server));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+// The consumer's Prometheus metrics (names kept from the original lab so its queries work).
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { capacityPerSecond, type ConsumerSettings } from './config';
+
+export interface ConsumerGaugeSource {
+  inFlight(): number;
+  settings(): ConsumerSettings;
+  throughput(): number;
+}
+
+export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeSource) {
+  const registers = [registry];
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers, collect() { this.set(read()); } });
+
+  gauge('backpressure_items_in_flight', 'Items being processed now', source.inFlight);
+  gauge('backpressure_configured_processing_time_ms', 'Configured processing time per item', () => source.settings().processing_time_ms);
+  gauge('backpressure_consumer_throughput', 'Items processed per second over the last 5 s', source.throughput);
+  gauge('backpressure_consumer_max_concurrency', 'Items the consumer processes at once', () => source.settings().max_concurrency);
+  gauge('backpressure_consumer_capacity_items_per_second', 'Items per second the consumer can finish (concurrency × 1000 / ms)', () =>
+    capacityPerSecond(source.settings()),
+  );
+  gauge('backpressure_consumer_failure_rate', 'Configured probability of an injected failure', () => source.settings().failure_rate);
+  gauge('backpressure_consumer_paused', '1 while the consumer holds requests', () => (source.settings().paused ? 1 : 0));
+
+  return {
+    processed: new Counter({ name: 'backpressure_items_processed_total', help: 'Items processed successfully', registers }),
+    failed: new Counter({ name: 'backpressure_items_failed_total', help: 'Items that failed processing', labelNames: ['reason'], registers }),
+    rejected: new Counter({ name: 'backpressure_items_rejected_total', help: 'Requests refused with 429 at the concurrency limit', labelNames: ['reason'], registers }),
+    processingDuration: new Histogram({
+      name: 'backpressure_processing_duration_seconds',
+      help: 'Time spent processing one item',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
+      registers,
+    }),
+    queueWait: new Histogram({
+      name: 'backpressure_queue_wait_seconds',
+      help: 'Time from an item\'s creation at the producer to the start of its processing',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      registers,
+    }),
+  };
+}
+
+export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;

@@ -1,0 +1,46 @@
+// adaptive — the queue limit follows what the consumer can drain right now (seed 003's
+// challenge). Little's law: a queue of L items drained at λ items/s makes the last one wait
+// L / λ seconds, so to keep queue wait under the target W, admit at most L = λ × W items.
+// λ is measured continuously by the dispatcher (see ../drain-meter.ts), so the limit shrinks
+// as soon as the consumer slows and grows back when it speeds up, within [min, max].
+// Over the limit, new items are refused (reason adaptive_limit).
+//
+// When: consumer speed varies and a latency target matters more than a fixed item count.
+// Cost: the limit lags the consumer by the measurement window, and the target is a bound on
+// average wait, not a guarantee for every item; items are still lost when over the limit.
+import type { Item } from '../item';
+import type { ItemQueue } from '../queue';
+import type { Outcome, Strategy } from './strategy';
+
+export class Adaptive implements Strategy {
+  constructor(
+    private readonly queue: ItemQueue,
+    /** Items per second the consumer is measured to drain at the current concurrency. */
+    private readonly drainCapacity: () => number,
+    private readonly targetLatencyMs: number,
+    private readonly minSize: number,
+    private readonly maxSize: number,
+  ) {}
+
+  limit(): number {
+    const littlesLaw = Math.floor((this.drainCapacity() * this.targetLatencyMs) / 1000);
+    return Math.min(this.maxSize, Math.max(this.minSize, littlesLaw));
+  }
+
+  async offer(item: Item): Promise<Outcome> {
+    if (this.queue.size >= this.limit()) return { kind: 'rejected', reason: 'adaptive_limit' };
+    this.queue.push(item);
+    return { kind: 'queued' };
+  }
+
+  close(): void {}
+
+  describe(): Record<string, number | string> {
+    return {
+      drain_capacity_per_s: Math.round(this.drainCapacity() * 100) / 100,
+      target_latency_ms: this.targetLatencyMs,
+      min_size: this.minSize,
+      max_size: this.maxSize,
+    };
+  }
+}

@@ -1,0 +1,77 @@
+// rate_limited — a token bucket in front of the queue. Tokens refill at `rate_limit` per second
+// up to `burst`; each item takes one, and an item that finds the bucket empty waits for the
+// next token. Producers are slowed to the rate, so nothing is refused and nothing is lost.
+//
+// When: you know what the consumer can take (here: its capacity in /status on the consumer)
+// and producers can be slowed down — the "slow down, I can't keep up" of seed 003.
+// Cost: producers wait, so their own latency grows; a rate set above the consumer's capacity
+// still lets the queue grow (the limiter only knows the rate, not the queue).
+import type { Item } from '../item';
+import type { ItemQueue } from '../queue';
+import type { Outcome, Strategy } from './strategy';
+
+export class RateLimited implements Strategy {
+  private tokens: number;
+  private refilledAt = performance.now();
+  private readonly waiting = new Set<() => void>();
+
+  constructor(
+    private readonly queue: ItemQueue,
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  limit(): number {
+    return Infinity;
+  }
+
+  async offer(item: Item, signal: AbortSignal): Promise<Outcome> {
+    this.refill();
+    // Take a token now, even if that leaves the bucket in debt: a negative balance is the
+    // queue of earlier waiters, so each new offer waits behind them, in order.
+    this.tokens -= 1;
+    if (this.tokens < 0) {
+      const waitMs = (-this.tokens / this.ratePerSecond) * 1000;
+      const result = await this.sleep(waitMs, signal);
+      if (result !== 'ready') {
+        this.tokens += 1; // give the unused token back
+        return result === 'superseded' ? { kind: 'superseded' } : { kind: 'rejected', reason: 'cancelled' };
+      }
+    }
+    this.queue.push(item);
+    return { kind: 'queued' };
+  }
+
+  close(): void {
+    for (const wake of this.waiting) wake();
+  }
+
+  describe(): Record<string, number | string> {
+    this.refill();
+    return { tokens: Math.max(0, Math.floor(this.tokens * 100) / 100), burst: this.burst };
+  }
+
+  private refill(): void {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.ratePerSecond);
+    this.refilledAt = now;
+  }
+
+  private sleep(ms: number, signal: AbortSignal): Promise<'ready' | 'cancelled' | 'superseded'> {
+    return new Promise((resolve) => {
+      const finish = (result: 'ready' | 'cancelled' | 'superseded') => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.waiting.delete(onClose);
+        resolve(result);
+      };
+      const onAbort = () => finish('cancelled');
+      const onClose = () => finish('superseded');
+      const timer = setTimeout(() => finish('ready'), ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.add(onClose);
+    });
+  }
+}

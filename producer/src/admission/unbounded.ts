@@ -1,0 +1,27 @@
+// unbounded — accept everything.
+//
+// When: never in production; it is here to show why (Exercise 3).
+// Cost: when producers outpace the consumer the queue, its memory and every item's wait grow
+// without limit until the process runs out of memory and loses everything it held.
+import type { Item } from '../item';
+import type { ItemQueue } from '../queue';
+import type { Outcome, Strategy } from './strategy';
+
+export class Unbounded implements Strategy {
+  constructor(private readonly queue: ItemQueue) {}
+
+  limit(): number {
+    return Infinity;
+  }
+
+  async offer(item: Item): Promise<Outcome> {
+    this.queue.push(item);
+    return { kind: 'queued' };
+  }
+
+  close(): void {}
+
+  describe(): Record<string, number | string> {
+    return {};
+  }
+}

@@ -1,0 +1,59 @@
+// Everything the producer can be told, with its range and default. Environment variables use the
+// UPPER_CASE names (PRODUCTION_RATE=50); POST /admin/config takes the same names in lower case.
+import { z } from 'zod';
+import { readEnv, serviceEnv } from '../../common/src/env';
+import { settingsFromEnv } from '../../common/src/settings';
+
+export const QUEUE_MODES = ['unbounded', 'bounded', 'rate_limited', 'block', 'timeout', 'sample', 'adaptive'] as const;
+export type QueueMode = (typeof QUEUE_MODES)[number];
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const producerSettings = z
+  .object({
+    // The generator
+    production_rate: z.number().min(0).max(100_000).default(10),
+    payload_bytes: int(0, 1_000_000).default(1024),
+    high_priority_ratio: z.number().min(0).max(1).default(0),
+    // Admission
+    queue_mode: z.enum(QUEUE_MODES).default('unbounded'),
+    max_queue_size: int(1, 10_000_000).default(100),
+    overflow: z.enum(['reject', 'drop_oldest']).default('reject'),
+    rate_limit: z.number().positive().max(100_000).default(5),
+    burst: int(1, 100_000).default(5),
+    enqueue_timeout_ms: int(1, 600_000).default(1000),
+    sample_rate: int(1, 10_000).default(10),
+    sample_high_water: int(0, 10_000_000).default(50),
+    target_latency_ms: int(10, 600_000).default(2000),
+    adaptive_min_size: int(1, 10_000_000).default(5),
+    adaptive_max_size: int(1, 10_000_000).default(1000),
+    // Delivery to the consumer
+    sender_concurrency: int(1, 256).default(2),
+    send_timeout_ms: int(50, 600_000).default(10_000),
+    max_attempts: int(1, 100).default(5),
+    retry_base_ms: int(1, 60_000).default(100),
+    retry_max_ms: int(1, 600_000).default(5000),
+    breaker_failure_threshold: int(1, 1000).default(5),
+    breaker_reset_ms: int(10, 600_000).default(2000),
+  })
+  .refine((s) => s.adaptive_min_size <= s.adaptive_max_size, {
+    path: ['adaptive_min_size'],
+    message: 'must not be greater than adaptive_max_size',
+  })
+  .refine((s) => s.retry_base_ms <= s.retry_max_ms, {
+    path: ['retry_base_ms'],
+    message: 'must not be greater than retry_max_ms',
+  });
+
+export type ProducerSettings = z.infer<typeof producerSettings>;
+
+const producerEnv = z.object({
+  ...serviceEnv,
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
+  CONSUMER_URL: z.url().default('http://127.0.0.1:8001'),
+  MEMORY_LIMIT_MB: z.coerce.number().int().min(16).max(1_048_576).default(256),
+});
+
+export function loadProducerConfig(env: NodeJS.ProcessEnv = process.env) {
+  return { env: readEnv(producerEnv, env), settings: settingsFromEnv(producerSettings, env) };
+}

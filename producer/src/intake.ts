@@ -1,0 +1,52 @@
+// The one way in. The generator, POST /produce and POST /jobs all call `offer`, so every item
+// meets the same admission strategy and is counted the same way, whoever made it.
+import type { Outcome, Strategy } from './admission/strategy';
+import type { Item } from './item';
+import type { Ledger, Source } from './ledger';
+
+const NEVER_ABORTED = new AbortController().signal;
+
+export type Decision = Exclude<Outcome, { kind: 'superseded' }>;
+
+/** What an offer waits for under a strategy, if anything: counted as rate-limit delay or blocked time. */
+export type WaitKind = 'token' | 'room' | 'none';
+
+export class Intake {
+  /** Offers that are waiting for a token or for room right now. */
+  waiting = 0;
+
+  constructor(
+    private strategy: Strategy,
+    private readonly ledger: Ledger,
+    private waitKind: WaitKind,
+  ) {}
+
+  /** Switches strategy; offers waiting under the old one are offered to the new one. */
+  use(strategy: Strategy, waitKind: WaitKind): void {
+    const old = this.strategy;
+    this.strategy = strategy;
+    this.waitKind = waitKind;
+    old.close();
+  }
+
+  get current(): Strategy {
+    return this.strategy;
+  }
+
+  async offer(item: Item, source: Source, signal: AbortSignal = NEVER_ABORTED): Promise<Decision> {
+    this.waiting++;
+    const started = performance.now();
+    try {
+      for (;;) {
+        const outcome = await this.strategy.offer(item, signal);
+        if (outcome.kind === 'superseded') continue; // the mode changed while it waited
+        const waitedSeconds = (performance.now() - started) / 1000;
+        if (this.waitKind !== 'none' && waitedSeconds >= 0.001) this.ledger.waited(this.waitKind, waitedSeconds);
+        this.ledger.decided(item, source, outcome);
+        return outcome;
+      }
+    } finally {
+      this.waiting--;
+    }
+  }
+}

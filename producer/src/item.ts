@@ -1,0 +1,42 @@
+// A work item: what the generator, /produce and /jobs create, and what the consumer processes.
+import { randomUUID } from 'node:crypto';
+
+export type Priority = 'high' | 'normal';
+
+export interface Item {
+  readonly id: string;
+  /** Epoch milliseconds when the item was created. */
+  readonly created_at: number;
+  readonly priority: Priority;
+  /** Filler that makes the item weigh what a real message would (Exercise 3's memory growth). */
+  readonly payload: string;
+  /** Set for items submitted through POST /jobs. */
+  readonly job: boolean;
+  /** Epoch milliseconds when the item last entered the queue. */
+  enqueued_at: number;
+  /** Delivery attempts so far (the dispatcher retries failures). */
+  attempts: number;
+}
+
+/**
+ * Bytes an item costs beyond its payload characters: the object, its id string, the queue slot.
+ * Measured with `npm run bench` (heap delta per queued item); /status uses it for memory_bytes.
+ */
+export const ITEM_OVERHEAD_BYTES = 200;
+
+export function createItem(payloadBytes: number, priority: Priority = 'normal', job = false, payload?: string): Item {
+  const now = Date.now();
+  return {
+    id: randomUUID(),
+    created_at: now,
+    priority,
+    // A fresh flat one-byte string per item, so queued items really hold their payload in memory.
+    payload: payload ?? (payloadBytes > 0 ? Buffer.alloc(payloadBytes, 120).toString('latin1') : ''),
+    job,
+    enqueued_at: now,
+    attempts: 0,
+  };
+}
+
+/** Estimated heap bytes held by one queued item. */
+export const itemBytes = (item: Item): number => ITEM_OVERHEAD_BYTES + item.payload.length;

@@ -1,0 +1,157 @@
+// The ledger: every move of an item is recorded here and nowhere else, so the counters in
+// /status, the Prometheus metrics and the job store can never disagree. At every instant
+//
+//   produced = queued + in_flight + sent + rejected + dropped + sampled_out + cleared + dead_lettered
+//
+// (`queued` is the live queue size). `produced` counts items once admission has decided about
+// them; an offer still waiting for room or a token is `admission_waiting`, not yet produced.
+import type { Item } from './item';
+import type { JobStore } from './jobs';
+import type { ProducerMetrics } from './metrics';
+import type { Outcome, RejectReason } from './admission/strategy';
+
+export type Source = 'generator' | 'produce' | 'jobs';
+export type RetryReason = 'network' | 'timeout' | 'http_429' | 'http_5xx' | 'http_4xx';
+
+export interface DeadLetter {
+  id: string;
+  priority: Item['priority'];
+  attempts: number;
+  last_error: string;
+  created_at: string;
+  dead_lettered_at: string;
+}
+
+const DEAD_LETTERS_KEPT = 1000;
+
+export class Ledger {
+  produced = 0;
+  inFlight = 0;
+  sent = 0;
+  rejected = 0;
+  dropped = 0;
+  sampledOut = 0;
+  clearedCount = 0;
+  deadLettered = 0;
+  retries = 0;
+  rateLimitDelays = 0;
+  blockedSeconds = 0;
+  readonly rejectedBy: Partial<Record<RejectReason, number>> = {};
+  private readonly deadLetters: DeadLetter[] = [];
+
+  constructor(
+    private readonly metrics: ProducerMetrics,
+    private readonly jobs: JobStore,
+  ) {}
+
+  /** Admission decided about `item` (never called for `superseded`). */
+  decided(item: Item, source: Source, outcome: Exclude<Outcome, { kind: 'superseded' }>): void {
+    this.produced++;
+    this.metrics.produced.inc({ source });
+    switch (outcome.kind) {
+      case 'queued':
+        if (item.job) this.jobs.queued(item);
+        if (outcome.evicted) this.evicted(outcome.evicted);
+        break;
+      case 'rejected':
+        this.rejected++;
+        this.rejectedBy[outcome.reason] = (this.rejectedBy[outcome.reason] ?? 0) + 1;
+        this.metrics.rejected.inc({ reason: outcome.reason });
+        break;
+      case 'sampled_out':
+        this.sampledOut++;
+        this.metrics.dropped.inc({ reason: 'sampled_out' });
+        break;
+    }
+  }
+
+  /** An offer waited `seconds` before it was decided: for a token, or for room in the queue. */
+  waited(kind: 'token' | 'room', seconds: number): void {
+    if (kind === 'token') {
+      this.rateLimitDelays++;
+      this.metrics.rateLimitDelays.inc();
+    } else {
+      this.blockedSeconds += seconds;
+      this.metrics.blockedSeconds.inc(seconds);
+    }
+  }
+
+  /** A sender took `item` from the queue. */
+  taken(item: Item): void {
+    this.inFlight++;
+    if (item.job) this.jobs.processing(item);
+  }
+
+  /** The consumer accepted `item`. */
+  delivered(item: Item, seconds: number): void {
+    this.inFlight--;
+    this.sent++;
+    this.metrics.sent.inc();
+    this.metrics.sendDuration.observe(seconds);
+    if (item.job) this.jobs.finished(item);
+  }
+
+  /** A send failed and `item` went back to the head of the queue. */
+  retried(item: Item, reason: RetryReason): void {
+    this.inFlight--;
+    this.retries++;
+    this.metrics.retries.inc({ reason });
+    if (item.job) this.jobs.queued(item);
+  }
+
+  /** A send failed for the last allowed time: the item is given up, listed and counted. */
+  deadLetter(item: Item, error: string): void {
+    this.inFlight--;
+    this.deadLettered++;
+    this.metrics.deadLettered.inc();
+    if (item.job) this.jobs.finished(item, `dead-lettered: ${error}`);
+    this.deadLetters.push({
+      id: item.id,
+      priority: item.priority,
+      attempts: item.attempts,
+      last_error: error,
+      created_at: new Date(item.created_at).toISOString(),
+      dead_lettered_at: new Date().toISOString(),
+    });
+    if (this.deadLetters.length > DEAD_LETTERS_KEPT) this.deadLetters.shift(); // O(1000) at most
+  }
+
+  /** POST /admin/clear-queue removed `items`. */
+  cleared(items: Item[]): void {
+    this.clearedCount += items.length;
+    this.metrics.dropped.inc({ reason: 'cleared' }, items.length);
+    for (const item of items) if (item.job) this.jobs.finished(item, 'cleared from the queue');
+  }
+
+  /** Newest first, at most `limit`. */
+  listDeadLetters(limit: number): DeadLetter[] {
+    return this.deadLetters.slice(-limit).reverse();
+  }
+
+  get deadLettersListed(): number {
+    return this.deadLetters.length;
+  }
+
+  accounting(queued: number) {
+    const accounted =
+      queued + this.inFlight + this.sent + this.rejected + this.dropped + this.sampledOut + this.clearedCount + this.deadLettered;
+    return {
+      produced: this.produced,
+      queued,
+      in_flight: this.inFlight,
+      sent: this.sent,
+      rejected: this.rejected,
+      dropped: this.dropped,
+      sampled_out: this.sampledOut,
+      cleared: this.clearedCount,
+      dead_lettered: this.deadLettered,
+      balanced: accounted === this.produced,
+    };
+  }
+
+  private evicted(item: Item): void {
+    this.dropped++;
+    this.metrics.dropped.inc({ reason: 'drop_oldest' });
+    if (item.job) this.jobs.finished(item, 'dropped: evicted by a newer item (drop_oldest)');
+  }
+}

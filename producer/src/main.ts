@@ -1,0 +1,39 @@
+// Producer entry point: read and validate the environment, assemble, listen, stop gracefully.
+import { createLogger } from '../../common/src/logger';
+import { createRegistry } from '../../common/src/metrics';
+import { closeServer, listen, onShutdownSignal } from '../../common/src/server';
+import { createProducerApp } from './app';
+import { loadProducerConfig } from './config';
+import { Producer } from './producer';
+
+/** How long in-flight sends may take to finish at shutdown. */
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+async function main(): Promise<void> {
+  const { env, settings } = loadProducerConfig();
+  const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'producer', env.LOG_LEVEL);
+  const registry = createRegistry('producer');
+  const producer = new Producer({
+    settings,
+    consumerUrl: env.CONSUMER_URL,
+    memoryLimitMb: env.MEMORY_LIMIT_MB,
+    registry,
+    logger,
+  });
+  const app = createProducerApp(producer, registry, logger);
+  const { server } = await listen(app, env.HOST, env.PORT, logger);
+  producer.start();
+  logger.info({ settings, consumer_url: env.CONSUMER_URL }, 'producer started');
+
+  onShutdownSignal(logger, async () => {
+    const discarded = await producer.shutdown(SHUTDOWN_DEADLINE_MS);
+    const a = producer.ledger.accounting(producer.queue.size);
+    logger.info({ discarded_queued_items: discarded, accounting: a }, 'producer stopped');
+    await closeServer(server);
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

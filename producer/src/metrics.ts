@@ -1,0 +1,101 @@
+// The producer's Prometheus metrics. Counters and histograms are updated by the ledger as items
+// move; gauges are read from the live state at scrape time (`read`), so they are never stale.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface GaugeSource {
+  queueDepth(): number;
+  depthByPriority(): Record<string, number>;
+  queueBytes(): number;
+  queueLimit(): number;
+  maxQueueSize(): number;
+  oldestItemAgeSeconds(): number;
+  inFlight(): number;
+  admissionWaiting(): number;
+  tokens(): number | undefined;
+  drainCapacity(): number;
+  breakerState(): 'closed' | 'half_open' | 'open';
+  mode(): string;
+  memoryLimitBytes(): number;
+  deadLetters(): number;
+  jobsByState(): Record<string, number>;
+}
+
+const BREAKER_STATES = { closed: 0, half_open: 1, open: 2 } as const;
+
+export function createProducerMetrics(registry: Registry, source: GaugeSource) {
+  const registers = [registry];
+  const gauge = (name: string, help: string, collect: (g: Gauge) => void, labelNames: string[] = []) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        collect(this);
+      },
+    });
+
+  gauge('backpressure_queue_depth', 'Items waiting in the producer queue', (g) => g.set(source.queueDepth()));
+  gauge('backpressure_queue_depth_by_priority', 'Items waiting, per priority', (g) => {
+    for (const [priority, n] of Object.entries(source.depthByPriority())) g.set({ priority }, n);
+  }, ['priority']);
+  gauge('backpressure_queue_memory_bytes', 'Estimated heap bytes held by queued items', (g) => g.set(source.queueBytes()));
+  gauge('backpressure_queue_limit', 'Queue depth the current mode admits (absent when unlimited)', (g) => {
+    g.reset();
+    const limit = source.queueLimit();
+    if (Number.isFinite(limit)) g.set(limit);
+  });
+  gauge('backpressure_queue_max_size', 'Configured max_queue_size', (g) => g.set(source.maxQueueSize()));
+  gauge('backpressure_queue_oldest_item_age_seconds', 'How long the oldest queued item has waited', (g) =>
+    g.set(source.oldestItemAgeSeconds()),
+  );
+  gauge('backpressure_items_in_flight', 'Items being sent to the consumer', (g) => g.set(source.inFlight()));
+  gauge('backpressure_admission_waiting', 'Offers waiting for admission (block, timeout, rate_limited)', (g) =>
+    g.set(source.admissionWaiting()),
+  );
+  gauge('backpressure_rate_limit_tokens', 'Tokens in the rate limiter bucket (rate_limited mode)', (g) => {
+    g.reset();
+    const tokens = source.tokens();
+    if (tokens !== undefined) g.set(tokens);
+  });
+  gauge('backpressure_drain_capacity_items_per_second', 'Measured items/s the consumer drains at the current sender concurrency', (g) =>
+    g.set(source.drainCapacity()),
+  );
+  gauge('backpressure_circuit_breaker_state', 'Breaker around the consumer: 0 closed, 1 half-open, 2 open', (g) =>
+    g.set(BREAKER_STATES[source.breakerState()]),
+  );
+  gauge('backpressure_queue_mode', 'Current queue mode (value 1 on the active mode)', (g) => {
+    g.reset();
+    g.set({ mode: source.mode() }, 1);
+  }, ['mode']);
+  gauge('backpressure_process_memory_bytes', 'Resident set size of the producer process', (g) =>
+    g.set(process.memoryUsage.rss()),
+  );
+  gauge('backpressure_memory_limit_bytes', 'Memory limit the producer runs under', (g) => g.set(source.memoryLimitBytes()));
+  gauge('backpressure_dead_letters', 'Dead-lettered items currently listed at GET /dead-letters', (g) =>
+    g.set(source.deadLetters()),
+  );
+  gauge('backpressure_jobs', 'Jobs in the job store, per state', (g) => {
+    g.reset();
+    for (const [state, n] of Object.entries(source.jobsByState())) g.set({ state }, n);
+  }, ['state']);
+
+  return {
+    produced: new Counter({ name: 'backpressure_items_produced_total', help: 'Items offered for admission and decided', labelNames: ['source'], registers }),
+    sent: new Counter({ name: 'backpressure_items_sent_total', help: 'Items the consumer accepted', registers }),
+    rejected: new Counter({ name: 'backpressure_items_rejected_total', help: 'Items refused at admission', labelNames: ['reason'], registers }),
+    dropped: new Counter({ name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', labelNames: ['reason'], registers }),
+    deadLettered: new Counter({ name: 'backpressure_items_dead_lettered_total', help: 'Items given up after max_attempts', registers }),
+    retries: new Counter({ name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', labelNames: ['reason'], registers }),
+    rateLimitDelays: new Counter({ name: 'backpressure_rate_limit_delays_total', help: 'Items that waited for a rate-limiter token', registers }),
+    blockedSeconds: new Counter({ name: 'backpressure_blocked_seconds_total', help: 'Time offers spent waiting for room (block, timeout)', registers }),
+    sendDuration: new Histogram({
+      name: 'backpressure_send_duration_seconds',
+      help: 'Duration of successful sends to the consumer',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+  };
+}
+
+export type ProducerMetrics = ReturnType<typeof createProducerMetrics>;

@@ -1,0 +1,112 @@
+// The producer, assembled: queue, ledger, intake (admission), dispatcher and generator, and the
+// settings that drive them. Routes (app.ts) call into this; nothing else holds state.
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../common/src/logger';
+import { applyPatch, changedFields } from '../../common/src/settings';
+import { createStrategy, STRATEGY_SETTINGS, waitKindOf } from './admission';
+import { producerSettings, type ProducerSettings } from './config';
+import { Dispatcher } from './dispatcher';
+import { Generator } from './generator';
+import { Intake } from './intake';
+import { JobStore } from './jobs';
+import { Ledger } from './ledger';
+import { createProducerMetrics } from './metrics';
+import { ItemQueue } from './queue';
+
+export interface ProducerOptions {
+  settings: ProducerSettings;
+  consumerUrl: string;
+  memoryLimitMb: number;
+  registry: Registry;
+  logger: Logger;
+}
+
+export class Producer {
+  settings: ProducerSettings;
+  readonly queue = new ItemQueue();
+  readonly jobs = new JobStore();
+  readonly ledger: Ledger;
+  readonly intake: Intake;
+  readonly dispatcher: Dispatcher;
+  readonly generator: Generator;
+  readonly consumerUrl: string;
+  readonly memoryLimitMb: number;
+
+  constructor(options: ProducerOptions) {
+    this.settings = options.settings;
+    this.consumerUrl = options.consumerUrl;
+    this.memoryLimitMb = options.memoryLimitMb;
+    const metrics = createProducerMetrics(options.registry, {
+      queueDepth: () => this.queue.size,
+      depthByPriority: () => ({ high: this.queue.sizeOf('high'), normal: this.queue.sizeOf('normal') }),
+      queueBytes: () => this.queue.bytes,
+      queueLimit: () => this.intake.current.limit(),
+      maxQueueSize: () => this.settings.max_queue_size,
+      oldestItemAgeSeconds: () => this.oldestItemAgeSeconds(),
+      inFlight: () => this.ledger.inFlight,
+      admissionWaiting: () => this.intake.waiting,
+      tokens: () => {
+        const tokens = this.intake.current.describe().tokens;
+        return typeof tokens === 'number' ? tokens : undefined;
+      },
+      drainCapacity: () => finiteOrZero(this.dispatcher.drainCapacity()),
+      breakerState: () => this.dispatcher.breaker.state,
+      mode: () => this.settings.queue_mode,
+      memoryLimitBytes: () => this.memoryLimitMb * 1024 * 1024,
+      deadLetters: () => this.ledger.deadLettersListed,
+      jobsByState: () => this.jobs.countByState(),
+    });
+    this.ledger = new Ledger(metrics, this.jobs);
+    this.dispatcher = new Dispatcher(this.queue, this.ledger, options.consumerUrl, () => this.settings, options.logger);
+    this.intake = new Intake(this.buildStrategy(), this.ledger, waitKindOf(this.settings.queue_mode));
+    this.generator = new Generator(this.intake, () => this.settings);
+  }
+
+  start(): void {
+    this.dispatcher.resize();
+    this.generator.start();
+  }
+
+  /**
+   * Validates and applies a partial settings update (POST /admin/config). Throws a 400 and
+   * changes nothing when any field is invalid. Queued items are never discarded: a queue above
+   * a new, smaller limit drains down while new items are refused.
+   */
+  configure(patch: unknown): Partial<ProducerSettings> {
+    const next = applyPatch(producerSettings, this.settings, patch);
+    const changed = changedFields(this.settings, next);
+    this.settings = next;
+    if (STRATEGY_SETTINGS.some((key) => key in changed)) {
+      this.intake.use(this.buildStrategy(), waitKindOf(next.queue_mode));
+    }
+    if ('production_rate' in changed) this.generator.restartCount();
+    this.dispatcher.resize();
+    return changed;
+  }
+
+  /** Empties the queue (POST /admin/clear-queue); every removed item is counted as cleared. */
+  clearQueue(): number {
+    const removed = this.queue.clear();
+    this.ledger.cleared(removed);
+    return removed.length;
+  }
+
+  oldestItemAgeSeconds(): number {
+    const oldest = this.queue.oldestEnqueuedAt();
+    return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
+  }
+
+  /** Stops making items and lets in-flight sends finish; returns how many queued items are left. */
+  async shutdown(deadlineMs: number): Promise<number> {
+    await Promise.race([this.generator.stop(), new Promise((resolve) => setTimeout(resolve, 100))]);
+    this.intake.current.close();
+    await this.dispatcher.stop(deadlineMs);
+    return this.queue.size;
+  }
+
+  private buildStrategy() {
+    return createStrategy(this.settings, this.queue, () => this.dispatcher.drainCapacity());
+  }
+}
+
+const finiteOrZero = (n: number) => (Number.isFinite(n) ? n : 0);

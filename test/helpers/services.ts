@@ -1,0 +1,111 @@
+// Starts the real consumer and producer as child processes on free 127.0.0.1 ports (PORT=0; the
+// port is read from the service's "listening" log line) and talks to them over HTTP.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const DIST = path.resolve(__dirname, '../..');
+
+export interface Service {
+  url: string;
+  child: ChildProcess;
+  /** Every line the service wrote to stdout/stderr so far. */
+  output: string[];
+  get<T = any>(route: string): Promise<T>;
+  post<T = any>(route: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }>;
+  /** Sends SIGTERM and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startService(
+  name: 'producer' | 'consumer',
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<Service> {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, `${name}/src/main.js`)], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output.join('\n')}`)), 15_000);
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        output.push(line);
+        if (line.includes('"msg":"listening"')) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line).url);
+        }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}:\n${output.join('\n')}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    url,
+    child,
+    output,
+    async get(route) {
+      const res = await fetch(url + route);
+      return res.json();
+    },
+    async post(route, body) {
+      const res = await fetch(url + route, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return Promise.race([exited, sleep(10_000).then(() => (child.kill('SIGKILL'), null))]);
+    },
+  };
+}
+
+export interface Lab {
+  producer: Service;
+  consumer: Service;
+  stop(): Promise<void>;
+}
+
+/** A consumer, then a producer pointed at it. Settings are environment variables (UPPER_CASE). */
+export async function startLab(producerEnv: Record<string, string> = {}, consumerEnv: Record<string, string> = {}): Promise<Lab> {
+  const consumer = await startService('consumer', consumerEnv);
+  const producer = await startService('producer', { CONSUMER_URL: consumer.url, ...producerEnv });
+  return {
+    producer,
+    consumer,
+    async stop() {
+      await Promise.all([producer.stop(), consumer.stop()]);
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws). */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** The accounting identity of design.md, checked on a /status body. */
+export function assertBalanced(status: any): void {
+  const a = status.accounting;
+  const sum = a.queued + a.in_flight + a.sent + a.rejected + a.dropped + a.sampled_out + a.cleared + a.dead_lettered;
+  if (sum !== a.produced || !a.balanced) throw new Error(`accounting does not balance: ${JSON.stringify(a)}`);
+}
+
+export { sleep };

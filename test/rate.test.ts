@@ -1,0 +1,38 @@
+// The generator's achieved rate at several settings. Generous tolerances: the precise figures
+// are `npm run bench`'s job.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sleep, startLab, type Lab } from './helpers/services';
+
+let lab: Lab;
+before(async () => {
+  lab = await startLab({ PRODUCTION_RATE: '0', PAYLOAD_BYTES: '0', SENDER_CONCURRENCY: '1' }, { PROCESSING_TIME_MS: '0' });
+});
+after(() => lab.stop());
+
+async function measure(rate: number, seconds: number): Promise<number> {
+  await lab.producer.post('/admin/config', { production_rate: rate });
+  await sleep(300);
+  const a = await lab.producer.get('/status');
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const b = await lab.producer.get('/status');
+  return (b.accounting.produced - a.accounting.produced) / ((performance.now() - t0) / 1000);
+}
+
+for (const [rate, seconds, tolerance] of [
+  [5, 4, 0.3],
+  [100, 2, 0.1],
+  [1000, 2, 0.05],
+  [5000, 2, 0.05],
+] as const) {
+  test(`production_rate ${rate}/s is achieved within ±${tolerance * 100}%`, async () => {
+    const achieved = await measure(rate, seconds);
+    assert.ok(Math.abs(achieved - rate) / rate <= tolerance, `achieved ${achieved.toFixed(1)}/s for ${rate}/s`);
+  });
+}
+
+test('production_rate 0 stops the generator', async () => {
+  const achieved = await measure(0, 1);
+  assert.equal(achieved, 0);
+});
