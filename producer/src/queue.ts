@@ -135,12 +135,18 @@ export class ItemQueue {
     }
   }
 
-  /** Wakes every sender waiting in whenNotEmpty (on a push, or at shutdown). */
+  /**
+   * Wakes every sender waiting in whenNotEmpty (on a push, or at shutdown). Senders run on the
+   * next turn of the event loop, so whoever pushed finishes first — the ledger records an
+   * item's admission before any sender can take it.
+   */
   wakeSenders(): void {
     if (this.itemWaiters.length === 0) return;
     const waiters = this.itemWaiters;
     this.itemWaiters = [];
-    for (const wake of waiters) wake();
+    setImmediate(() => {
+      for (const wake of waiters) wake();
+    });
   }
 }
 

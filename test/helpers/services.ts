@@ -1,6 +1,7 @@
 // Starts the real consumer and producer as child processes on free 127.0.0.1 ports (PORT=0; the
 // port is read from the service's "listening" log line) and talks to them over HTTP.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -87,6 +88,18 @@ export async function startLab(producerEnv: Record<string, string> = {}, consume
       await Promise.all([producer.stop(), consumer.stop()]);
     },
   };
+}
+
+/** A port that was free a moment ago (for a service that must come back on the same port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws). */
