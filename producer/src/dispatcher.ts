@@ -3,8 +3,9 @@
 //
 // A failed send never loses the item: it goes back to the head of the queue and its sender
 // backs off (exponential, full jitter, at least the consumer's Retry-After) before trying again.
-// After `max_attempts` failures the item is dead-lettered (counted and listed). A 429 is the
-// consumer saying "busy": its sender backs off, but the item's attempts are not used up.
+// After `max_attempts` failures the item is dead-lettered (counted and listed). Only answers that
+// blame the item use up attempts (5xx, 4xx, a timeout); a 429 ("busy") or a consumer that cannot
+// be reached at all makes the sender back off without counting against the item.
 // A circuit breaker stops all sends for a moment when the consumer keeps failing.
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -110,7 +111,8 @@ export class Dispatcher {
       this.breaker.neutral();
     } else {
       this.breaker.failure();
-      item.attempts++;
+      // An unreachable consumer says nothing about the item: the breaker deals with that.
+      if (failure.reason !== 'network') item.attempts++;
     }
     if (item.attempts >= s.max_attempts) {
       this.ledger.deadLetter(item, failure.error);
