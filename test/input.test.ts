@@ -32,6 +32,8 @@ const producerCases: Case[] = [
   { route: '/admin/config', body: json({ rate_limit: 'Infinity' }), status: 400, field: 'rate_limit' },
   { route: '/admin/config', body: json({ overflow: 'drop_newest' }), status: 400, field: 'overflow' },
   { route: '/admin/config', body: json({ sender_concurrency: 0 }), status: 400, field: 'sender_concurrency' },
+  { route: '/admin/config', body: json({ send_batch_size: 0 }), status: 400, field: 'send_batch_size' },
+  { route: '/admin/config', body: json({ send_batch_size: 1001 }), status: 400, field: 'send_batch_size' },
   { route: '/admin/config', body: json({ queue_mode: 'bounded', max_queue_size: -5 }), status: 400, field: 'max_queue_size' },
   { route: '/admin/config', body: json({ adaptive_min_size: 5000, adaptive_max_size: 10 }), status: 400, field: 'adaptive_min_size' },
   { route: '/admin/config', body: json({ warp_speed: 9 }), status: 400, field: 'warp_speed' },
@@ -69,6 +71,13 @@ const consumerCases: Case[] = [
   { route: '/process', body: json({}), status: 400, field: 'id' },
   { route: '/process', body: json({ id: 'a', created_at: 'now' }), status: 400, field: 'created_at' },
   { route: '/process', body: json({ id: 'a', created_at: -1 }), status: 400, field: 'created_at' },
+  { route: '/process', body: json({ items: [{ id: 'a', created_at: 1 }] }), status: 400, field: 'id' },
+  { route: '/process-batch', body: json({}), status: 400, field: 'items' },
+  { route: '/process-batch', body: json({ items: [] }), status: 400, field: 'items' },
+  { route: '/process-batch', body: json({ items: { id: 'a', created_at: 1 } }), status: 400, field: 'items' },
+  { route: '/process-batch', body: json({ items: [{ id: 'a', created_at: 1 }, { id: 'b' }] }), status: 400, field: 'items.1.created_at' },
+  { route: '/process-batch', body: json({ items: [{ id: 'a', created_at: 1 }], all: true }), status: 400, field: 'all' },
+  { route: '/process-batch', body: json({ items: Array.from({ length: 1001 }, (_, i) => ({ id: `${i}`, created_at: 1 })) }), status: 400, field: 'items' },
 ];
 
 async function runCases(service: () => Service, cases: Case[]) {

@@ -1,5 +1,5 @@
 // The consumer's HTTP API.
-import type { Express } from 'express';
+import type { Express, Response } from 'express';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { createApp, errorHandler, notFound, parseInput } from '../../common/src/http';
@@ -15,6 +15,10 @@ const processBody = z.object({
   attempt: z.number().int().min(1).max(1000).optional(),
   payload: z.string().optional(),
 });
+
+/** At most this many items per /process-batch (the 64 KB body limit usually stops a batch first). */
+const MAX_BATCH_ITEMS = 1000;
+const batchBody = z.strictObject({ items: z.array(processBody).min(1).max(MAX_BATCH_ITEMS) });
 
 const factorBody = z.strictObject({ factor: z.number().gt(0).max(1000).default(2) });
 
@@ -50,13 +54,25 @@ export function consumerStatus(c: Consumer) {
   };
 }
 
+/** Whole seconds until a slot is likely free: one mean processing time, at least 1. */
+const retryAfterSeconds = (c: Consumer) => String(Math.max(1, Math.ceil(meanProcessingMs(c.settings) / 1000)));
+
+/** Aborts when the client closes the request before it was answered. */
+function abortWhenGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableEnded) gone.abort();
+  });
+  return gone.signal;
+}
+
 export function createConsumerApp(consumer: Consumer, registry: Registry, logger: Logger): Express {
   const app = createApp(logger);
 
   app.get('/', (_req, res) => {
     res.json({
       service: 'consumer',
-      endpoints: ['GET /health', 'GET /status', 'GET /metrics', 'POST /process', 'POST /admin/config',
+      endpoints: ['GET /health', 'GET /status', 'GET /metrics', 'POST /process', 'POST /process-batch', 'POST /admin/config',
         'POST /admin/slow-down', 'POST /admin/speed-up', 'POST /admin/pause', 'POST /admin/resume'],
     });
   });
@@ -71,18 +87,13 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
 
   app.post('/process', async (req, res) => {
     const item = parseInput(processBody, req.body);
-    const gone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableEnded) gone.abort();
-    });
     const started = performance.now();
-    const result = await consumer.process(item.created_at, gone.signal);
+    const result = await consumer.process(item.created_at, abortWhenGone(res));
     const processing_ms = Math.round(performance.now() - started);
     if (result === 'processed') {
       res.json({ status: 'processed', id: item.id, processing_ms });
     } else if (result === 'busy') {
-      const retryAfter = Math.max(1, Math.ceil(meanProcessingMs(consumer.settings) / 1000));
-      res.set('Retry-After', String(retryAfter)).status(429).json({
+      res.set('Retry-After', retryAfterSeconds(consumer)).status(429).json({
         error: 'Consumer is at its concurrency limit',
         in_flight: consumer.limiter.inUse,
         max_concurrency: consumer.settings.max_concurrency,
@@ -92,6 +103,22 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
     } else {
       res.status(499).end(); // client closed the request while we held it (paused)
     }
+  });
+
+  // Many items in one request, each processed as if it came alone (its own concurrency slot,
+  // processing time and injected failure); the answer says what became of each, in order.
+  app.post('/process-batch', async (req, res) => {
+    const { items } = parseInput(batchBody, req.body);
+    const gone = abortWhenGone(res);
+    const results = await Promise.all(
+      items.map(async (item) => ({ id: item.id, status: await consumer.process(item.created_at, gone) })),
+    );
+    if (gone.aborted) {
+      res.status(499).end();
+      return;
+    }
+    if (results.some((r) => r.status === 'busy')) res.set('Retry-After', retryAfterSeconds(consumer));
+    res.json({ results });
   });
 
   app.post('/admin/config', (req, res) => {

@@ -29,6 +29,8 @@ export const producerSettings = z
     adaptive_max_size: int(1, 10_000_000).default(1000),
     // Delivery to the consumer
     sender_concurrency: int(1, 256).default(2),
+    /** Items per request: 1 POSTs each to /process; more POST up to this many to /process-batch. */
+    send_batch_size: int(1, 1000).default(1),
     send_timeout_ms: int(50, 600_000).default(10_000),
     max_attempts: int(1, 100).default(5),
     retry_base_ms: int(1, 60_000).default(100),

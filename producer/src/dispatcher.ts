@@ -1,5 +1,7 @@
 // The dispatcher: `sender_concurrency` senders, each taking the next item from the queue and
-// POSTing it to the consumer's /process over a keep-alive connection.
+// POSTing it to the consumer's /process over a keep-alive connection — or, with
+// `send_batch_size` above 1, up to that many items at once to /process-batch. Either way every
+// item is settled on its own: a batch is only a cheaper way to carry items.
 //
 // A failed send never loses the item: it goes back to the head of the queue and its sender
 // backs off (exponential, full jitter, at least the consumer's Retry-After) before trying again.
@@ -7,27 +9,30 @@
 // blame the item use up attempts (5xx, 4xx, a timeout); a 429 ("busy") or a consumer that cannot
 // be reached at all makes the sender back off without counting against the item.
 // A circuit breaker stops all sends for a moment when the consumer keeps failing.
-import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import axios, { type AxiosInstance } from 'axios';
+import { BODY_LIMIT_BYTES } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { CircuitBreaker } from './breaker';
 import type { ProducerSettings } from './config';
+import { ConsumerClient, itemRequestBody } from './consumer-client';
 import { DrainMeter } from './drain-meter';
 import type { Item } from './item';
-import type { Ledger, RetryReason } from './ledger';
+import type { Ledger } from './ledger';
 import type { ItemQueue } from './queue';
 
-interface SendFailure {
-  reason: RetryReason;
-  error: string;
-  retryAfterMs: number;
+/** Items taken together, with the JSON each is sent as. */
+interface Batch {
+  items: Item[];
+  bodies: string[];
 }
+
+/** `{"items":[` and `]}` around a batch's item bodies. */
+const BATCH_ENVELOPE_BYTES = 12;
 
 export class Dispatcher {
   readonly breaker: CircuitBreaker;
   readonly meter = new DrainMeter();
-  private readonly client: AxiosInstance;
+  private readonly client: ConsumerClient;
   private readonly senders = new Set<number>();
   private stopping = false;
   private readonly wakeOnStop = new AbortController();
@@ -41,12 +46,7 @@ export class Dispatcher {
   ) {
     const s = settings();
     this.breaker = new CircuitBreaker(s.breaker_failure_threshold, s.breaker_reset_ms);
-    this.client = axios.create({
-      baseURL: consumerUrl,
-      httpAgent: new http.Agent({ keepAlive: true, maxSockets: 256 }),
-      validateStatus: () => true, // every status is handled below
-      maxRedirects: 0,
-    });
+    this.client = new ConsumerClient(consumerUrl);
   }
 
   /** Starts or stops senders to match sender_concurrency (also after a settings change). */
@@ -82,67 +82,75 @@ export class Dispatcher {
           await sleep(Math.min(waitMs, 100));
           continue;
         }
-        const item = this.queue.shift();
-        if (!item) {
+        const batch = this.takeBatch(this.settings().send_batch_size);
+        if (!batch) {
           this.breaker.neutral(); // give back a half-open probe slot we did not use
           await this.queue.whenNotEmpty();
           continue;
         }
-        await this.deliver(item);
+        await this.deliver(batch);
       }
     } finally {
       this.senders.delete(id);
     }
   }
 
-  private async deliver(item: Item): Promise<void> {
-    const s = this.settings();
-    this.ledger.taken(item);
-    const started = performance.now();
-    const failure = await this.send(item, s.send_timeout_ms);
-    const elapsedMs = performance.now() - started;
-    if (!failure) {
-      this.breaker.success();
-      this.meter.record(elapsedMs);
-      this.ledger.delivered(item, elapsedMs / 1000);
-      return;
+  /** The next items to send: up to `max`, as many as fit in one request body (at least one). */
+  private takeBatch(max: number): Batch | undefined {
+    const first = this.queue.shift();
+    if (!first) return undefined;
+    const batch: Batch = { items: [first], bodies: [itemRequestBody(first)] };
+    let bytes = BATCH_ENVELOPE_BYTES + Buffer.byteLength(batch.bodies[0]!);
+    for (let next = this.queue.peek(); next && batch.items.length < max; next = this.queue.peek()) {
+      const body = itemRequestBody(next);
+      bytes += Buffer.byteLength(body) + 1;
+      if (bytes > BODY_LIMIT_BYTES) break;
+      batch.items.push(this.queue.shift()!);
+      batch.bodies.push(body);
     }
-    if (failure.reason === 'http_429') {
-      this.breaker.neutral();
-    } else {
-      this.breaker.failure();
-      // An unreachable consumer says nothing about the item: the breaker deals with that.
-      if (failure.reason !== 'network') item.attempts++;
-    }
-    if (item.attempts >= s.max_attempts) {
-      this.ledger.deadLetter(item, failure.error);
-      this.logger.warn({ item_id: item.id, attempts: item.attempts, error: failure.error }, 'item dead-lettered');
-      return;
-    }
-    this.queue.pushFront(item);
-    this.ledger.retried(item, failure.reason);
-    await sleep(backoffMs(item.attempts, failure.retryAfterMs, s), undefined, { signal: this.wakeOnStop.signal }).catch(
-      () => {},
-    );
+    return batch;
   }
 
-  /** One POST /process; undefined on success, else why it failed. */
-  private async send(item: Item, timeoutMs: number): Promise<SendFailure | undefined> {
-    try {
-      const res = await this.client.post(
-        '/process',
-        { id: item.id, created_at: item.created_at, priority: item.priority, attempt: item.attempts + 1, payload: item.payload },
-        { timeout: timeoutMs },
-      );
-      if (res.status >= 200 && res.status < 300) return undefined;
-      const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-      const reason: RetryReason = res.status === 429 ? 'http_429' : res.status >= 500 ? 'http_5xx' : 'http_4xx';
-      return { reason, error: `consumer answered ${res.status}`, retryAfterMs };
-    } catch (err) {
-      const timedOut = axios.isAxiosError(err) && err.code === 'ECONNABORTED';
-      const message = axios.isAxiosError(err) ? (err.code ?? err.message) : String(err);
-      return { reason: timedOut ? 'timeout' : 'network', error: timedOut ? `timed out after ${timeoutMs} ms` : message, retryAfterMs: 0 };
-    }
+  /** Sends a batch and settles each of its items on its own: delivered, retried or dead-lettered. */
+  private async deliver({ items, bodies }: Batch): Promise<void> {
+    const s = this.settings();
+    for (const item of items) this.ledger.taken(item);
+    const started = performance.now();
+    const outcomes =
+      s.send_batch_size === 1
+        ? [await this.client.sendOne(bodies[0]!, s.send_timeout_ms)]
+        : await this.client.sendBatch(items, bodies, s.send_timeout_ms);
+    const elapsedMs = performance.now() - started;
+    const retry: Item[] = [];
+    let backoff = 0;
+    items.forEach((item, i) => {
+      const failure = outcomes[i];
+      if (!failure) {
+        this.breaker.success();
+        this.ledger.delivered(item, elapsedMs / 1000);
+        return;
+      }
+      if (failure.reason === 'http_429') {
+        this.breaker.neutral();
+      } else {
+        this.breaker.failure();
+        // An unreachable consumer says nothing about the item: the breaker deals with that.
+        if (failure.reason !== 'network') item.attempts++;
+      }
+      if (item.attempts >= s.max_attempts) {
+        this.ledger.deadLetter(item, failure.error);
+        this.logger.warn({ item_id: item.id, attempts: item.attempts, error: failure.error }, 'item dead-lettered');
+        return;
+      }
+      retry.push(item);
+      this.ledger.retried(item, failure.reason);
+      backoff = Math.max(backoff, backoffMs(item.attempts, failure.retryAfterMs, s));
+    });
+    const deliveredCount = items.length - outcomes.filter(Boolean).length;
+    if (deliveredCount > 0) this.meter.record(elapsedMs, deliveredCount);
+    // Failed items go back to the head of the queue in their original order.
+    for (let i = retry.length - 1; i >= 0; i--) this.queue.pushFront(retry[i]!);
+    if (retry.length > 0) await sleep(backoff, undefined, { signal: this.wakeOnStop.signal }).catch(() => {});
   }
 }
 
@@ -150,13 +158,4 @@ export class Dispatcher {
 export function backoffMs(attempt: number, retryAfterMs: number, s: ProducerSettings): number {
   const ceiling = Math.min(s.retry_max_ms, s.retry_base_ms * 2 ** Math.max(0, attempt - 1));
   return Math.min(s.retry_max_ms, Math.max(retryAfterMs, Math.random() * ceiling));
-}
-
-/** Retry-After as seconds or an HTTP date, in ms; 0 when absent or unreadable. */
-export function parseRetryAfter(value: unknown): number {
-  if (typeof value !== 'string' || value === '') return 0;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 0;
 }

@@ -1,7 +1,8 @@
 // Measures how fast the consumer drains the queue, for the adaptive limit and for the
-// Retry-After of a refused job. Each successful send's duration feeds an exponentially
-// weighted moving average; `sender_concurrency` sends run at once, so the consumer drains
-//   capacity = concurrency / average send time   (items per second).
+// Retry-After of a refused job. Each successful send's duration per item it delivered feeds an
+// exponentially weighted moving average; `sender_concurrency` sends run at once, so the consumer
+// drains
+//   capacity = concurrency / average send time per item   (items per second).
 // The weight (0.3) lets a 5x slow-down show within a few sends. If nothing has succeeded for a
 // while although items are waiting, the consumer is stalled and capacity is 0.
 import { RateWindow } from '../../common/src/rate-window';
@@ -14,10 +15,12 @@ export class DrainMeter {
   private lastSuccessAt = performance.now();
   private readonly delivered = new RateWindow(5);
 
-  record(durationMs: number): void {
-    this.averageMs = Number.isNaN(this.averageMs) ? durationMs : WEIGHT * durationMs + (1 - WEIGHT) * this.averageMs;
+  /** A send of `durationMs` delivered `items` items (a batch carries several). */
+  record(durationMs: number, items = 1): void {
+    const perItemMs = durationMs / items;
+    this.averageMs = Number.isNaN(this.averageMs) ? perItemMs : WEIGHT * perItemMs + (1 - WEIGHT) * this.averageMs;
     this.lastSuccessAt = performance.now();
-    this.delivered.add();
+    this.delivered.add(items);
   }
 
   /** Items per second the consumer can take at `concurrency`; Infinity before the first send. */

@@ -65,6 +65,11 @@ export class ItemQueue {
     return item;
   }
 
+  /** The item shift() would take next, left in place. */
+  peek(): Item | undefined {
+    return this.lanes.high.peek() ?? this.lanes.normal.peek();
+  }
+
   /** Removes the oldest item of the lowest priority present (drop_oldest). */
   evictOldest(): Item | undefined {
     const item = this.lanes.normal.shift() ?? this.lanes.high.shift();

@@ -18,18 +18,36 @@ export interface Service {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startService(
+/** Child processes started here that have not exited yet. */
+const running = new Set<ChildProcess>();
+
+/** Kills every service this process started that is still running (for a run that gives up). */
+export function killAll(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+export function startService(
   name: 'producer' | 'consumer',
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<Service> {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, `${name}/src/main.js`)], {
+  return startScript(`${name}/src/main.js`, env, nodeArgs);
+}
+
+/**
+ * Runs a compiled script (a path under dist/) as a child process on a free port. The script must
+ * log a JSON line with "msg":"listening" and its "url", as both services do.
+ */
+export async function startScript(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Service> {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, script)], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output.join('\n')}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output.join('\n')}`)), 15_000);
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         output.push(line);
@@ -43,7 +61,7 @@ export async function startService(
     child.stderr!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code}:\n${output.join('\n')}`));
+      reject(new Error(`${script} exited with ${code}:\n${output.join('\n')}`));
     });
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
