@@ -46,6 +46,9 @@ export function createApp(logger: Logger): Express {
     customLogLevel: (req, res, err) => {
       if (err) return 'error';
       if (QUIET_PATHS.has((req as Request).path ?? req.url ?? '')) return 'debug'; // counted in metrics instead
+      // Under overload a 429 is the expected answer, thousands a second: counted in metrics, and
+      // logged at debug so that shedding load does not cost a log line each (node --cpu-prof).
+      if (res.statusCode === 429) return 'debug';
       return res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
     },
   });
