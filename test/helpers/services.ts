@@ -84,7 +84,12 @@ export async function startScript(script: string, env: Record<string, string> = 
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return Promise.race([exited, sleep(10_000).then(() => (child.kill('SIGKILL'), null))]);
+      const deadline = setTimeout(() => child.kill('SIGKILL'), 10_000); // cleared, so it keeps no one waiting
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(deadline);
+      }
     },
   };
 }

@@ -1,0 +1,67 @@
+// How long and how big each figure runs. `npm run bench` uses FULL (under five minutes in all);
+// BENCH_QUICK=1 runs every figure once, small and short, to check the bench itself works.
+export interface Plan {
+  quick: boolean;
+  /** Runs per figure; the figure is their median. */
+  runs: number;
+  /** The whole bench is stopped (and fails) after this. */
+  budgetSeconds: number;
+  rate: {
+    rates: number[];
+    /**
+     * Seconds each run counts produced items. The count moves in whole items, so at 10/s a
+     * 10 s window resolves 1% (one item in 100); faster rates resolve it in 3 s.
+     */
+    windowSeconds: (rate: number) => number;
+  };
+  delivery: {
+    /** Items put in the queue (consumer paused) before each run: more than warm-up + window take. */
+    fill: number;
+    batchFill: number;
+    warmupSeconds: number;
+    windowSeconds: number;
+    senders: number;
+    consumerConcurrency: number;
+    /** send_batch_size and sender_concurrency for the batched run (senders × size < consumer concurrency). */
+    batchSize: number;
+    batchSenders: number;
+    bareSeconds: number;
+  };
+  memory: { payloads: number[]; counts: [number, number] };
+  responsiveness: { queued: number; generatorRate: number; windowSeconds: number; requestsPerSecond: number };
+  rejection: { windowSeconds: number; connections: number; maxQueueSize: number };
+}
+
+const FULL: Plan = {
+  quick: false,
+  runs: 3,
+  budgetSeconds: 295,
+  rate: { rates: [10, 100, 1000, 10_000], windowSeconds: (rate) => (rate < 100 ? 10 : 3) },
+  delivery: {
+    fill: 80_000,
+    batchFill: 200_000,
+    warmupSeconds: 0.5,
+    windowSeconds: 3,
+    senders: 64,
+    consumerConcurrency: 1000,
+    batchSize: 50,
+    batchSenders: 8,
+    bareSeconds: 3,
+  },
+  memory: { payloads: [1024, 100], counts: [100_000, 1_000_000] },
+  responsiveness: { queued: 1_000_000, generatorRate: 5000, windowSeconds: 3, requestsPerSecond: 100 },
+  rejection: { windowSeconds: 2, connections: 10, maxQueueSize: 1000 },
+};
+
+const QUICK: Plan = {
+  quick: true,
+  runs: 1,
+  budgetSeconds: 120,
+  rate: { rates: [10, 100, 1000, 10_000], windowSeconds: () => 0.5 },
+  delivery: { ...FULL.delivery, fill: 10_000, batchFill: 20_000, warmupSeconds: 0.2, windowSeconds: 0.5, bareSeconds: 1 },
+  memory: { payloads: [1024, 100], counts: [2000, 10_000] },
+  responsiveness: { queued: 20_000, generatorRate: 5000, windowSeconds: 0.5, requestsPerSecond: 100 },
+  rejection: { ...FULL.rejection, windowSeconds: 0.5 },
+};
+
+export const planFor = (quick: boolean): Plan => (quick ? QUICK : FULL);

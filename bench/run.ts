@@ -1,0 +1,70 @@
+// `npm run bench`: starts the real services as processes on free 127.0.0.1 ports, measures the
+// figures of issue 7 (each the median of several runs), prints a table and writes
+// bench/results/latest.json. BENCH_QUICK=1: one short run per figure (the smoke test uses it);
+// BENCH_OUTPUT=path writes the JSON elsewhere.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { killAll } from '../test/helpers/services';
+import { deliveryCeiling } from './figures/delivery';
+import { memoryPerItem } from './figures/memory';
+import { rateAccuracy } from './figures/rate';
+import { rejectionPath } from './figures/rejection';
+import { responsiveness } from './figures/responsiveness';
+import { tracingCost } from './figures/tracing';
+import { planFor } from './plan';
+import { describeMachine, machineWasBusy, renderTable, type Figure } from './report';
+
+const plan = planFor(process.env.BENCH_QUICK === '1');
+const output = process.env.BENCH_OUTPUT ?? path.resolve(__dirname, '../../bench/results/latest.json');
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const machine = describeMachine();
+  const watchdog = setTimeout(() => {
+    console.error(`bench: over its ${plan.budgetSeconds} s budget, stopping`);
+    killAll();
+    process.exit(1);
+  }, plan.budgetSeconds * 1000);
+
+  const figures: Record<string, Figure> = {};
+  const step = async (key: string, measure: () => Promise<Figure>) => {
+    const t0 = performance.now();
+    process.stderr.write(`bench: ${key} ...`);
+    figures[key] = await measure();
+    process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    return figures[key];
+  };
+  await step('rate_accuracy', () => rateAccuracy(plan));
+  const delivery = (await step('delivery_ceiling', () => deliveryCeiling(plan))) as Awaited<ReturnType<typeof deliveryCeiling>>;
+  await step('tracing_cost', () => tracingCost(plan, delivery.singlePerSecond));
+  await step('memory_per_item', () => memoryPerItem(plan));
+  await step('responsiveness', () => responsiveness(plan));
+  await step('rejection_path', () => rejectionPath(plan));
+  clearTimeout(watchdog);
+
+  const busy = machineWasBusy(machine.load_average_1m);
+  const result = {
+    generated_at: new Date().toISOString(),
+    mode: plan.quick ? 'quick' : 'full',
+    runs_per_figure: plan.runs,
+    duration_seconds: Math.round((performance.now() - started) / 1000),
+    machine: { ...machine, busy_at_start: busy },
+    figures,
+  };
+  mkdirSync(path.dirname(output), { recursive: true });
+  writeFileSync(output, `${JSON.stringify(result, null, 2)}\n`);
+
+  console.log(renderTable(figures));
+  for (const figure of Object.values(figures)) for (const note of figure.notes) console.log(`- ${figure.title}: ${note}`);
+  console.log(
+    `\n${machine.nproc} × ${machine.cpu_model}, Node ${machine.node}; median of ${plan.runs} run(s); ${result.duration_seconds} s.` +
+      (busy ? ` Other processes were using the CPU (load average ${machine.load_average_1m.toFixed(2)} at start).` : ''),
+  );
+  console.log(`Written to ${path.relative(process.cwd(), output)}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  killAll();
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+// `npm run bench` in its quick mode (BENCH_QUICK=1: every figure once, small and short): the
+// bench runs against the real services and its JSON holds every figure with numbers in it.
+// Behaviour only: the figures themselves are the bench's business, not a test's.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const FIGURES = ['rate_accuracy', 'delivery_ceiling', 'tracing_cost', 'memory_per_item', 'responsiveness', 'rejection_path'];
+
+test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 150_000 }, async () => {
+  const output = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'latest.json');
+  const child = spawn(process.execPath, [path.resolve(__dirname, '../bench/run.js')], {
+    env: { ...process.env, BENCH_QUICK: '1', BENCH_OUTPUT: output },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, stderr);
+
+  const result = JSON.parse(readFileSync(output, 'utf8'));
+  assert.equal(result.mode, 'quick');
+  assert.ok(result.machine.nproc >= 1 && result.machine.cpu_model && result.machine.node === process.version);
+  assert.deepEqual(Object.keys(result.figures), FIGURES);
+  for (const key of FIGURES) {
+    const figure = result.figures[key];
+    assert.ok(figure.rows.length > 0, `${key} has rows`);
+    for (const row of figure.rows) {
+      assert.ok(typeof row.measured === 'string' && row.measured.length > 0, `${key}: ${row.name}`);
+      assert.ok(row.met === null || typeof row.met === 'boolean');
+      const numbers = Object.values(row.values).filter((v) => typeof v === 'number');
+      assert.ok(numbers.length > 0 && numbers.every((n) => Number.isFinite(n)), `${key}: ${row.name} ${JSON.stringify(row.values)}`);
+      assert.match(stdout, new RegExp(`\\| ${row.name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} +\\|`), `table row for ${row.name}`);
+    }
+  }
+  assert.equal(result.figures.rate_accuracy.rows.length, 4);
+  assert.equal(result.figures.memory_per_item.rows.length, 4);
+  const delivered = result.figures.delivery_ceiling.rows.map((r: { values: Record<string, number> }) => r.values);
+  assert.ok(delivered.every((v: Record<string, number>) => (v.items_per_second ?? v.requests_per_second)! > 0), 'something was delivered');
+});
