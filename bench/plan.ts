@@ -27,7 +27,7 @@ export interface Plan {
     batchSenders: number;
     bareSeconds: number;
   };
-  memory: { payloads: number[]; counts: [number, number] };
+  memory: { payloads: number[]; counts: [number, number]; warmup: number };
   responsiveness: { queued: number; generatorRate: number; windowSeconds: number; requestsPerSecond: number };
   rejection: { windowSeconds: number; connections: number; maxQueueSize: number };
 }
@@ -39,7 +39,7 @@ const FULL: Plan = {
   rate: { rates: [10, 100, 1000, 10_000], windowSeconds: (rate) => (rate < 100 ? 10 : 3) },
   delivery: {
     fill: 80_000,
-    batchFill: 200_000,
+    batchFill: 400_000,
     warmupSeconds: 0.5,
     windowSeconds: 3,
     senders: 64,
@@ -48,7 +48,7 @@ const FULL: Plan = {
     batchSenders: 8,
     bareSeconds: 3,
   },
-  memory: { payloads: [1024, 100], counts: [100_000, 1_000_000] },
+  memory: { payloads: [1024, 100], counts: [100_000, 1_000_000], warmup: 20_000 },
   responsiveness: { queued: 1_000_000, generatorRate: 5000, windowSeconds: 3, requestsPerSecond: 100 },
   rejection: { windowSeconds: 2, connections: 10, maxQueueSize: 1000 },
 };
@@ -59,7 +59,7 @@ const QUICK: Plan = {
   budgetSeconds: 120,
   rate: { rates: [10, 100, 1000, 10_000], windowSeconds: () => 0.5 },
   delivery: { ...FULL.delivery, fill: 10_000, batchFill: 20_000, warmupSeconds: 0.2, windowSeconds: 0.5, bareSeconds: 1 },
-  memory: { payloads: [1024, 100], counts: [2000, 10_000] },
+  memory: { payloads: [1024, 100], counts: [2000, 10_000], warmup: 2000 },
   responsiveness: { queued: 20_000, generatorRate: 5000, windowSeconds: 0.5, requestsPerSecond: 100 },
   rejection: { ...FULL.rejection, windowSeconds: 0.5 },
 };

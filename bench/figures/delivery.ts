@@ -1,8 +1,9 @@
 // Figure 2 — delivery ceiling: items per second from producer to consumer when processing costs
 // nothing (processing_time_ms 0), beside the ceiling of a bare node:http server on loopback
 // driven by autocannon with the same request body: the physical limit of one request per item.
+// Each round measures all three one after another, so that a busy machine weighs on all alike.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLab, startScript, type Lab } from '../../test/helpers/services';
+import { startLab, startScript, type Lab, type Service } from '../../test/helpers/services';
 import { load } from '../load';
 import type { Plan } from '../plan';
 import { countPerSecond, withEventLoopDelay } from '../probe';
@@ -18,32 +19,38 @@ const ITEM_BODY = JSON.stringify({
   payload: 'x'.repeat(1024),
 });
 
+export interface CeilingRun {
+  perSecond: number;
+  eld: number;
+  /** The queue was empty at the end of the window: the figure is too low, fill more. */
+  drainedEarly: boolean;
+}
+
 /** Producer and consumer set up for the ceiling: nothing is made unless asked, nothing takes time. */
 export function startCeilingLab(plan: Plan, extraEnv: Record<string, string> = {}): Promise<Lab> {
   return startLab(
-    { PRODUCTION_RATE: '0', SENDER_CONCURRENCY: String(plan.delivery.senders), ...extraEnv },
+    { PRODUCTION_RATE: '0', ...extraEnv },
     { PROCESSING_TIME_MS: '0', MAX_CONCURRENCY: String(plan.delivery.consumerConcurrency), ...extraEnv },
   );
 }
 
 /**
- * Delivered items per second, one value per run: the queue is filled while the consumer is
- * paused, then it is resumed and `sent` is counted over the window after a short warm-up.
+ * One run: the queue is filled with `fill` items while the consumer is paused, then it is
+ * resumed and `sent` is counted over the window after a short warm-up.
  */
-export async function measureCeiling(plan: Plan, lab: Lab, fill: number, settings: Record<string, number>) {
+export async function ceilingRun(plan: Plan, lab: Lab, fill: number, settings: Record<string, number>): Promise<CeilingRun> {
   const configured = await lab.producer.post('/admin/config', settings);
   if (configured.status !== 200) throw new Error(`producer refused ${JSON.stringify(settings)}: ${JSON.stringify(configured.body)}`);
-  const runs: { perSecond: number; eld: number; drainedEarly: boolean }[] = [];
-  for (let run = 0; run < plan.runs; run++) {
-    await lab.consumer.post('/admin/pause');
-    await lab.producer.post('/produce', { count: fill });
-    await lab.consumer.post('/admin/resume');
-    await sleep(plan.delivery.warmupSeconds * 1000);
-    const measured = await withEventLoopDelay(lab.producer, () => countPerSecond(lab.producer, 'sent', plan.delivery.windowSeconds));
-    const drainedEarly = measured.result.end.queue.size === 0;
-    runs.push({ perSecond: measured.result.perSecond, eld: measured.eventLoopDelayP99Ms, drainedEarly });
-    await lab.producer.post('/admin/clear-queue');
-  }
+  await lab.consumer.post('/admin/pause');
+  await lab.producer.post('/produce', { count: fill });
+  await lab.consumer.post('/admin/resume');
+  await sleep(plan.delivery.warmupSeconds * 1000);
+  const measured = await withEventLoopDelay(lab.producer, () => countPerSecond(lab.producer, 'sent', plan.delivery.windowSeconds));
+  await lab.producer.post('/admin/clear-queue');
+  return { perSecond: measured.result.perSecond, eld: measured.eventLoopDelayP99Ms, drainedEarly: measured.result.end.queue.size === 0 };
+}
+
+export function summarize(runs: CeilingRun[]) {
   return {
     perSecond: median(runs.map((r) => r.perSecond)),
     eld: median(runs.map((r) => r.eld)),
@@ -52,35 +59,33 @@ export async function measureCeiling(plan: Plan, lab: Lab, fill: number, setting
   };
 }
 
-async function bareCeiling(plan: Plan) {
-  const bare = await startScript('bench/bare-server.js');
-  try {
-    const runs: number[] = [];
-    for (let run = 0; run < plan.runs; run++) {
-      const result = await load({
-        url: `${bare.url}/process`,
-        method: 'POST',
-        body: ITEM_BODY,
-        connections: plan.delivery.senders,
-        seconds: plan.delivery.bareSeconds,
-      });
-      runs.push((result.by_status['200'] ?? 0) / result.seconds);
-    }
-    return { perSecond: median(runs), runs: runs.map((r) => round(r, 1)) };
-  } finally {
-    await bare.stop();
-  }
+async function bareRun(plan: Plan, bare: Service): Promise<number> {
+  const result = await load({
+    url: `${bare.url}/process`,
+    method: 'POST',
+    body: ITEM_BODY,
+    connections: plan.delivery.senders,
+    seconds: plan.delivery.bareSeconds,
+  });
+  return (result.by_status['200'] ?? 0) / result.seconds;
 }
 
-export async function deliveryCeiling(plan: Plan): Promise<Figure & { singlePerSecond: number }> {
-  const bare = await bareCeiling(plan);
+export async function deliveryCeiling(plan: Plan): Promise<Figure> {
+  const { fill, batchFill, senders, batchSize, batchSenders } = plan.delivery;
+  const bare = await startScript('bench/bare-server.js');
   const lab = await startCeilingLab(plan);
   try {
-    const { fill, batchFill, senders, batchSize, batchSenders } = plan.delivery;
-    const single = await measureCeiling(plan, lab, fill, { send_batch_size: 1, sender_concurrency: senders });
-    const batched = await measureCeiling(plan, lab, batchFill, { send_batch_size: batchSize, sender_concurrency: batchSenders });
-    const row = (name: string, m: typeof single, batch: number): Row => {
-      const ratio = m.perSecond / bare.perSecond;
+    const bareRuns: number[] = [];
+    const singleRuns: CeilingRun[] = [];
+    const batchedRuns: CeilingRun[] = [];
+    for (let run = 0; run < plan.runs; run++) {
+      bareRuns.push(await bareRun(plan, bare));
+      singleRuns.push(await ceilingRun(plan, lab, fill, { send_batch_size: 1, sender_concurrency: senders }));
+      batchedRuns.push(await ceilingRun(plan, lab, batchFill, { send_batch_size: batchSize, sender_concurrency: batchSenders }));
+    }
+    const bareMedian = median(bareRuns);
+    const row = (name: string, m: ReturnType<typeof summarize>, batch: number): Row => {
+      const ratio = m.perSecond / bareMedian;
       return {
         name,
         measured: `${Math.round(m.perSecond)}/s = ${round(ratio, 2)} × bare${m.drainedEarly ? ' (queue ran dry: more)' : ''}`,
@@ -92,24 +97,23 @@ export async function deliveryCeiling(plan: Plan): Promise<Figure & { singlePerS
     };
     return {
       title: 'Delivery ceiling',
-      singlePerSecond: single.perSecond,
       rows: [
         {
           name: 'bare node:http (autocannon)',
-          measured: `${Math.round(bare.perSecond)} requests/s`,
+          measured: `${Math.round(bareMedian)} requests/s`,
           goal: '—',
           met: null,
           event_loop_delay_p99_ms: null,
-          values: { requests_per_second: round(bare.perSecond, 1), connections: plan.delivery.senders, runs: bare.runs },
+          values: { requests_per_second: round(bareMedian, 1), connections: senders, runs: bareRuns.map((r) => round(r, 1)) },
         },
-        row('delivery, one item per request', single, 1),
-        row(`delivery, send_batch_size ${batchSize}`, batched, batchSize),
+        row('delivery, one item per request', summarize(singleRuns), 1),
+        row(`delivery, send_batch_size ${batchSize}`, summarize(batchedRuns), batchSize),
       ],
       notes: [
         `processing_time_ms 0, consumer max_concurrency ${plan.delivery.consumerConcurrency}, 1 KB payloads; sender_concurrency ${senders} one item per request, ${batchSenders} batched; bare server: the same body, ${senders} connections`,
       ],
     };
   } finally {
-    await lab.stop();
+    await Promise.all([lab.stop(), bare.stop()]);
   }
 }

@@ -1,7 +1,8 @@
 // Figure 3 — memory per queued item: the heap and RSS each queued item costs, after a full GC,
 // against the producer's own estimate (queue.memory_bytes = ITEM_OVERHEAD_BYTES + payload).
-// Each run starts a fresh producer (consumer paused, one sender), reads a baseline, queues the
-// first count with POST /produce, reads again, then tops up to the second count.
+// Each run starts a fresh producer (consumer paused, one sender), queues and clears a warm-up
+// burst, reads a baseline, queues the first count with POST /produce, reads again, then tops up
+// to the second count.
 import { startService, type Service } from '../../test/helpers/services';
 import type { Plan } from '../plan';
 import { collectGarbage, GC_NODE_ARGS, withEventLoopDelay } from '../probe';
@@ -31,13 +32,16 @@ async function produce(producer: Service, count: number): Promise<void> {
 }
 
 /** One run: per-item costs at each count, measured from the same baseline. */
-async function oneRun(consumerUrl: string, payload: number, counts: [number, number]) {
+async function oneRun(consumerUrl: string, payload: number, counts: [number, number], warmup: number) {
   const producer = await startService(
     'producer',
     { CONSUMER_URL: consumerUrl, PRODUCTION_RATE: '0', PAYLOAD_BYTES: String(payload), SENDER_CONCURRENCY: '1', MEMORY_LIMIT_MB: String(HEAP_MB) },
     [`--max-old-space-size=${HEAP_MB}`, ...GC_NODE_ARGS],
   );
   try {
+    // Queue and clear a first burst, so that the code it compiles is not counted as item memory.
+    await produce(producer, warmup);
+    await producer.post('/admin/clear-queue');
     const base = await read(producer);
     const perItem = [];
     let queued = 0;
@@ -66,7 +70,7 @@ export async function memoryPerItem(plan: Plan): Promise<Figure> {
     const rows: Row[] = [];
     for (const payload of plan.memory.payloads) {
       const runs: Awaited<ReturnType<typeof oneRun>>[] = [];
-      for (let run = 0; run < plan.runs; run++) runs.push(await oneRun(consumer.url, payload, plan.memory.counts));
+      for (let run = 0; run < plan.runs; run++) runs.push(await oneRun(consumer.url, payload, plan.memory.counts, plan.memory.warmup));
       plan.memory.counts.forEach((count, i) => {
         const m = medianOfRuns(runs.map((r) => r[i]!));
         const overhead = m.heap - payload;
@@ -94,7 +98,7 @@ export async function memoryPerItem(plan: Plan): Promise<Figure> {
       title: 'Memory per queued item',
       rows,
       notes: [
-        'heap and RSS from /status after a full GC (node --expose-gc, bench/gc-on-signal.ts); a fresh producer per run; consumer paused',
+        'heap and RSS from /status after a full GC (node --expose-gc, bench/gc-on-signal.ts); a fresh producer per run, its baseline taken after a cleared warm-up burst; consumer paused',
         'event-loop delay: while POST /produce queued the items',
       ],
     };

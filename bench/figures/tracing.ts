@@ -1,46 +1,55 @@
 // Figure 6 — tracing cost: the one-item-per-request delivery ceiling with tracing on (both
-// services export OTLP/HTTP to a local sink, at the default TRACE_SAMPLE_RATIO) against the
-// same ceiling with tracing off, measured by figure 2 in this same run.
+// services export OTLP/HTTP to a local sink, at the default TRACE_SAMPLE_RATIO) against the same
+// ceiling with tracing off, in alternating runs of two labs.
 import type { Plan } from '../plan';
 import { startOtlpSink } from '../otlp-sink';
 import type { Figure } from '../report';
 import { round } from '../stats';
-import { measureCeiling, startCeilingLab } from './delivery';
+import { ceilingRun, startCeilingLab, summarize, type CeilingRun } from './delivery';
 
-export async function tracingCost(plan: Plan, offPerSecond: number): Promise<Figure> {
+export async function tracingCost(plan: Plan): Promise<Figure> {
   const sink = await startOtlpSink();
-  const lab = await startCeilingLab(plan, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
+  const off = await startCeilingLab(plan);
+  const on = await startCeilingLab(plan, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
   try {
-    const on = await measureCeiling(plan, lab, plan.delivery.fill, { send_batch_size: 1, sender_concurrency: plan.delivery.senders });
-    await lab.stop(); // services flush their last spans on the way out
+    const settings = { send_batch_size: 1, sender_concurrency: plan.delivery.senders };
+    const offRuns: CeilingRun[] = [];
+    const onRuns: CeilingRun[] = [];
+    for (let run = 0; run < plan.runs; run++) {
+      offRuns.push(await ceilingRun(plan, off, plan.delivery.fill, settings));
+      onRuns.push(await ceilingRun(plan, on, plan.delivery.fill, settings));
+    }
+    await on.stop(); // the services flush their last spans on the way out
+    const [withOff, withOn] = [summarize(offRuns), summarize(onRuns)];
     const exported = sink.exports > 0;
-    const ratio = on.perSecond / offPerSecond;
+    const ratio = withOn.perSecond / withOff.perSecond;
     return {
       title: 'Tracing cost',
       rows: [
         {
           name: 'delivery with tracing on, one item per request',
           measured: exported
-            ? `${Math.round(on.perSecond)}/s = ${round(ratio, 2)} × tracing off`
-            : `${Math.round(on.perSecond)}/s — no spans exported: this build has no tracing`,
+            ? `${Math.round(withOn.perSecond)}/s = ${round(ratio, 2)} × tracing off (${Math.round(withOff.perSecond)}/s)`
+            : `${Math.round(withOn.perSecond)}/s, off ${Math.round(withOff.perSecond)}/s — no spans exported: this build has no tracing`,
           goal: '—',
           met: null,
-          event_loop_delay_p99_ms: round(on.eld, 2),
+          event_loop_delay_p99_ms: round(withOn.eld, 2),
           values: {
             tracing_exported: exported,
-            items_per_second_on: round(on.perSecond, 1),
-            items_per_second_off: round(offPerSecond, 1),
+            items_per_second_on: round(withOn.perSecond, 1),
+            items_per_second_off: round(withOff.perSecond, 1),
             ratio_on_to_off: round(ratio, 3),
             otlp_export_requests: sink.exports,
             otlp_bytes: sink.bytes,
-            runs: on.runs,
+            runs_on: withOn.runs,
+            runs_off: withOff.runs,
           },
         },
       ],
       notes: ['OTEL_EXPORTER_OTLP_ENDPOINT points both services at an in-process sink on 127.0.0.1 that answers 200 (bench/otlp-sink.ts)'],
     };
   } finally {
-    await lab.stop();
+    await Promise.all([off.stop(), on.stop()]);
     await sink.close();
   }
 }
