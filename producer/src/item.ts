@@ -1,5 +1,6 @@
 // A work item: what the generator, /produce and /jobs create, and what the consumer processes.
 import { randomUUID } from 'node:crypto';
+import type { SpanContext } from '@opentelemetry/api';
 
 export type Priority = 'high' | 'normal';
 
@@ -16,6 +17,8 @@ export interface Item {
   enqueued_at: number;
   /** Delivery attempts so far (the dispatcher retries failures). */
   attempts: number;
+  /** The item's trace (its admission span), when tracing is on: see tracing.ts. */
+  trace?: SpanContext;
 }
 
 /**
