@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from './helpers/free-port';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './helpers/otlp-receiver';
-import { sleep, startLab, waitFor, type Lab } from './helpers/services';
+import { sleep, startLab, startService, waitFor, type Lab } from './helpers/services';
 
 const PROCESSING_MS = 150;
 const SPAN_KIND = { SERVER: 2, CLIENT: 3 };
@@ -117,6 +117,10 @@ describe('spans at an OTLP receiver stand-in (no Jaeger runs here)', () => {
 });
 
 describe('sampling and failure modes', () => {
+  test('a TRACE_SAMPLE_RATIO outside 0..1 stops the service with a message naming it', async () => {
+    await assert.rejects(startService('consumer', { TRACE_SAMPLE_RATIO: '2' }), /Invalid environment variable TRACE_SAMPLE_RATIO=/);
+  });
+
   test('TRACE_SAMPLE_RATIO=0 at the producer: the consumer follows its parent and records nothing', async () => {
     const receiver = await startOtlpReceiver();
     const lab = await startLab(
