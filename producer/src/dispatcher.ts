@@ -9,6 +9,7 @@
 // A circuit breaker stops all sends for a moment when the consumer keeps failing.
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { context } from '@opentelemetry/api';
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from '../../common/src/logger';
 import { CircuitBreaker } from './breaker';
@@ -17,6 +18,7 @@ import { DrainMeter } from './drain-meter';
 import type { Item } from './item';
 import type { Ledger, RetryReason } from './ledger';
 import type { ItemQueue } from './queue';
+import { traceHeaders } from './tracing';
 
 interface SendFailure {
   reason: RetryReason;
@@ -96,8 +98,14 @@ export class Dispatcher {
   }
 
   private async deliver(item: Item): Promise<void> {
+    const traceContext = this.ledger.taken(item);
+    // With tracing on, the send (its traceparent header) and its log lines belong to the item's
+    // send_to_consumer span.
+    await (traceContext ? context.with(traceContext, () => this.attempt(item)) : this.attempt(item));
+  }
+
+  private async attempt(item: Item): Promise<void> {
     const s = this.settings();
-    this.ledger.taken(item);
     const started = performance.now();
     const failure = await this.send(item, s.send_timeout_ms);
     const elapsedMs = performance.now() - started;
@@ -132,7 +140,7 @@ export class Dispatcher {
       const res = await this.client.post(
         '/process',
         { id: item.id, created_at: item.created_at, priority: item.priority, attempt: item.attempts + 1, payload: item.payload },
-        { timeout: timeoutMs },
+        { timeout: timeoutMs, headers: traceHeaders() },
       );
       if (res.status >= 200 && res.status < 300) return undefined;
       const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
