@@ -103,6 +103,15 @@ for (const service of ['producer', 'consumer']) {
   });
 }
 
+test('the two Dockerfiles differ in size', () => {
+  // Docker 20.10's BuildKit (Debian's engine, and CI's) sends each build's Dockerfile under the
+  // same key for one context and skips a file whose size and mtime match the one it has: a fresh
+  // checkout writes both in the same instant, so equal sizes made it build the consumer image for
+  // both services. Seen here; test/docker/stack.test.ts checks each image's command too.
+  const size = (service: string) => statSync(path.join(ROOT, service, 'Dockerfile')).size;
+  assert.notEqual(size('producer'), size('consumer'));
+});
+
 test('.dockerignore keeps node_modules, dist, .git and tests out of the build context', () => {
   for (const file of ['node_modules/express/package.json', 'dist/producer/src/main.js', '.git/HEAD', 'test/exercises.test.ts', '.env']) {
     assert.ok(ignored.ignores(file), file);
