@@ -98,15 +98,17 @@ test('bind mounts are the repository\'s own config directories', () => {
   }
 });
 
+const mountedFilesOf = (p: string): string[] =>
+  statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => mountedFilesOf(path.join(p, f))) : [p];
+
 /** Every config file under the repository's bind-mounted directories that exists. */
 function mountedFiles(): string[] {
-  const list = (p: string): string[] => (statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => list(path.join(p, f))) : [p]);
   return Object.values(services)
     .flatMap((s) => (s.volumes ?? []) as string[])
     .filter((v) => v.startsWith('./'))
     .map((v) => path.join(ROOT, v.split(':')[0]))
     .filter((source) => existsSync(source))
-    .flatMap(list);
+    .flatMap(mountedFilesOf);
 }
 
 test('every address used by a service or a mounted config file is a service listening there', () => {
@@ -127,4 +129,23 @@ test('every address used by a service or a mounted config file is a service list
   assert.ok(used.some(([, host]) => host === 'producer:8000'), 'Prometheus scrapes producer:8000');
   assert.ok(used.some(([, host]) => host === 'consumer:8001'), 'the producer and Prometheus reach consumer:8001');
   for (const [user, host] of used) assert.ok(known.has(host), `${where(user)} uses ${host}, which no service listens at`);
+});
+
+test('container paths in the environment and in mounted config files lie in a mount, and exist', () => {
+  for (const [name, service] of Object.entries(services)) {
+    const mounts = ((service.volumes ?? []) as string[])
+      .filter((v) => v.startsWith('./'))
+      .map((v) => ({ source: path.join(ROOT, v.split(':')[0]), target: v.split(':')[1] }));
+    if (mounts.length === 0) continue;
+    const paths = Object.values<string>(service.environment ?? {}).filter((v) => v.startsWith('/'));
+    for (const file of mounts.filter((m) => existsSync(m.source)).flatMap((m) => mountedFilesOf(m.source))) {
+      // e.g. Grafana's dashboards provider: options.path
+      for (const [, p] of readFileSync(file, 'utf8').matchAll(/^\s*path:\s*(\/\S+)/gm)) paths.push(p);
+    }
+    for (const containerPath of paths) {
+      const mount = mounts.find((m) => containerPath === m.target || containerPath.startsWith(`${m.target}/`));
+      assert.ok(mount, `${name}: ${containerPath} is in none of its mounts`);
+      assert.ok(existsSync(path.join(mount.source, path.relative(mount.target, containerPath))), `${name}: ${containerPath} is missing`);
+    }
+  }
 });
