@@ -3,18 +3,27 @@
 //
 // An override file cannot do this (compose merges `ports`, and host networking refuses port
 // bindings), so the resolved file is rewritten:
-// - services whose image cannot be had here are left out (unless a stand-in image is given), and
-//   so are environment variables and depends_on entries that point at them;
+// - services whose image cannot be had here are left out, and so are environment variables and
+//   depends_on entries that point at them, unless a stand-in is given: an image to run instead
+//   (Prometheus from Debian's binary), or a server the test runs on the host (an OTLP receiver
+//   for Jaeger), whose address then replaces the service's;
 // - ports and networks go; every published port gets a free host port, and addresses by service
 //   name or alias (http://consumer:8001, producer:8000) become 127.0.0.1:<that port>, in the
 //   environment, in healthchecks and in bind-mounted config directories (copied, then rewritten);
 // - services listen on 127.0.0.1 (HOST, PORT) and builds use the host network.
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from './free-port';
 
 export type ComposeFile = { services: Record<string, ComposeService> } & Record<string, unknown>;
 export type ComposeService = Record<string, any>;
+
+export interface StandIns {
+  /** Services run from another image. */
+  images?: Record<string, string>;
+  /** Services replaced by servers on the host: their container port → the host port. */
+  onHost?: Record<string, Record<number, number>>;
+}
 
 export interface HostNetworkPlan {
   compose: ComposeFile;
@@ -22,17 +31,6 @@ export interface HostNetworkPlan {
   ports: Record<string, number>;
   /** Rewrites `name:port` addresses of kept services to 127.0.0.1:<host port>. */
   rewrite(text: string): string;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Names a service answers to on the compose network: its own and its aliases. */
@@ -50,16 +48,23 @@ function containerPorts(service: ComposeService): number[] {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export async function hostNetworkCompose(resolved: ComposeFile, standIns: Record<string, string>, workDir: string): Promise<HostNetworkPlan> {
-  const kept = Object.keys(resolved.services).filter((name) => resolved.services[name].build || standIns[name]);
+export async function hostNetworkCompose(resolved: ComposeFile, standIns: StandIns, workDir: string): Promise<HostNetworkPlan> {
+  const images = standIns.images ?? {};
+  const onHost = standIns.onHost ?? {};
+  const kept = Object.keys(resolved.services).filter((name) => resolved.services[name].build || images[name]);
   const unavailable = new Set(
     Object.keys(resolved.services)
-      .filter((name) => !kept.includes(name))
+      .filter((name) => !kept.includes(name) && !onHost[name])
       .flatMap((name) => networkNames(name, resolved.services[name])),
   );
 
-  // name:containerPort -> 127.0.0.1:hostPort, for every kept service
+  // name:containerPort -> 127.0.0.1:hostPort, for every kept service and every one on the host
   const addresses = new Map<string, string>();
+  for (const [name, hostPorts] of Object.entries(onHost)) {
+    for (const [target, hostPort] of Object.entries(hostPorts)) {
+      for (const alias of networkNames(name, resolved.services[name])) addresses.set(`${alias}:${target}`, `127.0.0.1:${hostPort}`);
+    }
+  }
   const ports: Record<string, number> = {};
   const ownPorts: Record<string, Map<number, number>> = {};
   for (const name of kept) {
@@ -80,7 +85,7 @@ export async function hostNetworkCompose(resolved: ComposeFile, standIns: Record
   for (const name of kept) {
     const { ports: _published, networks: _networks, ...service } = structuredClone(resolved.services[name]);
     service.network_mode = 'host';
-    if (standIns[name]) service.image = standIns[name];
+    if (images[name]) service.image = images[name];
     if (service.build) service.build.network = 'host';
 
     const environment: Record<string, string> = {};
