@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     consumer  ${consumerUrl}   (status: ${consumerUrl}/status)
 
   Try:  curl -s ${producerUrl}/status | jq '.queue'
-  Then follow the exercises in labs/ — Ctrl-C stops both services.
+  The exercises are in README.md — Ctrl-C stops both services.
 `);
 }
 

@@ -90,7 +90,7 @@ test('switching between every mode under load never loses an item uncounted', as
   const settled = await waitFor(async () => {
     const s = await lab.producer.get('/status');
     return s.queue.size === 0 && s.accounting.in_flight === 0 && s.queue.admission_waiting === 0 ? s : undefined;
-  }, 20_000, 'everything settled');
+  }, 40_000, 'everything settled');
   const a = settled.accounting;
   assert.equal(a.produced, a.sent + a.rejected + a.dropped + a.sampled_out + a.cleared + a.dead_lettered);
   const consumer = await lab.consumer.get('/status');

@@ -17,5 +17,7 @@ export const serviceEnv = {
   HOST: z.string().min(1).default('127.0.0.1'),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** Share of items whose trace is recorded (parent-based: the consumer follows the producer). */
+  TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };

@@ -1,10 +1,20 @@
 // One Prometheus registry per process, with the `service` label on every series and
 // prom-client's default process/Node.js metrics.
-import { Registry, collectDefaultMetrics } from 'prom-client';
+//
+// With tracing on, the registry speaks OpenMetrics, the only text format that carries exemplars
+// (trace ids on samples, see exemplars.ts). Prometheus 2.x and 3.x both ask for it first in their
+// Accept header and parse by the Content-Type the target answers with, which prom-client sets
+// exactly (`application/openmetrics-text; version=1.0.0; charset=utf-8`). One registry cannot
+// answer both formats by negotiation: rendering OpenMetrics renames prom-client's counters in
+// place (`_total` moves from the family name to the sample), so the format is fixed at start.
+// Without tracing there are no exemplars, and the classic text format (0.0.4) is served.
+import { Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
 import type { RequestHandler } from 'express';
+import { tracingEnabled } from './telemetry';
 
 export function createRegistry(service: string): Registry {
   const registry = new Registry();
+  if (tracingEnabled()) (registry as Registry<RegistryContentType>).setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   return registry;

@@ -7,6 +7,7 @@ import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
 import { capacityPerSecond, meanProcessingMs } from './config';
 import type { Consumer } from './consumer';
+import { traceProcessing } from './tracing';
 
 const processBody = z.object({
   id: z.string().min(1).max(200),
@@ -88,7 +89,7 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
   app.post('/process', async (req, res) => {
     const item = parseInput(processBody, req.body);
     const started = performance.now();
-    const result = await consumer.process(item.created_at, abortWhenGone(res));
+    const result = await traceProcessing(req.headers, item, () => consumer.process(item.created_at, abortWhenGone(res)));
     const processing_ms = Math.round(performance.now() - started);
     if (result === 'processed') {
       res.json({ status: 'processed', id: item.id, processing_ms });

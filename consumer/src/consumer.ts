@@ -1,6 +1,7 @@
 // The consumer: processes one item by waiting its processing time (the simulated work), at most
 // `max_concurrency` at once, with optional injected failures and a pause switch.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { activeExemplar, count, observe } from '../../common/src/exemplars';
 import { RateWindow } from '../../common/src/rate-window';
 import { applyPatch, changedFields } from '../../common/src/settings';
 import { consumerSettings, type ConsumerSettings } from './config';
@@ -51,11 +52,14 @@ export class Consumer {
     });
   }
 
-  /** Processes one item; `signal` aborts when the caller has gone away. */
+  /**
+   * Processes one item; `signal` aborts when the caller has gone away. With tracing on it runs
+   * inside the item's process_item span, whose trace id becomes the metrics' exemplar.
+   */
   async process(createdAt: number, signal: AbortSignal): Promise<ProcessResult> {
     if (!this.limiter.tryAcquire()) {
       this.rejected++;
-      this.metrics.rejected.inc({ reason: 'concurrency_limit' });
+      count(this.metrics.rejected, { reason: 'concurrency_limit' }, activeExemplar());
       return 'busy';
     }
     try {
@@ -63,13 +67,13 @@ export class Consumer {
         if (signal.aborted) return 'cancelled';
         await this.pausedUntilResumed(signal);
       }
-      this.metrics.queueWait.observe(Math.max(0, Date.now() - createdAt) / 1000);
+      observe(this.metrics.queueWait, Math.max(0, Date.now() - createdAt) / 1000, activeExemplar());
       const ms = this.processingTimeMs();
       await sleep(ms);
-      this.metrics.processingDuration.observe(ms / 1000);
+      observe(this.metrics.processingDuration, ms / 1000, activeExemplar());
       if (Math.random() < this.settings.failure_rate) {
         this.failed++;
-        this.metrics.failed.inc({ reason: 'injected' });
+        count(this.metrics.failed, { reason: 'injected' }, activeExemplar());
         return 'failed';
       }
       this.processed++;

@@ -1,4 +1,8 @@
 // Consumer entry point: read and validate the environment, assemble, listen, stop gracefully.
+// Tracing first: the OpenTelemetry SDK is set up before express and http are loaded (this
+// relies on the CommonJS output running these lines in order; see common/src/telemetry.ts).
+import { startTelemetry, stopTelemetry } from '../../common/src/telemetry';
+startTelemetry('consumer');
 import { createLogger } from '../../common/src/logger';
 import { createRegistry } from '../../common/src/metrics';
 import { closeServer, listen, onShutdownSignal } from '../../common/src/server';
@@ -16,7 +20,10 @@ async function main(): Promise<void> {
   logger.info({ settings }, 'consumer started');
 
   // Requests being processed finish (closeServer waits for them); new connections are refused.
-  onShutdownSignal(logger, () => closeServer(server));
+  onShutdownSignal(logger, async () => {
+    await closeServer(server);
+    await stopTelemetry();
+  });
 }
 
 main().catch((err) => {

@@ -1,5 +1,8 @@
 // The consumer's Prometheus metrics (names kept from the original lab so its queries work).
+// Those with `exemplarOption()` carry the trace id of the item behind them (common/src/exemplars.ts:
+// update them through its count() and observe()).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { exemplarOption } from '../../common/src/exemplars';
 import { capacityPerSecond, type ConsumerSettings } from './config';
 
 export interface ConsumerGaugeSource {
@@ -25,19 +28,21 @@ export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeS
 
   return {
     processed: new Counter({ name: 'backpressure_items_processed_total', help: 'Items processed successfully', registers }),
-    failed: new Counter({ name: 'backpressure_items_failed_total', help: 'Items that failed processing', labelNames: ['reason'], registers }),
-    rejected: new Counter({ name: 'backpressure_items_rejected_total', help: 'Requests refused with 429 at the concurrency limit', labelNames: ['reason'], registers }),
+    failed: new Counter({ name: 'backpressure_items_failed_total', help: 'Items that failed processing', labelNames: ['reason'], registers, ...exemplarOption() }),
+    rejected: new Counter({ name: 'backpressure_items_rejected_total', help: 'Requests refused with 429 at the concurrency limit', labelNames: ['reason'], registers, ...exemplarOption() }),
     processingDuration: new Histogram({
       name: 'backpressure_processing_duration_seconds',
       help: 'Time spent processing one item',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
       registers,
+      ...exemplarOption(),
     }),
     queueWait: new Histogram({
       name: 'backpressure_queue_wait_seconds',
       help: 'Time from an item\'s creation at the producer to the start of its processing',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
       registers,
+      ...exemplarOption(),
     }),
   };
 }

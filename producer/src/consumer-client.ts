@@ -9,6 +9,7 @@
 import { Pool } from 'undici';
 import type { Item } from './item';
 import type { RetryReason } from './ledger';
+import { traceHeaders } from './tracing';
 
 export interface SendFailure {
   reason: RetryReason;
@@ -80,7 +81,8 @@ export class ConsumerClient {
   /** The consumer's answer, or why there was none (it could not be reached, or took too long). */
   private async post(path: string, body: string, timeoutMs: number): Promise<Answer | SendFailure> {
     try {
-      const res = await this.pool.request({ path, method: 'POST', headers: HEADERS, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      const headers = { ...HEADERS, ...traceHeaders() }; // traceparent, when the send is traced
+      const res = await this.pool.request({ path, method: 'POST', headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
       const text = await res.body.text();
       return { status: res.statusCode, retryAfterMs: parseRetryAfter(res.headers['retry-after']), text };
     } catch (err) {

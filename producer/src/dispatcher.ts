@@ -10,6 +10,7 @@
 // be reached at all makes the sender back off without counting against the item.
 // A circuit breaker stops all sends for a moment when the consumer keeps failing.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { context } from '@opentelemetry/api';
 import { BODY_LIMIT_BYTES } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { CircuitBreaker } from './breaker';
@@ -111,10 +112,17 @@ export class Dispatcher {
     return batch;
   }
 
+  private async deliver(batch: Batch): Promise<void> {
+    const contexts = batch.items.map((item) => this.ledger.taken(item));
+    // With tracing on, a lone item's send (its traceparent header) and its log lines belong to
+    // the item's send_to_consumer span; the items of a batch share one request and go without.
+    const traceContext = batch.items.length === 1 ? contexts[0] : undefined;
+    await (traceContext ? context.with(traceContext, () => this.attempt(batch)) : this.attempt(batch));
+  }
+
   /** Sends a batch and settles each of its items on its own: delivered, retried or dead-lettered. */
-  private async deliver({ items, bodies }: Batch): Promise<void> {
+  private async attempt({ items, bodies }: Batch): Promise<void> {
     const s = this.settings();
-    for (const item of items) this.ledger.taken(item);
     const started = performance.now();
     const outcomes =
       s.send_batch_size === 1

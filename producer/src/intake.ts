@@ -36,6 +36,7 @@ export class Intake {
   async offer(item: Item, source: Source, signal: AbortSignal = NEVER_ABORTED): Promise<Decision> {
     this.waiting++;
     const started = performance.now();
+    this.ledger.offered(item, source);
     try {
       for (;;) {
         const outcome = await this.strategy.offer(item, signal);

@@ -1,5 +1,6 @@
 // A work item: what the generator, /produce and /jobs create, and what the consumer processes.
 import { randomUUID } from 'node:crypto';
+import type { SpanContext } from '@opentelemetry/api';
 
 export type Priority = 'high' | 'normal';
 
@@ -16,6 +17,8 @@ export interface Item {
   enqueued_at: number;
   /** Delivery attempts so far (the dispatcher retries failures). */
   attempts: number;
+  /** The item's trace (its admission span), when tracing is on: see tracing.ts. */
+  trace?: SpanContext;
 }
 
 /**
@@ -29,11 +32,18 @@ export const ITEM_OVERHEAD_BYTES = 200;
 /**
  * A random UUID held as one flat string. randomUUID() builds its answer from some twenty short
  * pieces and V8 keeps it as a rope of them: 488 heap bytes per id, more than all the rest of a
- * queued item (`npm run bench`, memory figure). One copy makes it a flat 64-byte string.
+ * queued item (`npm run bench`, memory figure). One copy makes it a flat 56-byte string.
  */
 function flatUuid(): string {
   return Buffer.from(randomUUID(), 'latin1').toString('latin1');
 }
+
+/**
+ * What an item's trace context (item.trace, set before it is queued) adds with tracing on:
+ * heap per queued item with a 1 KB payload after a full GC (200,000 queued, the bench's memory
+ * method), 1219 B without tracing, 1393 B with it.
+ */
+export const TRACE_CONTEXT_BYTES = 175;
 
 export function createItem(payloadBytes: number, priority: Priority = 'normal', job = false, payload?: string): Item {
   const now = Date.now();
@@ -50,4 +60,5 @@ export function createItem(payloadBytes: number, priority: Priority = 'normal', 
 }
 
 /** Estimated heap bytes held by one queued item. */
-export const itemBytes = (item: Item): number => ITEM_OVERHEAD_BYTES + item.payload.length;
+export const itemBytes = (item: Item): number =>
+  ITEM_OVERHEAD_BYTES + item.payload.length + (item.trace ? TRACE_CONTEXT_BYTES : 0);

@@ -5,10 +5,16 @@
 //
 // (`queued` is the live queue size). `produced` counts items once admission has decided about
 // them; an offer still waiting for room or a token is `admission_waiting`, not yet produced.
+//
+// With tracing on, each move is also a point in the item's trace (tracing.ts), and the counters
+// and histograms get the item's trace id as an exemplar.
+import type { Context } from '@opentelemetry/api';
+import { count, exemplarOf, observe } from '../../common/src/exemplars';
 import type { Item } from './item';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
 import type { Outcome, RejectReason } from './admission/strategy';
+import type { ItemTracer } from './tracing';
 
 export type Source = 'generator' | 'produce' | 'jobs';
 export type RetryReason = 'network' | 'timeout' | 'http_429' | 'http_5xx' | 'http_4xx';
@@ -42,12 +48,20 @@ export class Ledger {
   constructor(
     private readonly metrics: ProducerMetrics,
     private readonly jobs: JobStore,
+    /** Present only when tracing is on. */
+    private readonly tracer?: ItemTracer,
   ) {}
+
+  /** `item` is offered to admission (nothing is counted until it is decided). */
+  offered(item: Item, source: Source): void {
+    this.tracer?.offered(item, source);
+  }
 
   /** Admission decided about `item` (never called for `superseded`). */
   decided(item: Item, source: Source, outcome: Exclude<Outcome, { kind: 'superseded' }>): void {
     this.produced++;
     this.metrics.produced.inc({ source });
+    this.tracer?.decided(item, outcome);
     switch (outcome.kind) {
       case 'queued':
         if (item.job) this.jobs.queued(item);
@@ -56,11 +70,11 @@ export class Ledger {
       case 'rejected':
         this.rejected++;
         this.rejectedBy[outcome.reason] = (this.rejectedBy[outcome.reason] ?? 0) + 1;
-        this.metrics.rejected.inc({ reason: outcome.reason });
+        count(this.metrics.rejected, { reason: outcome.reason }, exemplarOf(item.trace));
         break;
       case 'sampled_out':
         this.sampledOut++;
-        this.metrics.dropped.inc({ reason: 'sampled_out' });
+        count(this.metrics.dropped, { reason: 'sampled_out' }, exemplarOf(item.trace));
         break;
     }
   }
@@ -76,10 +90,14 @@ export class Ledger {
     }
   }
 
-  /** A sender took `item` from the queue. */
-  taken(item: Item): void {
+  /**
+   * A sender took `item` from the queue. Returns the trace context its send runs in (its
+   * send_to_consumer span), or undefined when tracing is off.
+   */
+  taken(item: Item): Context | undefined {
     this.inFlight++;
     if (item.job) this.jobs.processing(item);
+    return this.tracer?.taken(item);
   }
 
   /** The consumer accepted `item`. */
@@ -87,7 +105,8 @@ export class Ledger {
     this.inFlight--;
     this.sent++;
     this.metrics.sent.inc();
-    this.metrics.sendDuration.observe(seconds);
+    observe(this.metrics.sendDuration, seconds, exemplarOf(item.trace));
+    this.tracer?.delivered(item);
     if (item.job) this.jobs.finished(item);
   }
 
@@ -95,7 +114,8 @@ export class Ledger {
   retried(item: Item, reason: RetryReason): void {
     this.inFlight--;
     this.retries++;
-    this.metrics.retries.inc({ reason });
+    count(this.metrics.retries, { reason }, exemplarOf(item.trace));
+    this.tracer?.retried(item, reason);
     if (item.job) this.jobs.queued(item);
   }
 
@@ -103,7 +123,8 @@ export class Ledger {
   deadLetter(item: Item, error: string): void {
     this.inFlight--;
     this.deadLettered++;
-    this.metrics.deadLettered.inc();
+    count(this.metrics.deadLettered, {}, exemplarOf(item.trace));
+    this.tracer?.deadLettered(item, error);
     if (item.job) this.jobs.finished(item, `dead-lettered: ${error}`);
     this.deadLetters.push({
       id: item.id,
@@ -116,10 +137,13 @@ export class Ledger {
     if (this.deadLetters.length > DEAD_LETTERS_KEPT) this.deadLetters.shift(); // O(1000) at most
   }
 
-  /** POST /admin/clear-queue removed `items`. */
+  /**
+   * POST /admin/clear-queue removed `items`. Their traces are left as they are (a span for each
+   * of 100,000 cleared items would stall the process); the exemplar points at one of them.
+   */
   cleared(items: Item[]): void {
     this.clearedCount += items.length;
-    this.metrics.dropped.inc({ reason: 'cleared' }, items.length);
+    count(this.metrics.dropped, { reason: 'cleared' }, exemplarOf(items[0]?.trace), items.length);
     for (const item of items) if (item.job) this.jobs.finished(item, 'cleared from the queue');
   }
 
@@ -151,7 +175,8 @@ export class Ledger {
 
   private evicted(item: Item): void {
     this.dropped++;
-    this.metrics.dropped.inc({ reason: 'drop_oldest' });
+    count(this.metrics.dropped, { reason: 'drop_oldest' }, exemplarOf(item.trace));
+    this.tracer?.evicted(item);
     if (item.job) this.jobs.finished(item, 'dropped: evicted by a newer item (drop_oldest)');
   }
 }

@@ -1,4 +1,8 @@
 // Producer entry point: read and validate the environment, assemble, listen, stop gracefully.
+// Tracing first: the OpenTelemetry SDK is set up before express and http are loaded (this
+// relies on the CommonJS output running these lines in order; see common/src/telemetry.ts).
+import { startTelemetry, stopTelemetry } from '../../common/src/telemetry';
+startTelemetry('producer');
 import { createLogger } from '../../common/src/logger';
 import { createRegistry } from '../../common/src/metrics';
 import { closeServer, listen, onShutdownSignal } from '../../common/src/server';
@@ -29,7 +33,7 @@ async function main(): Promise<void> {
     const discarded = await producer.shutdown(SHUTDOWN_DEADLINE_MS);
     const a = producer.ledger.accounting(producer.queue.size);
     logger.info({ discarded_queued_items: discarded, accounting: a }, 'producer stopped');
-    await closeServer(server);
+    await Promise.all([closeServer(server), stopTelemetry()]);
   });
 }
 

@@ -1,6 +1,9 @@
 // The producer's Prometheus metrics. Counters and histograms are updated by the ledger as items
 // move; gauges are read from the live state at scrape time (`read`), so they are never stale.
+// Those with `exemplarOption()` carry the trace id of an item behind them (common/src/exemplars.ts:
+// update them through its count() and observe()).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { exemplarOption } from '../../common/src/exemplars';
 
 export interface GaugeSource {
   queueDepth(): number;
@@ -83,10 +86,10 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
   return {
     produced: new Counter({ name: 'backpressure_items_produced_total', help: 'Items offered for admission and decided', labelNames: ['source'], registers }),
     sent: new Counter({ name: 'backpressure_items_sent_total', help: 'Items the consumer accepted', registers }),
-    rejected: new Counter({ name: 'backpressure_items_rejected_total', help: 'Items refused at admission', labelNames: ['reason'], registers }),
-    dropped: new Counter({ name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', labelNames: ['reason'], registers }),
-    deadLettered: new Counter({ name: 'backpressure_items_dead_lettered_total', help: 'Items given up after max_attempts', registers }),
-    retries: new Counter({ name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', labelNames: ['reason'], registers }),
+    rejected: new Counter({ name: 'backpressure_items_rejected_total', help: 'Items refused at admission', labelNames: ['reason'], registers, ...exemplarOption() }),
+    dropped: new Counter({ name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', labelNames: ['reason'], registers, ...exemplarOption() }),
+    deadLettered: new Counter({ name: 'backpressure_items_dead_lettered_total', help: 'Items given up after max_attempts', registers, ...exemplarOption() }),
+    retries: new Counter({ name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', labelNames: ['reason'], registers, ...exemplarOption() }),
     rateLimitDelays: new Counter({ name: 'backpressure_rate_limit_delays_total', help: 'Items that waited for a rate-limiter token', registers }),
     blockedSeconds: new Counter({ name: 'backpressure_blocked_seconds_total', help: 'Time offers spent waiting for room (block, timeout)', registers }),
     sendDuration: new Histogram({
@@ -94,6 +97,7 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
       help: 'Duration of successful sends to the consumer',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
+      ...exemplarOption(),
     }),
   };
 }

@@ -3,6 +3,7 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../common/src/logger';
 import { applyPatch, changedFields } from '../../common/src/settings';
+import { tracingEnabled } from '../../common/src/telemetry';
 import { createStrategy, STRATEGY_SETTINGS, waitKindOf } from './admission';
 import { producerSettings, type ProducerSettings } from './config';
 import { Dispatcher } from './dispatcher';
@@ -12,6 +13,7 @@ import { JobStore } from './jobs';
 import { Ledger } from './ledger';
 import { createProducerMetrics } from './metrics';
 import { ItemQueue } from './queue';
+import { ItemTracer } from './tracing';
 
 export interface ProducerOptions {
   settings: ProducerSettings;
@@ -56,7 +58,10 @@ export class Producer {
       deadLetters: () => this.ledger.deadLettersListed,
       jobsByState: () => this.jobs.countByState(),
     });
-    this.ledger = new Ledger(metrics, this.jobs);
+    const tracer = tracingEnabled()
+      ? new ItemTracer({ queueSize: () => this.queue.size, mode: () => this.settings.queue_mode })
+      : undefined;
+    this.ledger = new Ledger(metrics, this.jobs, tracer);
     this.dispatcher = new Dispatcher(this.queue, this.ledger, options.consumerUrl, () => this.settings, options.logger);
     this.intake = new Intake(this.buildStrategy(), this.ledger, waitKindOf(this.settings.queue_mode));
     this.generator = new Generator(this.intake, () => this.settings);

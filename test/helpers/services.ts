@@ -1,7 +1,6 @@
 // Starts the real consumer and producer as child processes on free 127.0.0.1 ports (PORT=0; the
 // port is read from the service's "listening" log line) and talks to them over HTTP.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -84,12 +83,10 @@ export async function startScript(script: string, env: Record<string, string> = 
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const deadline = setTimeout(() => child.kill('SIGKILL'), 10_000); // cleared, so it keeps no one waiting
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(deadline);
-      }
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000); // a service that hangs on exit
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
     },
   };
 }
@@ -113,18 +110,6 @@ export async function startLab(producerEnv: Record<string, string> = {}, consume
   };
 }
 
-/** A port that was free a moment ago (for a service that must come back on the same port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws). */
 export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -145,3 +130,4 @@ export function assertBalanced(status: any): void {
 }
 
 export { sleep };
+export { freePort } from './free-port';

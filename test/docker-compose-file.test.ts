@@ -1,0 +1,151 @@
+// docker-compose.yml checked offline (no engine needed; test/docker/stack.test.ts builds and runs
+// it for real): the Compose Specification schema, the syntax both Compose v2 and docker-compose
+// 1.29 accept, ports on 127.0.0.1 only, names that the README's docker commands use, and every
+// address a service or a mounted config file uses resolving to a service that listens there.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import Ajv from 'ajv';
+import { parse } from 'yaml';
+
+const ROOT = path.resolve(__dirname, '../..');
+const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'));
+const services: Record<string, any> = compose.services;
+const LAB_SERVICES = ['lab18-producer', 'lab18-consumer'];
+
+/** The Dockerfile's default for a service's PORT (ENV PORT=...). */
+function dockerfilePort(service: any): string | undefined {
+  if (!service.build) return undefined;
+  const text = readFileSync(path.join(ROOT, service.build.context, service.build.dockerfile), 'utf8');
+  return /^ENV .*\bPORT=(\d+)/m.exec(text)?.[1];
+}
+
+/** host:port pairs each service can be reached at on the compose network. */
+function listening(): Set<string> {
+  const addresses = new Set<string>();
+  for (const [name, service] of Object.entries(services)) {
+    const aliases = Object.values<any>(service.networks ?? {}).flatMap((n) => n?.aliases ?? []);
+    const ports = (service.ports ?? []).map((p: string) => p.split(':').pop()!.replace(/\/\w+$/, ''));
+    const port = service.environment?.PORT ?? dockerfilePort(service);
+    for (const host of [name, ...aliases]) for (const p of [...ports, port].filter(Boolean)) addresses.add(`${host}:${p}`);
+  }
+  return addresses;
+}
+
+test('docker-compose.yml is valid against the Compose Specification schema (shipped by dclint)', () => {
+  const schemaFile = path.join(path.dirname(require.resolve('dclint/package.json')), 'schemas/compose.schema.json');
+  const { $schema: _draft07, ...schema } = JSON.parse(readFileSync(schemaFile, 'utf8')); // Ajv's default draft
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  assert.equal(validate(compose), true, JSON.stringify(validate.errors, null, 2));
+});
+
+test('only syntax that both Compose v2 and docker-compose 1.29 accept', () => {
+  assert.equal(compose.name, undefined, 'top-level name: is Compose v2 only');
+  assert.equal(compose.version, undefined, 'version: is obsolete in Compose v2 (and optional in 1.29)');
+  for (const [name, service] of Object.entries(services)) {
+    assert.equal(service.healthcheck?.start_interval, undefined, `${name}: healthcheck.start_interval`);
+    for (const [dep, condition] of Object.entries<any>(service.depends_on ?? {})) {
+      assert.equal(condition.required, undefined, `${name}: depends_on.${dep}.required`);
+    }
+    // docker-compose 1.29 ignores deploy.resources (without --compatibility): mem_limit is the portable limit.
+    assert.equal(service.deploy, undefined, `${name}: deploy:`);
+  }
+});
+
+test('every published port is bound to 127.0.0.1', () => {
+  const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p: string) => [name, p]));
+  assert.ok(published.length >= 7, 'producer, consumer, Prometheus, Grafana and Jaeger publish ports');
+  for (const [name, port] of published) assert.match(port, /^127\.0\.0\.1:\d+:\d+(\/tcp)?$/, `${name}: ${port}`);
+});
+
+test('each service is named as its container, so docker and docker compose commands take one name', () => {
+  for (const [name, service] of Object.entries(services)) assert.equal(service.container_name, name);
+  for (const name of LAB_SERVICES) assert.ok(services[name], `${name} (seed 002's docker stats / restart commands)`);
+});
+
+test('the producer: 256 MB limit, heap well below it (V8 OOM before the kernel OOM killer), restarted', () => {
+  const producer = services['lab18-producer'];
+  assert.equal(producer.mem_limit, '256m');
+  assert.equal(producer.memswap_limit, '256m', 'no swap: the limit is the limit');
+  assert.equal(producer.environment.MEMORY_LIMIT_MB, '256');
+  const heapMb = Number(/--max-old-space-size=(\d+)/.exec(producer.environment.NODE_OPTIONS)?.[1]);
+  // Measured: at a 160 MB heap the container peaks at ~161 MiB when V8 gives up (test/docker/).
+  assert.ok(heapMb > 0 && heapMb <= 256 * 0.7, `heap ${heapMb} MB leaves room for the rest of the process`);
+  for (const name of LAB_SERVICES) {
+    assert.equal(services[name].init, true, `${name}: init`);
+    assert.equal(services[name].restart, 'unless-stopped', `${name}: restart`);
+    assert.equal(services[name].environment.HOST, '0.0.0.0', `${name}: listens on the container's interfaces`);
+  }
+});
+
+test('every service_healthy dependency has a healthcheck (in compose or in its Dockerfile)', () => {
+  for (const [name, service] of Object.entries(services)) {
+    for (const [dep, { condition }] of Object.entries<any>(service.depends_on ?? {})) {
+      if (condition !== 'service_healthy') continue;
+      const target = services[dep];
+      const inDockerfile = target.build && /^HEALTHCHECK /m.test(readFileSync(path.join(ROOT, target.build.context, target.build.dockerfile), 'utf8'));
+      assert.ok(target.healthcheck?.test || inDockerfile, `${name} waits for ${dep} to be healthy, which has no healthcheck`);
+    }
+  }
+});
+
+test('bind mounts are the repository\'s own config directories', () => {
+  const mounts = Object.values(services).flatMap((s) => (s.volumes ?? []) as string[]).filter((v) => v.startsWith('.'));
+  assert.ok(mounts.includes('./prometheus:/etc/prometheus:ro'));
+  for (const mount of mounts) {
+    assert.match(mount, /^\.\/[\w/-]+:\/[\w/.-]+:ro$/, `${mount}: a read-only directory of this repository`);
+  }
+});
+
+const mountedFilesOf = (p: string): string[] =>
+  statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => mountedFilesOf(path.join(p, f))) : [p];
+
+/** Every config file under the repository's bind-mounted directories that exists. */
+function mountedFiles(): string[] {
+  return Object.values(services)
+    .flatMap((s) => (s.volumes ?? []) as string[])
+    .filter((v) => v.startsWith('./'))
+    .map((v) => path.join(ROOT, v.split(':')[0]))
+    .filter((source) => existsSync(source))
+    .flatMap(mountedFilesOf);
+}
+
+test('every address used by a service or a mounted config file is a service listening there', () => {
+  const known = listening();
+  const used: Array<[string, string]> = [];
+  for (const [name, service] of Object.entries(services)) {
+    for (const value of Object.values<string>(service.environment ?? {})) {
+      if (/^https?:\/\//.test(value)) used.push([name, new URL(value).host]);
+    }
+  }
+  for (const file of mountedFiles().filter((f) => /\.ya?ml$/.test(f))) {
+    const text = readFileSync(file, 'utf8');
+    // Prometheus targets ('producer:8000') and Grafana datasource URLs (http://prometheus:9090)
+    for (const [, host] of text.matchAll(/targets:\s*\[\s*['"]([\w.-]+:\d+)['"]/g)) used.push([file, host]);
+    for (const [, url] of text.matchAll(/url:\s*(https?:\/\/\S+)/g)) used.push([file, new URL(url).host]);
+  }
+  const where = (s: string) => path.relative(ROOT, s) || s;
+  assert.ok(used.some(([, host]) => host === 'producer:8000'), 'Prometheus scrapes producer:8000');
+  assert.ok(used.some(([, host]) => host === 'consumer:8001'), 'the producer and Prometheus reach consumer:8001');
+  for (const [user, host] of used) assert.ok(known.has(host), `${where(user)} uses ${host}, which no service listens at`);
+});
+
+test('container paths in the environment and in mounted config files lie in a mount, and exist', () => {
+  for (const [name, service] of Object.entries(services)) {
+    const mounts = ((service.volumes ?? []) as string[])
+      .filter((v) => v.startsWith('./'))
+      .map((v) => ({ source: path.join(ROOT, v.split(':')[0]), target: v.split(':')[1] }));
+    if (mounts.length === 0) continue;
+    const paths = Object.values<string>(service.environment ?? {}).filter((v) => v.startsWith('/'));
+    for (const file of mounts.filter((m) => existsSync(m.source)).flatMap((m) => mountedFilesOf(m.source))) {
+      // e.g. Grafana's dashboards provider: options.path
+      for (const [, p] of readFileSync(file, 'utf8').matchAll(/^\s*path:\s*(\/\S+)/gm)) paths.push(p);
+    }
+    for (const containerPath of paths) {
+      const mount = mounts.find((m) => containerPath === m.target || containerPath.startsWith(`${m.target}/`));
+      assert.ok(mount, `${name}: ${containerPath} is in none of its mounts`);
+      assert.ok(existsSync(path.join(mount.source, path.relative(mount.target, containerPath))), `${name}: ${containerPath} is missing`);
+    }
+  }
+});
