@@ -1,0 +1,32 @@
+// The workshop's exercises, in order.
+import type { Exercise } from '../src/exercise';
+import baseline from './01-baseline';
+import slowConsumer from './02-slow-consumer';
+import memoryCrash from './03-memory-crash';
+import bounded from './04-bounded';
+import rateLimit from './05-rate-limit';
+import reset from './06-reset';
+import queueLatency from './07-queue-latency';
+import variableProcessing from './08-variable-processing';
+import burst from './09-burst';
+import consumerFailure from './10-consumer-failure';
+import block from './11-block';
+import timeout from './12-timeout';
+import dropOldest from './13-drop-oldest';
+import sample from './14-sample';
+import adaptive from './15-adaptive';
+import jobs429 from './16-jobs-429';
+import priorities from './17-priorities';
+import scaleConsumer from './18-scale-consumer';
+import queueSizing from './19-queue-sizing';
+
+export const EXERCISES: Exercise[] = [
+  baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
+  consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing,
+];
+
+/** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */
+export function findExercise(name: string): Exercise | undefined {
+  const number = /^\d+$/.test(name) ? Number(name) : undefined;
+  return EXERCISES.find((e) => e.id === name || e.id.slice(3) === name || (number !== undefined && Number.parseInt(e.id, 10) === number));
+}

@@ -1,0 +1,30 @@
+// What the exercises read from a snapshot, named once.
+import type { Up } from '../src/recording';
+
+export const queued = (s: Up) => s.producer.queue.size;
+export const queueLimit = (s: Up) => s.producer.queue.limit ?? Infinity;
+export const queueMb = (s: Up) => s.producer.queue.memory_bytes / 1024 / 1024;
+export const oldestAge = (s: Up) => s.producer.queue.oldest_item_age_seconds ?? 0;
+export const produced = (s: Up) => s.producer.accounting.produced;
+export const rejected = (s: Up) => s.producer.accounting.rejected;
+export const dropped = (s: Up) => s.producer.accounting.dropped;
+export const sampledOut = (s: Up) => s.producer.accounting.sampled_out;
+export const deadLettered = (s: Up) => s.producer.accounting.dead_lettered;
+export const balanced = (s: Up) => (s.producer.accounting.balanced ? 1 : 0);
+export const rateLimitDelays = (s: Up) => s.producer.admission.rate_limit_delays;
+export const blockedSeconds = (s: Up) => s.producer.admission.blocked_seconds ?? 0;
+export const highQueued = (s: Up) => s.producer.queue.by_priority.high;
+export const normalQueued = (s: Up) => s.producer.queue.by_priority.normal;
+export const heapShareOfLimit = (s: Up) => (100 * s.producer.process.heap_used_mb) / s.producer.process.memory_limit_mb;
+export const processed = (s: Up) => s.consumer.totals.processed;
+export const consumerCapacity = (s: Up) => s.consumer.effective_max_throughput_per_s;
+
+/** jq filters for the learner's polling loops. */
+export const JQ = {
+  queue: '.queue | {size, memory_mb}',
+  mode: '.queue | {mode, size, max_size}',
+  memory: '{queue_mb: .queue.memory_mb, heap_mb: .process.heap_used_mb, rss_mb: .process.memory_mb, limit_mb: .process.memory_limit_mb}',
+  rejections: '{size: .queue.size, rejected: .accounting.rejected, dropped: .accounting.dropped}',
+  age: '.queue | {size, oldest_item_age_seconds}',
+  breaker: '{size: .queue.size, breaker: .dispatcher.breaker.state, retries: .dispatcher.retries}',
+};

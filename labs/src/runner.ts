@@ -1,0 +1,206 @@
+// Runs one exercise against the running services: resets both to their defaults, performs each
+// step (printing the curl command it corresponds to), shows live progress while it waits, then
+// measures every promised number and prints PASS or FAIL beside it.
+import { createInterface } from 'node:readline/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeExpectation, evaluate, type CheckResult } from './checks';
+import { RESET_SAY, type Exercise, type PostStep, type Step } from './exercise';
+import { duration, num } from './format';
+import type { Output } from './output';
+import { Recording, Window } from './recording';
+import { curlFor, describeError, request, type ServiceName, type Urls } from './services';
+import { ratesBetween, takeSnapshot, type Snapshot } from './snapshot';
+import { DEFAULTS, scaleSettings } from './time-scale';
+
+export interface RunOptions {
+  urls: Urls;
+  scale: number;
+  out: Output;
+  /** Ask the learner for predictions (only on a terminal). */
+  interactive: boolean;
+}
+
+export interface ExerciseResult {
+  id: string;
+  title: string;
+  scale: number;
+  passed: boolean;
+  checks: CheckResult[];
+  /** The step that could not be carried out, if one could not. */
+  failedStep?: string;
+}
+
+/** Waits are never cut below this many real seconds, whatever the scale. */
+const MIN_TIMEOUT_S = 15;
+
+export async function runExercise(exercise: Exercise, options: RunOptions): Promise<ExerciseResult> {
+  const { out, scale } = options;
+  out.line(out.paint('bold', `━━ ${exercise.id}: ${exercise.title}`));
+  out.line(exercise.goal);
+  if (scale !== 1) out.line(out.paint('dim', `(LAB_TIME_SCALE=${scale}: durations ÷${scale}, rates ×${scale}; counts unchanged)`));
+  const recording = new Recording();
+  const guesses: { question: string; guess: string; answer: string }[] = [];
+  let failedStep: string | undefined;
+  const total = exercise.steps.length;
+  try {
+    await requireServices(options);
+    await resetServices(options, `Step 0/${total}`);
+    for (const [index, step] of exercise.steps.entries()) {
+      await runStep(step, `Step ${index + 1}/${total}`, options, recording, guesses);
+    }
+  } catch (err) {
+    failedStep = (err as Error).message;
+    out.line(out.paint('red', `✖ ${failedStep}`));
+  }
+  const checks = exercise.checks.map((check) => evaluate(check, recording, scale));
+  printResults(out, checks);
+  for (const g of guesses) out.line(`Your prediction for "${g.question}": ${g.guess}. ${g.answer}`);
+  const passed = failedStep === undefined && checks.every((c) => c.pass);
+  out.line(passed ? out.paint('green', `PASS ${exercise.id}`) : out.paint('red', `FAIL ${exercise.id}`));
+  out.line();
+  const result: ExerciseResult = { id: exercise.id, title: exercise.title, scale, passed, checks };
+  if (failedStep) result.failedStep = failedStep;
+  return result;
+}
+
+/** Puts both services back to their defaults (time-scaled) and waits until they are calm. */
+export async function resetServices(options: RunOptions, label = 'Reset'): Promise<void> {
+  const { out, scale } = options;
+  out.line(out.paint('cyan', `── ${label}: ${RESET_SAY}`));
+  await send(options, 'consumer', '/admin/config', scaleSettings(DEFAULTS.consumer, scale));
+  await send(options, 'producer', '/admin/config', scaleSettings(DEFAULTS.producer, scale));
+  await send(options, 'producer', '/admin/clear-queue');
+  // A breaker opened by an earlier exercise closes at its next successful probe.
+  const calm = (s: Snapshot) => s.producer?.dispatcher.breaker.state === 'closed' && s.producer.queue.size <= 5;
+  const { finished } = await observe(options, { until: calm, timeoutMs: MIN_TIMEOUT_S * 1000 });
+  if (!finished) throw new Error('the services did not settle after the reset (queue still full or breaker open)');
+}
+
+async function requireServices({ urls, out }: RunOptions): Promise<void> {
+  for (const [name, url] of Object.entries(urls)) {
+    try {
+      await request(`${url}/health`);
+    } catch (err) {
+      out.line(`Cannot reach the ${name} at ${url} (${describeError(err)}).`);
+      out.line('Start the lab first: `npm start` (or `docker compose up -d`), or set PRODUCER_URL / CONSUMER_URL.');
+      throw new Error(`${name} is not reachable`);
+    }
+  }
+}
+
+async function runStep(
+  step: Step,
+  label: string,
+  options: RunOptions,
+  recording: Recording,
+  guesses: { question: string; guess: string; answer: string }[],
+): Promise<void> {
+  const { out, scale } = options;
+  let say = step.kind === 'predict' ? `Predict: ${step.question}` : step.say;
+  if (step.kind === 'watch') say += ` (${step.seconds} s${scale === 1 ? '' : ` → ${num(step.seconds / scale)} s`})`;
+  out.line(out.paint('cyan', `── ${label}: ${say}`));
+  switch (step.kind) {
+    case 'post': {
+      const body = await send(options, step.service, step.path, step.body && scaleSettings(step.body, scale));
+      if (step.record) recording.record(step.record.name, step.record.read(body));
+      return;
+    }
+    case 'watch': {
+      const { snapshots } = await observe(options, { forMs: (step.seconds / scale) * 1000 });
+      if (step.window) recording.addWindow(new Window(step.window, snapshots));
+      return;
+    }
+    case 'until': {
+      const timeoutMs = Math.max(MIN_TIMEOUT_S, step.timeout / scale) * 1000;
+      const { snapshots, finished } = await observe(options, { until: step.done, timeoutMs });
+      if (step.window) recording.addWindow(new Window(step.window, snapshots));
+      if (!finished) throw new Error(`gave up after ${duration(timeoutMs / 1000)} waiting: ${step.say}`);
+      return;
+    }
+    case 'action':
+      return step.run({
+        urls: options.urls,
+        scale,
+        record: (name, value) => recording.record(name, value),
+        say: (line) => out.line(`   ${line}`),
+      });
+    case 'predict': {
+      if (!options.interactive) return;
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      const guess = (await rl.question('   Your prediction (Enter to skip): ')).trim();
+      rl.close();
+      if (guess) guesses.push({ question: step.question, guess, answer: step.answer });
+    }
+  }
+}
+
+/** POSTs as a learner would with curl, printing the command and the answer. Throws on >= 400. */
+async function send(options: RunOptions, service: ServiceName, path: string, body?: PostStep['body']): Promise<unknown> {
+  const { out, urls } = options;
+  const url = `${urls[service]}${path}`;
+  out.line(out.paint('dim', `$ ${curlFor(url, 'POST', body)}`));
+  const answer = await request(url, 'POST', body);
+  const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  out.line(`  → ${answer.status} ${text.length > 160 ? `${text.slice(0, 157)}...` : text}`);
+  if (answer.status >= 400) throw new Error(`${service} answered ${answer.status} to POST ${path}`);
+  return answer.body;
+}
+
+interface ObserveUntil {
+  forMs?: number;
+  until?: (s: Snapshot) => boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * Takes snapshots until `forMs` has passed or `until` holds (or `timeoutMs` passed), showing
+ * progress on the way. Polls 2×/s at scale 1, faster when time is compressed.
+ */
+async function observe(options: RunOptions, wait: ObserveUntil): Promise<{ snapshots: Snapshot[]; finished: boolean }> {
+  const { out, urls, scale } = options;
+  const intervalMs = Math.min(500, Math.max(50, 500 / scale));
+  const started = performance.now();
+  const limitMs = wait.forMs ?? wait.timeoutMs ?? 0;
+  const snapshots: Snapshot[] = [];
+  for (;;) {
+    const snapshot = await takeSnapshot(urls);
+    snapshots.push(snapshot);
+    const elapsedMs = snapshot.at - started;
+    const finished = wait.until ? wait.until(snapshot) : elapsedMs >= limitMs;
+    const ended = finished || elapsedMs >= limitMs;
+    out.progress(progressLine(snapshots, elapsedMs, wait.forMs, options), ended);
+    if (ended) return { snapshots, finished };
+    await sleep(Math.min(intervalMs, Math.max(0, limitMs - elapsedMs)));
+  }
+}
+
+/** "  12.0 s / 60 s │ queue 72 │ produced 10/s sent 4/s processed 4/s rejected 0/s dropped 0/s" */
+function progressLine(snapshots: Snapshot[], elapsedMs: number, totalMs: number | undefined, { out }: RunOptions): string {
+  const now = snapshots.at(-1)!;
+  const back = snapshots.filter((s) => now.at - s.at >= 1000).at(-1) ?? snapshots[0]!;
+  const time = `${num(elapsedMs / 1000)} s${totalMs === undefined ? '' : ` / ${num(totalMs / 1000)} s`}`;
+  const parts = [`  ⏱ ${time}`];
+  if (now.producer) {
+    const q = now.producer.queue;
+    parts.push(`queue ${q.size}${q.limit === null ? '' : ` / ${q.limit}`}`);
+  } else {
+    parts.push(out.paint('red', `producer DOWN (${now.errors.producer})`));
+  }
+  if (!now.consumer) parts.push(out.paint('red', `consumer DOWN (${now.errors.consumer})`));
+  const r = ratesBetween(back, now);
+  const rate = (name: string, v: number | undefined) => `${name} ${num(v)}/s`;
+  parts.push([rate('produced', r.produced), rate('sent', r.sent), rate('processed', r.processed),
+    rate('rejected', r.rejected), rate('dropped', r.dropped === undefined ? undefined : r.dropped + (r.sampled_out ?? 0))].join(' '));
+  return parts.join(' │ ');
+}
+
+function printResults(out: Output, checks: CheckResult[]): void {
+  if (checks.length === 0) return;
+  const width = Math.max(...checks.map((c) => c.what.length));
+  out.line(out.paint('bold', 'Results (expected → measured)'));
+  for (const c of checks) {
+    const verdict = c.pass ? out.paint('green', 'PASS') : out.paint('red', 'FAIL');
+    const measured = c.error ? `not measured: ${c.error}` : `${num(c.measured)}${c.unit ? ` ${c.unit}` : ''}`;
+    out.line(`  ${verdict}  ${c.what.padEnd(width)}  expected ${describeExpectation(c)}  measured ${measured}`);
+  }
+}

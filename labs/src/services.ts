@@ -1,0 +1,74 @@
+// Talking to the two services over HTTP, and showing each request as the curl command a
+// learner would type for it.
+import { z } from 'zod';
+import type { consumerStatus } from '../../consumer/src/app';
+import type { producerStatus } from '../../producer/src/status';
+
+export type ProducerStatus = ReturnType<typeof producerStatus>;
+export type ConsumerStatus = ReturnType<typeof consumerStatus>;
+export type ServiceName = 'producer' | 'consumer';
+
+export interface Urls {
+  producer: string;
+  consumer: string;
+}
+
+/** PRODUCER_URL and CONSUMER_URL, defaulting to what `npm start` and Docker publish. */
+export function urlsFromEnv(env: NodeJS.ProcessEnv = process.env): Urls {
+  const url = z.url();
+  const read = (name: string, fallback: string) => {
+    const parsed = url.safeParse(env[name] || fallback);
+    if (parsed.success) return parsed.data.replace(/\/+$/, '');
+    console.error(`Invalid ${name}=${JSON.stringify(env[name])}: expected a URL like ${fallback}`);
+    process.exit(2);
+  };
+  return { producer: read('PRODUCER_URL', 'http://127.0.0.1:8000'), consumer: read('CONSUMER_URL', 'http://127.0.0.1:8001') };
+}
+
+export interface Answer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** The request timeout: a service that does not answer within it counts as down. */
+const TIMEOUT_MS = 3000;
+
+export async function request<T = any>(url: string, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<Answer<T>> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+export async function getText(url: string): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return res.text();
+}
+
+/** Why a request failed, in a few words ("connection refused", "no answer within 3 s"). */
+export function describeError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string } })?.cause?.code;
+  if (cause === 'ECONNREFUSED') return 'connection refused';
+  if (cause === 'ECONNRESET' || cause === 'UND_ERR_SOCKET') return 'connection reset';
+  if ((err as Error)?.name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;
+  return cause ?? (err as Error)?.message ?? String(err);
+}
+
+/** The curl command for a request, as the README writes them (`| jq` for readable output). */
+export function curlFor(url: string, method: 'GET' | 'POST', body?: unknown): string {
+  const data = body === undefined ? '' : ` -d '${jsonForShell(body)}'`;
+  return `curl -s${method === 'POST' ? ' -X POST' : ''} ${url}${data} | jq`;
+}
+
+/** {"factor": 5} rather than {"factor":5}: how people write JSON on a command line. */
+export function jsonForShell(body: unknown): string {
+  return JSON.stringify(body).replace(/":/g, '": ').replace(/,"/g, ', "');
+}
