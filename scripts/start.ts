@@ -61,6 +61,12 @@ async function waitHealthy(url: string, timeoutMs = 15_000): Promise<boolean> {
   return false;
 }
 
+// npm run lab / npm run watch look at :8000 and :8001 unless told otherwise.
+const urlHint =
+  producerUrl === 'http://127.0.0.1:8000' && consumerUrl === 'http://127.0.0.1:8001'
+    ? ''
+    : `\n  (first: export PRODUCER_URL=${producerUrl} CONSUMER_URL=${consumerUrl})`;
+
 async function main(): Promise<void> {
   for (const service of services) run(service);
   const healthy = (await waitHealthy(consumerUrl)) && (await waitHealthy(producerUrl));
@@ -75,7 +81,8 @@ async function main(): Promise<void> {
     consumer  ${consumerUrl}   (status: ${consumerUrl}/status)
 
   Try:  curl -s ${producerUrl}/status | jq '.queue'
-  The exercises are in README.md — Ctrl-C stops both services.
+  The workshop: labs/README.md — \`npm run watch\` for a live view, \`npm run lab -- list\` for the exercises${urlHint}
+  Ctrl-C stops both services.
 `);
 }
 

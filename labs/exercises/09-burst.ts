@@ -20,8 +20,8 @@ export default {
     exactly('items the burst queued', 1000, 'items', (r) => r.value('queued'), { why: 'unbounded: everything is accepted' }),
     about('items processed', 20, 'items/s', (r) => r.window('drain').rate(processed), { why: 'the consumer at full capacity' }),
     about('queue shrinks by', 10, 'items/s', (r) => -r.window('drain').rate(queued), {
-      tolerance: 0.3,
-      why: '20 processed − 10 still being produced',
+      tolerance: 0.4,
+      why: '20 processed − 10 still being produced (a small loss of capacity shows here doubled)',
     }),
   ],
   question: 'How long does the burst take to drain, and what does the last item of the burst experience?',

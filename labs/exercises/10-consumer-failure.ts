@@ -19,7 +19,7 @@ export default {
     'within a second — too fast to watch. A hung consumer is also the harder case: each timeout takes a whole ' +
     '`send_timeout_ms`, and (unlike a refused connection) counts as an attempt of the item being sent.',
   steps: [
-    post('producer', '/admin/config', { send_timeout_ms: 1000 }, 'Give up on a send after 1 s (the default 10 s would take half a minute to notice)'),
+    post('producer', '/admin/config', { send_timeout_ms: 2000 }, 'Give up on a send after 2 s (with the default 10 s the breaker would take 30 s to open)'),
     post('consumer', '/admin/pause', undefined, 'Make the consumer hang'),
     until('Wait for the breaker to open', breakerIs('open'), 30, { window: 'opening', jq: JQ.breaker }),
     action('Ask the producer whether it is ready', 'curl -s -o /dev/null -w "%{http_code}\\n" http://localhost:8000/health/ready', async (ctx) => {
@@ -27,7 +27,7 @@ export default {
       ctx.say(`GET /health/ready → ${answer.status} ${JSON.stringify(answer.body)}`);
       ctx.record('ready', answer.status);
     }),
-    watch(4, 'The breaker is open: nothing is sent, the queue grows', { window: 'outage', jq: JQ.breaker }),
+    watch(3, 'The breaker is open: nothing is sent, the queue grows', { window: 'outage', jq: JQ.breaker }),
     post('consumer', '/admin/resume', undefined, 'Bring the consumer back'),
     until('Wait for the breaker to close', breakerIs('closed'), 20, { window: 'closing', jq: JQ.breaker }),
     watch(10, 'Watch the queue drain', { window: 'recovery', jq: JQ.breaker }),
@@ -37,9 +37,9 @@ export default {
     terminal: 'breaker closed → open (red) → closed; the queue grows while it is open and drains after.',
   },
   checks: [
-    about('time until the breaker opens', 3, 's', (r) => r.window('opening').seconds, {
+    about('time until the breaker opens', 6, 's', (r) => r.window('opening').seconds, {
       within: 1.5,
-      why: '5 failures in a row, 2 senders, each failure a 1 s timeout',
+      why: '5 failures in a row; 2 senders each fail every 2 s (send_timeout_ms), so the 5th comes at about 6 s',
     }),
     exactly('readiness while open (HTTP status)', 503, '', (r) => r.value('ready'), { why: '/health/ready says "not ready"' }),
     about('queue growth while open', 10, 'items/s', (r) => r.window('outage').rate(queued), {
@@ -47,18 +47,18 @@ export default {
       why: 'production goes on; nothing is sent',
     }),
     atMost('time from resume until the breaker closes', 2.5, 's', (r) => r.window('closing').seconds, {
-      why: 'the next probe (within breaker_reset_ms, 2 s) succeeds after 0.5 s of processing',
+      why: 'the probe waiting in the consumer (or the next one, within breaker_reset_ms, 2 s) succeeds after 0.5 s',
     }),
     about('queue drains', 10, 'items/s', (r) => -r.window('recovery').rate(queued), { tolerance: 0.3, why: '20 − 10' }),
     exactly('items dead-lettered', 0, 'items', (r) => deadLettered(r.window('recovery').last) - deadLettered(r.window('opening').first), {
-      why: 'the outage was shorter than max_attempts (5) failed tries of any item',
+      why: 'no item failed max_attempts (5) times: 3 timeouts before the breaker opened, then the probe succeeded',
     }),
   ],
   question: 'What would happen if the consumer stayed hung for a minute instead of a few seconds?',
   answer:
     'The queue would keep growing at 10 items/s (600 in a minute) — with an unbounded queue that is exercise 3 again, ' +
     'so a breaker belongs with a bounded queue. And every probe that times out costs the item at the head of the ' +
-    'queue one attempt: after 5 probes (about 15 s) that item is dead-lettered (`GET /dead-letters`) and the next ' +
+    'queue one attempt: two more probes (about 8 s) and that item is dead-lettered (`GET /dead-letters`) and the next ' +
     'one takes its place. A consumer that is really down (connection refused) costs the items nothing: the ' +
     'dispatcher does not blame an item for a consumer it cannot reach. That is why a hung dependency is worse ' +
     'than a dead one — and why timeouts should be short.',

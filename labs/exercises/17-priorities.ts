@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { about, action, atMost, exactly, post, watch, type Exercise } from '../src/exercise';
+import { about, action, atLeast, atMost, exactly, post, watch, type Exercise } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { request } from '../src/services';
 import { highQueued, normalQueued } from './measures';
@@ -47,8 +47,8 @@ curl -s http://localhost:8000/jobs/<id> | jq     # state, duration_ms`,
     terminal: 'the queue bar holds both lanes; /status shows them in queue.by_priority.',
   },
   checks: [
-    atMost('high-priority items waiting (20% high)', 3, 'items', (r) => r.window('mixed').max(highQueued), {
-      why: '2 high items/s and a consumer taking 4/s, high first',
+    atMost('high-priority items waiting, on average (20% high)', 2, 'items', (r) => r.window('mixed').mean(highQueued), {
+      why: '2 high items/s and a consumer taking 4/s, high first: they hardly wait',
     }),
     about('normal lane growth (20% high)', 6, 'items/s', (r) => r.window('mixed').rate(normalQueued), {
       why: '8 normal items/s in, the 2/s of capacity left over out',
@@ -59,9 +59,8 @@ curl -s http://localhost:8000/jobs/<id> | jq     # state, duration_ms`,
     exactly('the normal job submitted with it is still queued (1 = yes)', 1, '', (r) => r.value('normal job still queued'), {
       why: 'it waits behind the whole normal backlog',
     }),
-    about('high lane growth (50% high)', 1, 'items/s', (r) => r.window('flooded').rate(highQueued), {
-      within: 0.5,
-      why: '5 high items/s against 4/s of capacity',
+    atLeast('high lane growth (50% high)', 0.3, 'items/s', (r) => r.window('flooded').rate(highQueued), {
+      why: '5 high items/s against 4/s of capacity: about 1/s, so even high items now queue up',
     }),
     about('normal lane growth (50% high)', 5, 'items/s', (r) => r.window('flooded').rate(normalQueued), {
       why: 'all 5 normal items/s stay: normal work starves',

@@ -32,7 +32,7 @@ export default {
     about("Little's law: L ÷ (λ × W)", 1, '', (r) => {
       const w = r.window('sized');
       return w.mean(queued) / (w.rate(processed) * w.meanOf('queueWait'));
-    }, { tolerance: 0, within: 0.15, why: 'mean queue length ÷ (throughput × mean wait), all three measured' }),
+    }, { within: 0.15, why: 'mean queue length ÷ (throughput × mean wait), all three measured' }),
   ],
   question: 'The consumer sometimes runs at full speed (20 items/s) and sometimes slowed (4 items/s). Which throughput do you size for, and what if you want at most 2 s?',
   answer:

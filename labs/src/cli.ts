@@ -1,6 +1,6 @@
 // `npm run lab -- <command>`:
 //   list                 the exercises, in order (also what a bare `npm run lab` prints)
-//   <exercise>           run one: by number (2, 02) or name (02-slow-consumer, slow-consumer)
+//   <exercise> ...       run one or more: by number (2, 02) or name (02-slow-consumer, slow-consumer)
 //   all                  run every exercise in order
 //   reset                both services back to their defaults
 //   docs                 regenerate the learner pages labs/NN-*.md from the exercise files
@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { EXERCISES, findExercise } from '../exercises';
 import { writeDocs } from './docs';
 import { streamOutput } from './output';
-import { resetServices, runExercise, type ExerciseResult } from './runner';
+import { requireServices, resetServices, runExercise, type ExerciseResult } from './runner';
 import { urlsFromEnv } from './services';
 import { timeScaleFromEnv } from './time-scale';
 
@@ -34,23 +34,35 @@ async function main(argv: string[]): Promise<number> {
 
   const options = { urls: urlsFromEnv(), scale: timeScaleFromEnv(), out, interactive: Boolean(process.stdin.isTTY) };
   if (command === 'reset') {
-    await resetServices(options);
+    try {
+      await requireServices(options);
+      await resetServices(options);
+    } catch (err) {
+      out.line(out.paint('red', `Reset failed: ${(err as Error).message}`));
+      return 1;
+    }
     out.line(out.paint('green', 'Both services are back to their defaults.'));
     return 0;
   }
-  const chosen = command === 'all' ? EXERCISES : [findExercise(command)].filter((e) => e !== undefined);
-  if (chosen.length === 0) {
-    out.line(`No exercise "${command}". Run \`npm run lab -- list\` to see them.`);
+  const chosen = command === 'all' ? EXERCISES : args.map(findExercise);
+  const unknown = args.filter((_, i) => chosen[i] === undefined);
+  if (unknown.length > 0) {
+    out.line(`No exercise "${unknown.join('", "')}". Run \`npm run lab -- list\` to see them.`);
     return 2;
   }
   const results: ExerciseResult[] = [];
-  for (const exercise of chosen) results.push(await runExercise(exercise, options));
+  for (const exercise of chosen) results.push(await runExercise(exercise!, options));
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));
   if (chosen.length > 1) {
     for (const r of results) out.line(`${r.passed ? out.paint('green', 'PASS') : out.paint('red', 'FAIL')}  ${r.id}`);
   }
   return results.every((r) => r.passed) ? 0 : 1;
 }
+
+process.once('SIGINT', () => {
+  process.stdout.write('\nInterrupted. The services keep the settings the exercise gave them: `npm run lab -- reset` restores the defaults.\n');
+  process.exit(130);
+});
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

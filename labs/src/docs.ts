@@ -26,7 +26,7 @@ export function exerciseMarkdown(e: Exercise, previous?: Exercise, next?: Exerci
   const number = Number.parseInt(e.id, 10);
   const lines: string[] = [
     '<!-- Generated from labs/exercises/' + e.id + '.ts by `npm run lab -- docs`: edit that file, not this one. -->',
-    `# Exercise ${number}: ${e.title}`,
+    `# Exercise ${number} — ${e.title}`,
     '',
     `> Run it and have it checked: \`npm run lab -- ${e.id.slice(0, 2)}\` · live view: \`npm run watch\` · [all exercises](README.md)`,
     '',
@@ -76,8 +76,10 @@ function stepMarkdown(step: Step, n: number): string[] {
       return [`${n}. ${step.say}:`, '', '   ```bash', `   ${curlFor(url, 'POST', step.body)}`, '   ```'];
     }
     case 'watch':
+      if (!step.jq) return [`${n}. ${step.say}: wait ${step.seconds} s.`];
       return [`${n}. ${step.say} (${step.seconds} s):`, '', ...pollLoop(step.seconds, step.jq)];
     case 'until':
+      if (!step.jq) return [`${n}. ${step.say} (the runner waits up to ${step.timeout} s).`];
       return [`${n}. ${step.say} (the runner waits up to ${step.timeout} s):`, '', ...pollLoop(step.timeout, step.jq)];
     case 'action':
       return [`${n}. ${step.say}:`, '', '   ```bash', ...step.shown.split('\n').map((l) => `   ${l}`), '   ```'];
@@ -87,8 +89,7 @@ function stepMarkdown(step: Step, n: number): string[] {
 }
 
 /** The seed's way of watching: poll /status every 2 s and print what matters. */
-function pollLoop(seconds: number, jq: string | undefined): string[] {
-  if (!jq) return ['   Keep `npm run watch` (or Grafana) in view meanwhile.'];
+function pollLoop(seconds: number, jq: string): string[] {
   const rounds = Math.max(1, Math.round(seconds / 2));
   return ['   ```bash', `   for i in {1..${rounds}}; do ${STATUS} | jq -c '${jq}'; sleep 2; done`, '   ```'];
 }

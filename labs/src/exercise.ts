@@ -113,8 +113,9 @@ export const predict = (question: string, answer: string): PredictStep => ({ kin
 
 type CheckOptions = Pick<Check, 'tolerance' | 'within' | 'why'>;
 
+/** ≈: ±20% unless told otherwise; with only `within` given, that absolute error alone. */
 export const about = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check =>
-  ({ what, expect: '≈', value, unit, measure, tolerance: 0.2, ...options });
+  ({ what, expect: '≈', value, unit, measure, tolerance: options.within === undefined ? 0.2 : 0, ...options });
 export const atMost = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check =>
   ({ what, expect: '≤', value, unit, measure, ...options });
 export const atLeast = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check =>

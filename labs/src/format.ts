@@ -1,10 +1,11 @@
 // Number and text formatting shared by the runner's output and the terminal view.
 
-/** 3 significant-ish digits: 1234 → "1234", 12.34 → "12.3", 1.234 → "1.23", NaN → "—". */
+/** About 3 significant digits: 1234 → "1234", 12.34 → "12.3", 1.234 → "1.23", 0.0537 → "0.054", NaN → "—". */
 export function num(n: number | undefined | null): string {
   if (n === undefined || n === null || Number.isNaN(n)) return '—';
   if (!Number.isFinite(n)) return n > 0 ? '∞' : '-∞';
   const abs = Math.abs(n);
+  if (abs > 0 && abs < 1) return String(Number(n.toPrecision(2)));
   const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
   return String(Number(n.toFixed(digits)));
 }

@@ -1,23 +1,26 @@
-// Titles of the panels of the Grafana dashboard "Backpressure Lab" that the exercises point to,
-// kept in one place. test/labs-docs.test.ts checks each against the provisioned dashboard
-// (grafana/**/*.json) whenever that file is present.
+// Titles of the panels of the Grafana dashboard "Backpressure Lab" (grafana/dashboards/) that the
+// exercises point to, kept in one place; test/labs-docs.test.ts checks each against the dashboard.
 export const PANELS = {
+  mode: 'Current mode',
+  breakerNow: 'Circuit breaker',
+  totals: 'Totals',
   queueDepth: 'Queue Depth',
   memory: 'Memory Usage',
   throughput: 'Throughput',
   rejectedDropped: 'Rejected & Dropped',
-  queueWait: 'Queue Wait p50/p95/p99',
+  queueWait: 'Queue Wait p50 / p95 / p99',
   processingTime: 'Processing Time',
   rateLimitDelays: 'Rate Limit Delays',
   inFlight: 'In Flight',
-  totals: 'Totals',
+  sendDuration: 'Send Duration',
   blockedTime: 'Blocked Time',
   adaptiveLimit: 'Adaptive Limit',
-  breaker: 'Circuit Breaker',
-  retries: 'Retries',
+  modeOverTime: 'Mode Over Time',
+  breaker: 'Circuit Breaker State',
+  retries: 'Retries & Consumer Refusals',
   deadLetters: 'Dead Letters',
   jobs: 'Jobs',
-  mode: 'Queue Mode',
+  consumerCapacity: 'Consumer Capacity',
 } as const;
 
 export type PanelTitle = (typeof PANELS)[keyof typeof PANELS];

@@ -38,7 +38,7 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
   out.line(out.paint('bold', `━━ ${exercise.id}: ${exercise.title}`));
   out.line(exercise.goal);
   if (scale !== 1) out.line(out.paint('dim', `(LAB_TIME_SCALE=${scale}: durations ÷${scale}, rates ×${scale}; counts unchanged)`));
-  const recording = new Recording();
+  const recording = new Recording(scale);
   const guesses: { question: string; guess: string; answer: string }[] = [];
   let failedStep: string | undefined;
   const total = exercise.steps.length;
@@ -76,7 +76,8 @@ export async function resetServices(options: RunOptions, label = 'Reset'): Promi
   if (!finished) throw new Error('the services did not settle after the reset (queue still full or breaker open)');
 }
 
-async function requireServices({ urls, out }: RunOptions): Promise<void> {
+/** Throws (after telling the learner how to start the lab) unless both services answer. */
+export async function requireServices({ urls, out }: RunOptions): Promise<void> {
   for (const [name, url] of Object.entries(urls)) {
     try {
       await request(`${url}/health`);

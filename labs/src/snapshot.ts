@@ -1,7 +1,7 @@
 // One look at both services — producer /status, consumer /status and consumer /metrics — taken
 // at one moment. The lab runner measures with these and the terminal view draws them; neither
 // reads anything else.
-import { histogramDelta, histogramOf, histogramQuantile, parseExposition, type Histogram } from './prometheus';
+import { histogramDelta, histogramOf, histogramQuantile, parseExposition, quantileBucket, type Histogram } from './prometheus';
 import { describeError, getText, request, type ConsumerStatus, type ProducerStatus, type Urls } from './services';
 
 export interface Snapshot {
@@ -73,8 +73,12 @@ export function ratesBetween(a: Snapshot, b: Snapshot): Partial<Rates> {
   return rates;
 }
 
-/** The q-quantile of the consumer's queue wait over the interval between two snapshots. */
-export function queueWaitQuantile(a: Snapshot, b: Snapshot, q: number): number {
-  if (!a.queueWait || !b.queueWait || b.queueWait.count < a.queueWait.count) return NaN;
-  return histogramQuantile(q, histogramDelta(a.queueWait, b.queueWait));
+/**
+ * The q-quantile of the consumer's queue wait between two snapshots (NaN without observations),
+ * and the histogram bucket it lies in: with wide buckets the estimate is only that precise.
+ */
+export function queueWaitQuantile(a: Snapshot, b: Snapshot, q: number): { seconds: number; bucket?: { lower: number; upper: number } } {
+  if (!a.queueWait || !b.queueWait || b.queueWait.count < a.queueWait.count) return { seconds: NaN };
+  const observed = histogramDelta(a.queueWait, b.queueWait);
+  return { seconds: histogramQuantile(q, observed), bucket: quantileBucket(q, observed) };
 }

@@ -1,0 +1,83 @@
+// Runs exercises the way a learner does — `npm run lab -- <exercise>` (the built CLI) — against
+// services a test started, time-compressed, and asserts that every promised number held.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { findExercise } from '../../labs/exercises';
+import type { ExerciseResult } from '../../labs/src/runner';
+import { startLab, type Lab } from './services';
+
+const CLI = path.resolve(__dirname, '../../labs/src/cli.js');
+
+/** The scale CI runs the workshop at: a 13-minute workshop in under three. */
+export const CI_TIME_SCALE = '5';
+
+export interface CliRun {
+  code: number | null;
+  output: string;
+  results: ExerciseResult[];
+}
+
+export async function runLab(args: string[], urls: { producer: string; consumer: string }, scale = CI_TIME_SCALE): Promise<CliRun> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'lab-'));
+  const jsonFile = path.join(dir, 'results.json');
+  try {
+    const child = spawn(process.execPath, [CLI, ...args, '--json', jsonFile], {
+      env: { ...process.env, PRODUCER_URL: urls.producer, CONSUMER_URL: urls.consumer, LAB_TIME_SCALE: scale, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let results: ExerciseResult[] = [];
+    try {
+      results = JSON.parse(readFileSync(jsonFile, 'utf8'));
+    } catch {
+      // no results written: the output says why
+    }
+    return { code, output, results };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs one exercise and asserts that it passed with every one of its checks measured. */
+export async function assertExercisePasses(
+  t: { diagnostic(message: string): void },
+  id: string,
+  urls: { producer: string; consumer: string },
+): Promise<ExerciseResult> {
+  const exercise = findExercise(id);
+  assert.ok(exercise, `no exercise ${id}`);
+  const run = await runLab([id], urls);
+  const result = run.results[0];
+  for (const c of result?.checks ?? []) t.diagnostic(`${c.what}: expected ${c.expect} ${c.expected} ${c.unit}, measured ${c.measured}`);
+  const report = `\n--- npm run lab -- ${id} ---\n${run.output}`;
+  assert.ok(result, `no result for ${id}${report}`);
+  assert.ok(exercise.checks.length > 0, `${id} has no check`);
+  assert.deepEqual(result.checks.map((c) => c.what), exercise.checks.map((c) => c.what), `every check of ${id} was evaluated`);
+  const failed = result.checks.filter((c) => !c.pass).map((c) => `${c.what}: expected ${c.expect} ${c.expected}, measured ${c.measured}`);
+  assert.deepEqual(failed, [], `${id} failed${report}`);
+  assert.equal(result.failedStep, undefined, `${id}: ${result.failedStep}${report}`);
+  assert.equal(result.passed, true);
+  assert.equal(run.code, 0, `exit code${report}`);
+  return result;
+}
+
+/** One test per exercise, in order, all against one pair of services started for the file. */
+export function testExercises(ids: string[]): void {
+  let lab: Lab;
+  before(async () => {
+    lab = await startLab();
+  });
+  after(() => lab.stop());
+  for (const id of ids) {
+    test(`exercise ${id} keeps its promises`, async (t) => {
+      await assertExercisePasses(t, id, { producer: lab.producer.url, consumer: lab.consumer.url });
+    });
+  }
+}
