@@ -1,5 +1,5 @@
-// The workshop, part 3: the strategy exercises and queue sizing, each run through `npm run lab`
-// against real services at LAB_TIME_SCALE=5, with every expected number checked.
+// The workshop, part 3: block, timeout, drop_oldest and sampling, each run through `npm run lab`
+// at LAB_TIME_SCALE=5, with every expected number checked.
 import { testExercises } from './helpers/lab-runner';
 
-testExercises(['14-sample', '15-adaptive', '16-jobs-429', '17-priorities', '18-scale-consumer', '19-queue-sizing']);
+testExercises(['11-block', '12-timeout', '13-drop-oldest', '14-sample']);

@@ -10,7 +10,7 @@ export default {
     'through POST /produce (they pass the same admission as everything else) and watch the spare 10 items/s drain them.',
   steps: [
     post('producer', '/produce', { count: 1000 }, 'Send a burst of 1,000 items', { name: 'queued', read: (b) => b.queued }),
-    watch(30, 'Watch the burst drain', { window: 'drain', jq: JQ.queue }),
+    watch(20, 'Watch the burst drain', { window: 'drain', jq: JQ.queue }),
   ],
   watch: {
     panels: [PANELS.queueDepth, PANELS.throughput, PANELS.queueWait],

@@ -49,7 +49,10 @@ export default {
     atMost('time from resume until the breaker closes', 2.5, 's', (r) => r.window('closing').seconds, {
       why: 'the probe waiting in the consumer (or the next one, within breaker_reset_ms, 2 s) succeeds after 0.5 s',
     }),
-    about('queue drains', 10, 'items/s', (r) => -r.window('recovery').rate(queued), { tolerance: 0.3, why: '20 − 10' }),
+    about('queue drains', 10, 'items/s', (r) => -r.window('recovery').rate(queued), {
+      tolerance: 0.4,
+      why: '20 processed − 10 produced (a small loss of capacity shows here doubled)',
+    }),
     exactly('items dead-lettered', 0, 'items', (r) => deadLettered(r.window('recovery').last) - deadLettered(r.window('opening').first), {
       why: 'no item failed max_attempts (5) times: 3 timeouts before the breaker opened, then the probe succeeded',
     }),

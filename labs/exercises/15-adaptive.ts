@@ -14,11 +14,11 @@ export default {
   steps: [
     post('producer', '/admin/config', { queue_mode: 'adaptive', target_latency_ms: 2000 }, 'Switch to the adaptive limit with a 2 s target'),
     watch(3, 'Let it measure the consumer'),
-    watch(10, 'At full speed', { window: 'fast', jq: JQ_LIMIT }),
+    watch(6, 'At full speed', { window: 'fast', jq: JQ_LIMIT }),
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×'),
     until('Wait for the limit to shrink', (s) => (s.producer?.queue.limit ?? Infinity) <= 10, 20, { window: 'shrinking', jq: JQ_LIMIT }),
     watch(5, 'Let the queue turn over'),
-    watch(20, 'Slowed: the limit holds the wait at the target', { window: 'slow', jq: JQ_LIMIT }),
+    watch(15, 'Slowed: the limit holds the wait at the target', { window: 'slow', jq: JQ_LIMIT }),
   ],
   watch: {
     panels: [PANELS.adaptiveLimit, PANELS.queueDepth, PANELS.queueWait, PANELS.rejectedDropped],
@@ -32,10 +32,13 @@ export default {
     atMost('time for the limit to adapt', 3, 's', (r) => r.window('shrinking').seconds, {
       why: 'the drain rate is a moving average of the last few sends',
     }),
-    about('limit after the slow-down', 8, 'items', (r) => r.window('slow').mean(queueLimit), { within: 2, why: '4 items/s × 2 s' }),
-    about('age of the oldest item', 2, 's', (r) => r.window('slow').mean(oldestAge), {
-      tolerance: 0.3,
-      why: 'the target: limit ÷ drain rate',
+    about('limit after the slow-down', 8, 'items', (r) => r.window('slow').mean(queueLimit), {
+      within: 2,
+      why: '4 items/s × 2 s = 8; usually 7, as the measured drain includes each request\'s own overhead',
+    }),
+    about('age of the oldest item', 1.75, 's', (r) => r.window('slow').mean(oldestAge), {
+      tolerance: 0.25,
+      why: 'limit ÷ drain rate: 7 ÷ 4, just under the 2 s target (the limit is rounded down, and the measured drain is a hair under 4/s)',
     }),
     about('rejections', 6, 'items/s', (r) => r.window('slow').rate(rejected), { why: '10 − 4' }),
   ],

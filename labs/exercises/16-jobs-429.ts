@@ -49,8 +49,11 @@ export default {
     terminal: 'the naive burst shows as ~78 rejected at once; the polite client keeps the queue full with almost no rejections.',
   },
   checks: [
-    about('naive: jobs accepted', 22, 'jobs', (r) => r.value('naive accepted'), { within: 2, why: '20 places + 2 being processed' }),
-    about('naive: jobs refused, lost', 78, 'jobs', (r) => r.value('naive refused'), { within: 2 }),
+    about('naive: jobs accepted', 22, 'jobs', (r) => r.value('naive accepted'), {
+      within: 4,
+      why: '20 places + up to 2 taken at once by the senders (+ any that finish while the burst arrives)',
+    }),
+    about('naive: jobs refused, lost', 78, 'jobs', (r) => r.value('naive refused'), { within: 4, why: 'the rest' }),
     exactly('429 answers without a Retry-After', 0, '', (r) => r.value('429 without Retry-After')),
     exactly('polite: jobs accepted', 100, 'jobs', (r) => r.value('polite accepted'), { why: 'nothing lost' }),
     about('polite: time to submit 100 jobs', 19.5, 's', (r) => r.value('polite seconds'), {

@@ -30,6 +30,12 @@ export interface ExerciseResult {
   failedStep?: string;
 }
 
+interface Prediction {
+  question: string;
+  guess: string;
+  answer: string;
+}
+
 /** Waits are never cut below this many real seconds, whatever the scale. */
 const MIN_TIMEOUT_S = 15;
 
@@ -39,14 +45,14 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
   out.line(exercise.goal);
   if (scale !== 1) out.line(out.paint('dim', `(LAB_TIME_SCALE=${scale}: durations ÷${scale}, rates ×${scale}; counts unchanged)`));
   const recording = new Recording(scale);
-  const guesses: { question: string; guess: string; answer: string }[] = [];
+  const predictions: Prediction[] = [];
   let failedStep: string | undefined;
   const total = exercise.steps.length;
   try {
     await requireServices(options);
     await resetServices(options, `Step 0/${total}`);
     for (const [index, step] of exercise.steps.entries()) {
-      await runStep(step, `Step ${index + 1}/${total}`, options, recording, guesses);
+      await runStep(step, `Step ${index + 1}/${total}`, options, recording, predictions);
     }
   } catch (err) {
     failedStep = (err as Error).message;
@@ -54,7 +60,9 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
   }
   const checks = exercise.checks.map((check) => evaluate(check, recording, scale));
   printResults(out, checks);
-  for (const g of guesses) out.line(`Your prediction for "${g.question}": ${g.guess}. ${g.answer}`);
+  for (const p of predictions) {
+    out.line(`Predicted: ${p.question}${p.guess ? ` You said: ${p.guess}.` : ''} Answer: ${p.answer}`);
+  }
   const passed = failedStep === undefined && checks.every((c) => c.pass);
   out.line(passed ? out.paint('green', `PASS ${exercise.id}`) : out.paint('red', `FAIL ${exercise.id}`));
   out.line();
@@ -94,7 +102,7 @@ async function runStep(
   label: string,
   options: RunOptions,
   recording: Recording,
-  guesses: { question: string; guess: string; answer: string }[],
+  predictions: Prediction[],
 ): Promise<void> {
   const { out, scale } = options;
   let say = step.kind === 'predict' ? `Predict: ${step.question}` : step.say;
@@ -126,11 +134,13 @@ async function runStep(
         say: (line) => out.line(`   ${line}`),
       });
     case 'predict': {
-      if (!options.interactive) return;
-      const rl = createInterface({ input: process.stdin, output: process.stdout });
-      const guess = (await rl.question('   Your prediction (Enter to skip): ')).trim();
-      rl.close();
-      if (guess) guesses.push({ question: step.question, guess, answer: step.answer });
+      let guess = '';
+      if (options.interactive) {
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        guess = (await rl.question('   Your prediction (Enter to skip): ')).trim();
+        rl.close();
+      }
+      predictions.push({ question: step.question, guess, answer: step.answer }); // answered after the results
     }
   }
 }
