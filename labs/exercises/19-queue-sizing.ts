@@ -10,11 +10,11 @@ export default {
     'queue = arrival rate × time each spends there) read backwards. Predict the size for a 5 s wait, set it, and ' +
     'let the lab measure the wait.',
   steps: [
-    post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: it drains 4 items/s'),
     predict(
-      'Users accept waiting 5 s in the queue. How many places should it have?',
+      'The consumer, slowed down 5×, will drain 4 items/s. Users accept waiting 5 s in the queue. How many places should it have?',
       '4 items/s × 5 s = 20 places. The next steps set 20 and measure the wait.',
     ),
+    post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: it drains 4 items/s'),
     post('producer', '/admin/config', { queue_mode: 'bounded', max_queue_size: 20 }, 'Set a bounded queue of 20'),
     until('Wait until the queue is full', (s) => (s.producer?.queue.size ?? 0) >= 20, 30),
     watch(6, 'Let the queue turn over once'),

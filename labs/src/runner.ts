@@ -189,7 +189,8 @@ async function observe(options: RunOptions, wait: ObserveUntil): Promise<{ snaps
 function progressLine(snapshots: Snapshot[], elapsedMs: number, totalMs: number | undefined, { out }: RunOptions): string {
   const now = snapshots.at(-1)!;
   const back = snapshots.filter((s) => now.at - s.at >= 1000).at(-1) ?? snapshots[0]!;
-  const time = `${num(elapsedMs / 1000)} s${totalMs === undefined ? '' : ` / ${num(totalMs / 1000)} s`}`;
+  const seconds = (ms: number) => num(Math.round(ms / 10) / 100);
+  const time = `${seconds(elapsedMs)} s${totalMs === undefined ? '' : ` / ${seconds(totalMs)} s`}`;
   const parts = [`  ⏱ ${time}`];
   if (now.producer) {
     const q = now.producer.queue;
