@@ -127,7 +127,7 @@ function batchStatuses(text: string, items: Item[]): BatchItemStatus[] | undefin
 }
 
 /** Retry-After as seconds or an HTTP date, in ms; 0 when absent or unreadable. */
-function parseRetryAfter(value: unknown): number {
+export function parseRetryAfter(value: unknown): number {
   if (typeof value !== 'string' || value === '') return 0;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
