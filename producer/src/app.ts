@@ -9,6 +9,7 @@ import { metricsHandler } from '../../common/src/metrics';
 import { createItem } from './item';
 import type { Decision } from './intake';
 import type { Producer } from './producer';
+import { Readiness } from './readiness';
 import { producerStatus } from './status';
 
 /** Largest burst one POST /produce may ask for; it is produced in chunks, never in one go. */
@@ -27,21 +28,22 @@ const jobBody = z.strictObject({
 
 const deadLetterQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
-export function createProducerApp(producer: Producer, registry: Registry, logger: Logger): Express {
-  const app = createApp(logger);
+export function createProducerApp(producer: Producer, registry: Registry, logger: Logger, adminToken?: string): Express {
+  const app = createApp(logger, adminToken);
+  const readiness = new Readiness(producer.consumerUrl, producer.dispatcher.breaker);
 
   app.get('/', (_req, res) => {
     res.json({
       service: 'producer',
-      endpoints: ['GET /health', 'GET /status', 'GET /metrics', 'POST /produce', 'POST /jobs', 'GET /jobs/:id',
+      endpoints: ['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /status', 'GET /metrics', 'POST /produce', 'POST /jobs', 'GET /jobs/:id',
         'GET /dead-letters', 'POST /admin/config', 'POST /admin/clear-queue'],
     });
   });
   app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'producer' }));
   app.get('/health/live', (_req, res) => res.json({ status: 'live' }));
-  app.get('/health/ready', (_req, res) => {
-    const breaker = producer.dispatcher.breaker.state;
-    res.status(breaker === 'open' ? 503 : 200).json({ status: breaker === 'open' ? 'not ready' : 'ready', breaker });
+  app.get('/health/ready', async (_req, res) => {
+    const { ready, ...why } = await readiness.check();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...why });
   });
   app.get('/status', (_req, res) => res.json(producerStatus(producer)));
   app.get('/metrics', metricsHandler(registry));
@@ -130,7 +132,7 @@ function abortOnClientGone(_req: Request, res: Response): AbortSignal {
 /** Seconds until the queue should have room again, from the measured drain rate (1 to 60). */
 export function retryAfterSeconds(p: Producer): number {
   const limit = p.intake.current.limit();
-  const excess = Math.max(1, p.queue.size - (Number.isFinite(limit) ? limit : p.queue.size) + 1);
+  const excess = Math.max(1, p.queue.held - (Number.isFinite(limit) ? limit : p.queue.held) + 1);
   const perSecond = p.dispatcher.drainCapacity();
   if (!(perSecond > 0)) return 5;
   return Math.min(60, Math.max(1, Math.ceil(excess / perSecond)));
