@@ -132,7 +132,7 @@ function abortOnClientGone(_req: Request, res: Response): AbortSignal {
 /** Seconds until the queue should have room again, from the measured drain rate (1 to 60). */
 export function retryAfterSeconds(p: Producer): number {
   const limit = p.intake.current.limit();
-  const excess = Math.max(1, p.queue.held - (Number.isFinite(limit) ? limit : p.queue.held) + 1);
+  const excess = Math.max(1, p.queue.size - (Number.isFinite(limit) ? limit : p.queue.size) + 1);
   const perSecond = p.dispatcher.drainCapacity();
   if (!(perSecond > 0)) return 5;
   return Math.min(60, Math.max(1, Math.ceil(excess / perSecond)));

@@ -104,7 +104,6 @@ export class Dispatcher {
       this.breaker.success();
       this.meter.record(elapsedMs);
       this.ledger.delivered(item, elapsedMs / 1000);
-      this.queue.settled();
       return;
     }
     if (failure.reason === 'http_429') {
@@ -115,7 +114,6 @@ export class Dispatcher {
     }
     if (item.attempts >= s.max_attempts) {
       this.ledger.deadLetter(item, failure.error);
-      this.queue.settled();
       this.logger.warn({ item_id: item.id, attempts: item.attempts, error: failure.error }, 'item dead-lettered');
       return;
     }

@@ -1,10 +1,6 @@
 // The producer's queue: FIFO per priority (high is always served first), with its size and
 // memory estimate kept as running totals so /status is O(1) at any depth.
 //
-// Admission bounds count the items the queue *holds*: those queued plus those a sender has taken
-// and not yet settled. A failed send puts its item back (pushFront) and that never takes the
-// queue over its bound, since the item's place was kept for it.
-//
 // It also keeps the offers that wait for room (block and timeout modes) in arrival order, and
 // puts each one in the queue itself, synchronously, the moment there is room: two waiters can
 // never both take the same free slot.
@@ -24,8 +20,6 @@ export class ItemQueue {
   private readonly roomWaiters = new Fifo<RoomWaiter>();
   private itemWaiters: (() => void)[] = [];
   private totalBytes = 0;
-  /** Items taken by a sender and not yet settled (delivered or given up) or put back. */
-  private takenOut = 0;
 
   get size(): number {
     return this.lanes.high.size + this.lanes.normal.size;
@@ -33,11 +27,6 @@ export class ItemQueue {
 
   get bytes(): number {
     return this.totalBytes;
-  }
-
-  /** Items queued plus items out with a sender: what admission limits count. */
-  get held(): number {
-    return this.size + this.takenOut;
   }
 
   sizeOf(priority: Priority): number {
@@ -58,29 +47,22 @@ export class ItemQueue {
     this.wakeSenders();
   }
 
-  /** Returns a taken item to the head of its lane (a failed send is retried first). */
+  /** Returns an item to the head of its lane (a failed send is retried first). */
   pushFront(item: Item): void {
-    this.takenOut--;
     item.enqueued_at = Date.now();
     this.lanes[item.priority].unshift(item);
     this.totalBytes += itemBytes(item);
     this.wakeSenders();
   }
 
-  /** Takes the next item for a sender: high priority first, then normal; undefined when empty. */
+  /** Takes the next item: high priority first, then normal; undefined when empty. */
   shift(): Item | undefined {
     const item = this.lanes.high.shift() ?? this.lanes.normal.shift();
     if (item) {
       this.totalBytes -= itemBytes(item);
-      this.takenOut++;
+      this.admitWaiters();
     }
     return item;
-  }
-
-  /** A taken item left for good (delivered or given up): its place is free. */
-  settled(): void {
-    this.takenOut--;
-    this.admitWaiters();
   }
 
   /** Removes the oldest item of the lowest priority present (drop_oldest). */
@@ -109,7 +91,7 @@ export class ItemQueue {
    * already waiting. Gives up after `timeoutMs` or when `signal` aborts.
    */
   pushWhenRoom(item: Item, limit: number, signal: AbortSignal, timeoutMs = Infinity): Promise<RoomResult> {
-    if (this.roomWaiters.size === 0 && this.held < limit) {
+    if (this.roomWaiters.size === 0 && this.size < limit) {
       this.push(item);
       return Promise.resolve('queued');
     }
@@ -143,7 +125,7 @@ export class ItemQueue {
     for (let w = this.roomWaiters.peek(); w; w = this.roomWaiters.peek()) {
       if (w.settle === noop) {
         this.roomWaiters.shift(); // timed out or cancelled while in line
-      } else if (this.held < w.limit) {
+      } else if (this.size < w.limit) {
         this.roomWaiters.shift();
         this.push(w.item);
         w.settle('queued');

@@ -28,7 +28,7 @@ export class Adaptive implements Strategy {
   }
 
   async offer(item: Item): Promise<Outcome> {
-    if (this.queue.held >= this.limit()) return { kind: 'rejected', reason: 'adaptive_limit' };
+    if (this.queue.size >= this.limit()) return { kind: 'rejected', reason: 'adaptive_limit' };
     this.queue.push(item);
     return { kind: 'queued' };
   }

@@ -23,15 +23,13 @@ export class Bounded implements Strategy {
   }
 
   async offer(item: Item): Promise<Outcome> {
-    if (this.queue.held < this.maxSize) {
+    if (this.queue.size < this.maxSize) {
       this.queue.push(item);
       return { kind: 'queued' };
     }
     if (this.overflow === 'reject') return { kind: 'rejected', reason: 'queue_full' };
     // drop_oldest. A queue above a lowered limit shrinks by one per new item, never all at once.
-    // When every held item is out with a sender there is nothing to evict: refuse.
     const evicted = this.queue.evictOldest();
-    if (!evicted) return { kind: 'rejected', reason: 'queue_full' };
     this.queue.push(item);
     return { kind: 'queued', evicted };
   }

@@ -24,13 +24,13 @@ export class Sample implements Strategy {
   }
 
   async offer(item: Item): Promise<Outcome> {
-    if (this.queue.held >= this.highWaterMark) {
+    if (this.queue.size >= this.highWaterMark) {
       // Deterministic 1-in-N rather than random: the kept fraction is exact and testable.
       if (this.seenAboveMark++ % this.keepOneIn !== 0) return { kind: 'sampled_out' };
     } else {
       this.seenAboveMark = 0;
     }
-    if (this.queue.held >= this.maxSize) return { kind: 'rejected', reason: 'queue_full' };
+    if (this.queue.size >= this.maxSize) return { kind: 'rejected', reason: 'queue_full' };
     this.queue.push(item);
     return { kind: 'queued' };
   }
