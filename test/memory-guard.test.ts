@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { detectMemoryLimit } from '../producer/src/memory-guard';
-import { assertBalanced, assertNoProcessFault, startService } from './helpers/services';
+import { assertBalanced, assertNoProcessFault, sleep, startService } from './helpers/services';
 
 const MB = 1024 * 1024;
 
@@ -44,7 +44,7 @@ test('with memory_guard on, a producer near its limit refuses new items instead 
       PAYLOAD_BYTES: '100000',
       MEMORY_LIMIT_MB: String(LIMIT_MB),
       MEMORY_GUARD: 'true',
-      MEMORY_GUARD_THRESHOLD: '0.8', // 128 MB: room for what arrives before the next RSS reading
+      MEMORY_GUARD_THRESHOLD: '0.7', // 112 MB: room for what arrives before the next RSS reading, and GC lag
     },
     [`--max-old-space-size=${LIMIT_MB}`], // as `npm start` runs it: past the limit it would crash
   );
@@ -55,11 +55,13 @@ test('with memory_guard on, a producer near its limit refuses new items instead 
     assert.equal(idle.process.memory_guard.enabled, true);
     assert.equal(idle.process.memory_guard.shedding, false, `not shedding at ${idle.process.memory_mb} MB`);
 
-    // 1 MB per request until the guard refuses: at most 400 requests (400 MB, far past the limit).
+    // 1 MB every 25 ms until the guard refuses: at most 400 MB, far past the limit. The guard reads
+    // RSS every 100 ms, so what arrives meanwhile (here ≤ 4 MB) may pass it; the threshold leaves room.
     let refused: any;
     for (let i = 0; i < 400 && !refused; i++) {
       const res = await producer.post('/produce', { count: 10 });
       if (res.body.rejected > 0) refused = res;
+      await sleep(25);
     }
     assert.ok(refused, 'the guard refused items before the process ran out of memory');
     const shedding = await producer.get('/status');
