@@ -20,4 +20,6 @@ export const serviceEnv = {
   /** Share of items whose trace is recorded (parent-based: the consumer follows the producer). */
   TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** When set, /admin/* and /produce need `Authorization: Bearer <ADMIN_TOKEN>`. */
+  ADMIN_TOKEN: z.string().min(1).optional(),
 };

@@ -30,7 +30,8 @@ export function applyPatch<S extends SettingsSchema>(schema: S, current: z.infer
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
     throw new HttpError(400, 'body must be a JSON object', { field: 'body', reason: 'expected an object' });
   }
-  const unknown = Object.keys(patch).filter((key) => !(key in schema.shape));
+  // Own keys only: `"toString" in shape` is true through the prototype.
+  const unknown = Object.keys(patch).filter((key) => !Object.hasOwn(schema.shape, key));
   if (unknown.length) {
     throw new HttpError(400, `unknown setting: ${unknown.join(', ')}`, {
       field: unknown.join(', '),

@@ -67,13 +67,13 @@ function abortWhenGone(res: Response): AbortSignal {
   return gone.signal;
 }
 
-export function createConsumerApp(consumer: Consumer, registry: Registry, logger: Logger): Express {
-  const app = createApp(logger);
+export function createConsumerApp(consumer: Consumer, registry: Registry, logger: Logger, adminToken?: string): Express {
+  const app = createApp(logger, adminToken);
 
   app.get('/', (_req, res) => {
     res.json({
       service: 'consumer',
-      endpoints: ['GET /health', 'GET /status', 'GET /metrics', 'POST /process', 'POST /process-batch', 'POST /admin/config',
+      endpoints: ['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /status', 'GET /metrics', 'POST /process', 'POST /process-batch', 'POST /admin/config',
         'POST /admin/slow-down', 'POST /admin/speed-up', 'POST /admin/pause', 'POST /admin/resume'],
     });
   });

@@ -5,7 +5,7 @@ import { startTelemetry, stopTelemetry } from '../../common/src/telemetry';
 startTelemetry('consumer');
 import { createLogger } from '../../common/src/logger';
 import { createRegistry } from '../../common/src/metrics';
-import { closeServer, listen, onShutdownSignal } from '../../common/src/server';
+import { closeServer, exitOnProcessFault, listen, onShutdownSignal } from '../../common/src/server';
 import { createConsumerApp } from './app';
 import { loadConsumerConfig } from './config';
 import { Consumer } from './consumer';
@@ -13,9 +13,10 @@ import { Consumer } from './consumer';
 async function main(): Promise<void> {
   const { env, settings } = loadConsumerConfig();
   const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'consumer', env.LOG_LEVEL);
+  exitOnProcessFault(logger);
   const registry = createRegistry('consumer');
   const consumer = new Consumer(settings, registry);
-  const app = createConsumerApp(consumer, registry, logger);
+  const app = createConsumerApp(consumer, registry, logger, env.ADMIN_TOKEN);
   const { server } = await listen(app, env.HOST, env.PORT, logger);
   logger.info({ settings }, 'consumer started');
 

@@ -9,6 +9,7 @@ import { metricsHandler } from '../../common/src/metrics';
 import { createItem } from './item';
 import type { Decision } from './intake';
 import type { Producer } from './producer';
+import { Readiness } from './readiness';
 import { producerStatus } from './status';
 
 /** Largest burst one POST /produce may ask for; it is produced in chunks, never in one go. */
@@ -27,21 +28,22 @@ const jobBody = z.strictObject({
 
 const deadLetterQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
-export function createProducerApp(producer: Producer, registry: Registry, logger: Logger): Express {
-  const app = createApp(logger);
+export function createProducerApp(producer: Producer, registry: Registry, logger: Logger, adminToken?: string): Express {
+  const app = createApp(logger, adminToken);
+  const readiness = new Readiness(producer.consumerUrl, producer.dispatcher.breaker);
 
   app.get('/', (_req, res) => {
     res.json({
       service: 'producer',
-      endpoints: ['GET /health', 'GET /status', 'GET /metrics', 'POST /produce', 'POST /jobs', 'GET /jobs/:id',
+      endpoints: ['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /status', 'GET /metrics', 'POST /produce', 'POST /jobs', 'GET /jobs/:id',
         'GET /dead-letters', 'POST /admin/config', 'POST /admin/clear-queue'],
     });
   });
   app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'producer' }));
   app.get('/health/live', (_req, res) => res.json({ status: 'live' }));
-  app.get('/health/ready', (_req, res) => {
-    const breaker = producer.dispatcher.breaker.state;
-    res.status(breaker === 'open' ? 503 : 200).json({ status: breaker === 'open' ? 'not ready' : 'ready', breaker });
+  app.get('/health/ready', async (_req, res) => {
+    const { ready, ...why } = await readiness.check();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...why });
   });
   app.get('/status', (_req, res) => res.json(producerStatus(producer)));
   app.get('/metrics', metricsHandler(registry));

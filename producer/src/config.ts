@@ -19,7 +19,8 @@ export const producerSettings = z
     queue_mode: z.enum(QUEUE_MODES).default('unbounded'),
     max_queue_size: int(1, 10_000_000).default(100),
     overflow: z.enum(['reject', 'drop_oldest']).default('reject'),
-    rate_limit: z.number().positive().max(100_000).default(5),
+    // At least 1 token per 100 s: a token wait must fit a Node timer (at most 2^31 − 1 ms).
+    rate_limit: z.number().min(0.01).max(100_000).default(5),
     burst: int(1, 100_000).default(5),
     enqueue_timeout_ms: int(1, 600_000).default(1000),
     sample_rate: int(1, 10_000).default(10),
@@ -37,6 +38,9 @@ export const producerSettings = z
     retry_max_ms: int(1, 600_000).default(5000),
     breaker_failure_threshold: int(1, 1000).default(5),
     breaker_reset_ms: int(10, 600_000).default(2000),
+    // Memory guard (see memory-guard.ts): off by default so that Exercise 3 still crashes
+    memory_guard: z.boolean().default(false),
+    memory_guard_threshold: z.number().min(0.1).max(1).default(0.9),
   })
   .refine((s) => s.adaptive_min_size <= s.adaptive_max_size, {
     path: ['adaptive_min_size'],

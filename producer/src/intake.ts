@@ -1,10 +1,12 @@
 // The one way in. The generator, POST /produce and POST /jobs all call `offer`, so every item
-// meets the same admission strategy and is counted the same way, whoever made it.
+// meets the same admission strategy and is counted the same way, whoever made it. Before any
+// strategy, the memory guard may refuse it (reason `memory`, see memory-guard.ts).
 import type { Outcome, Strategy } from './admission/strategy';
 import type { Item } from './item';
 import type { Ledger, Source } from './ledger';
 
 const NEVER_ABORTED = new AbortController().signal;
+const LOW_ON_MEMORY: Decision = { kind: 'rejected', reason: 'memory' };
 
 export type Decision = Exclude<Outcome, { kind: 'superseded' }>;
 
@@ -19,6 +21,8 @@ export class Intake {
     private strategy: Strategy,
     private readonly ledger: Ledger,
     private waitKind: WaitKind,
+    /** True while the memory guard refuses new items. */
+    private readonly lowOnMemory: () => boolean,
   ) {}
 
   /** Switches strategy; offers waiting under the old one are offered to the new one. */
@@ -38,6 +42,10 @@ export class Intake {
     const started = performance.now();
     this.ledger.offered(item, source);
     try {
+      if (this.lowOnMemory()) {
+        this.ledger.decided(item, source, LOW_ON_MEMORY);
+        return LOW_ON_MEMORY;
+      }
       for (;;) {
         const outcome = await this.strategy.offer(item, signal);
         if (outcome.kind === 'superseded') continue; // the mode changed while it waited

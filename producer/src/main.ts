@@ -5,9 +5,10 @@ import { startTelemetry, stopTelemetry } from '../../common/src/telemetry';
 startTelemetry('producer');
 import { createLogger } from '../../common/src/logger';
 import { createRegistry } from '../../common/src/metrics';
-import { closeServer, listen, onShutdownSignal } from '../../common/src/server';
+import { closeServer, exitOnProcessFault, listen, onShutdownSignal } from '../../common/src/server';
 import { createProducerApp } from './app';
 import { loadProducerConfig } from './config';
+import { detectMemoryLimit } from './memory-guard';
 import { Producer } from './producer';
 
 /** How long in-flight sends may take to finish at shutdown. */
@@ -16,24 +17,27 @@ const SHUTDOWN_DEADLINE_MS = 5000;
 async function main(): Promise<void> {
   const { env, settings } = loadProducerConfig();
   const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'producer', env.LOG_LEVEL);
+  exitOnProcessFault(logger);
   const registry = createRegistry('producer');
   const producer = new Producer({
     settings,
     consumerUrl: env.CONSUMER_URL,
-    memoryLimitMb: env.MEMORY_LIMIT_MB,
+    memoryLimit: detectMemoryLimit(env.MEMORY_LIMIT_MB),
     registry,
     logger,
   });
-  const app = createProducerApp(producer, registry, logger);
+  const app = createProducerApp(producer, registry, logger, env.ADMIN_TOKEN);
   const { server } = await listen(app, env.HOST, env.PORT, logger);
   producer.start();
   logger.info({ settings, consumer_url: env.CONSUMER_URL }, 'producer started');
 
+  // Stop making and sending items (in-flight sends finish), then close the server, then count:
+  // nothing can change the numbers after that, so the logged count is final.
   onShutdownSignal(logger, async () => {
-    const discarded = await producer.shutdown(SHUTDOWN_DEADLINE_MS);
-    const a = producer.ledger.accounting(producer.queue.size);
-    logger.info({ discarded_queued_items: discarded, accounting: a }, 'producer stopped');
+    await producer.shutdown(SHUTDOWN_DEADLINE_MS);
     await Promise.all([closeServer(server), stopTelemetry()]);
+    const accounting = producer.ledger.accounting(producer.queue.size);
+    logger.info({ discarded_queued_items: accounting.queued, accounting }, 'producer stopped');
   });
 }
 

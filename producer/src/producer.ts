@@ -11,6 +11,7 @@ import { Generator } from './generator';
 import { Intake } from './intake';
 import { JobStore } from './jobs';
 import { Ledger } from './ledger';
+import { MemoryGuard, type MemoryLimit } from './memory-guard';
 import { createProducerMetrics } from './metrics';
 import { ItemQueue } from './queue';
 import { ItemTracer } from './tracing';
@@ -18,7 +19,7 @@ import { ItemTracer } from './tracing';
 export interface ProducerOptions {
   settings: ProducerSettings;
   consumerUrl: string;
-  memoryLimitMb: number;
+  memoryLimit: MemoryLimit;
   registry: Registry;
   logger: Logger;
 }
@@ -32,12 +33,12 @@ export class Producer {
   readonly dispatcher: Dispatcher;
   readonly generator: Generator;
   readonly consumerUrl: string;
-  readonly memoryLimitMb: number;
+  readonly memoryGuard: MemoryGuard;
 
   constructor(options: ProducerOptions) {
     this.settings = options.settings;
     this.consumerUrl = options.consumerUrl;
-    this.memoryLimitMb = options.memoryLimitMb;
+    this.memoryGuard = new MemoryGuard(options.memoryLimit, () => this.settings);
     const metrics = createProducerMetrics(options.registry, {
       queueDepth: () => this.queue.size,
       depthByPriority: () => ({ high: this.queue.sizeOf('high'), normal: this.queue.sizeOf('normal') }),
@@ -54,7 +55,7 @@ export class Producer {
       drainCapacity: () => finiteOrZero(this.dispatcher.drainCapacity()),
       breakerState: () => this.dispatcher.breaker.state,
       mode: () => this.settings.queue_mode,
-      memoryLimitBytes: () => this.memoryLimitMb * 1024 * 1024,
+      memoryLimitBytes: () => this.memoryGuard.limit.bytes,
       deadLetters: () => this.ledger.deadLettersListed,
       jobsByState: () => this.jobs.countByState(),
     });
@@ -63,7 +64,9 @@ export class Producer {
       : undefined;
     this.ledger = new Ledger(metrics, this.jobs, tracer);
     this.dispatcher = new Dispatcher(this.queue, this.ledger, options.consumerUrl, () => this.settings, options.logger);
-    this.intake = new Intake(this.buildStrategy(), this.ledger, waitKindOf(this.settings.queue_mode));
+    this.intake = new Intake(this.buildStrategy(), this.ledger, waitKindOf(this.settings.queue_mode), () =>
+      this.memoryGuard.shedding(),
+    );
     this.generator = new Generator(this.intake, () => this.settings);
   }
 

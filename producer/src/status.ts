@@ -50,7 +50,10 @@ export function producerStatus(p: Producer) {
       memory_mb: mb(memory.rss),
       heap_used_bytes: memory.heapUsed,
       heap_used_mb: mb(memory.heapUsed),
-      memory_limit_mb: p.memoryLimitMb,
+      memory_limit_mb: mb(p.memoryGuard.limit.bytes),
+      memory_limit_source: p.memoryGuard.limit.source,
+      memory_guard: p.memoryGuard.describe(),
+      active_resources: process.getActiveResourcesInfo().length,
     },
   };
 }

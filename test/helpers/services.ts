@@ -129,5 +129,55 @@ export function assertBalanced(status: any): void {
   if (sum !== a.produced || !a.balanced) throw new Error(`accounting does not balance: ${JSON.stringify(a)}`);
 }
 
+/** The counters a fault scenario reports before and after, from a producer /status body. */
+export const countersOf = (status: any) => ({
+  ...status.accounting,
+  retries: status.dispatcher.retries,
+  breaker: status.dispatcher.breaker.state,
+});
+
+/** Fails if any service logged an unhandled rejection or uncaught exception (common/src/server.ts). */
+export function assertNoProcessFault(...services: Service[]): void {
+  for (const service of services) {
+    const faults = service.output.filter((line) => /"msg":"(unhandledRejection|uncaughtException)"/.test(line));
+    if (faults.length) throw new Error(`process fault logged:\n${faults.join('\n')}`);
+  }
+}
+
+/**
+ * How far a bounded queue may be above its bound for a moment: admission never passes it, but the
+ * item of a failed send goes back to the head even when the queue is full (an admitted item is
+ * never dropped to honour the bound), one per sender (sender_concurrency, 2 by default).
+ */
+export const RETRY_SLACK = 2;
+
+/** Samples the producer's queue size every `everyMs` until stopped (at most `forMs`); stop() gives the largest seen. */
+export function watchQueue(producer: Service, everyMs = 50, forMs = 60_000) {
+  let max = 0;
+  let running = true;
+  const deadline = Date.now() + forMs;
+  const loop = (async () => {
+    while (running && Date.now() < deadline) {
+      const status = await producer.get('/status').catch(() => undefined);
+      if (status) max = Math.max(max, status.queue.size);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop(): Promise<number> {
+      running = false;
+      await loop;
+      return max;
+    },
+  };
+}
+
+/** A Prometheus counter's value from a /metrics text, e.g. ('x_total', 'reason="timeout"'); 0 when absent. */
+export async function metricValue(service: Service, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels) && !l.startsWith(`${name}_`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
 export { sleep };
 export { freePort } from './free-port';
