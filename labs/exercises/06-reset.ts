@@ -23,7 +23,8 @@ export default {
   },
   checks: [
     about('items the clear-queue removed', 60, 'items', (r) => r.value('cleared'), {
-      tolerance: 0.3,
+      // wide: the backlog keeps growing while the two requests before the clear are made
+      tolerance: 0.4,
       why: '10 s × (10 − 4) items/s piled up; clearing counts them as "cleared"',
     }),
     exactly('consumer capacity', 20, 'items/s', (r) => consumerCapacity(r.window('healthy').last), { why: '2 × 1000 / 100 ms' }),
