@@ -21,7 +21,9 @@ let end: number;
 
 before(async () => {
   receiver = await startOtlpReceiver();
-  const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '200' };
+  // A large span queue: the SDK drops spans when its queue is full, and then an exemplar would
+  // name a trace the receiver never saw.
+  const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BSP_MAX_QUEUE_SIZE: '200000' };
   // Capacity 2 × 1000 / 20 ms = 100 items/s against 150 made: a backlog, so the strategies act.
   // Three senders against max_concurrency 2 draw 429s; injected failures with max_attempts 2
   // give retries and dead letters.
@@ -83,7 +85,7 @@ test('the reasons on the rejection and drop counters are labelled as the dashboa
 test('exemplars on the histograms and the rejection/drop counters name exported traces', async () => {
   // Every exemplar's trace must have reached the OTLP receiver (give the last batch a moment).
   await waitFor(() => receiver.spans.length > 0, 5000, 'spans at the receiver');
-  await sleep(500);
+  await sleep(1500); // the exporter sends every 200 ms; give the last batches time to land
   const traceIds = new Set(receiver.spans.map((s) => s.traceId));
   for (const expr of [
     'backpressure_send_duration_seconds_bucket',
