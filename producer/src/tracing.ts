@@ -26,8 +26,8 @@ export interface TraceSource {
 export class ItemTracer {
   /** Admission spans of offers not yet decided. */
   private readonly admitting = new WeakMap<Item, Span>();
-  /** Send spans of items in flight. A sender may take an item before its admission is
-   * recorded as decided (both wake up on the same push), so the two are kept apart. */
+  /** Send spans of items in flight, kept apart from the admission spans: a retried item is
+   * sent again after its admission span has long ended. */
   private readonly sending = new WeakMap<Item, Span>();
 
   constructor(private readonly source: TraceSource) {}
