@@ -81,3 +81,17 @@ test('items a batch finds the consumer busy for are retried without using up att
   assert.equal(consumer.totals.rejected_busy, done.dispatcher.retries);
   assertBalanced(done);
 });
+
+test('with batching on, an item too large to share a batch still goes alone to /process and arrives', async (t) => {
+  const lab = await startLab(
+    { PRODUCTION_RATE: '0', PAYLOAD_BYTES: '200000', SEND_BATCH_SIZE: '10', MAX_ATTEMPTS: '1' },
+    { PROCESSING_TIME_MS: '1' },
+  );
+  t.after(() => lab.stop());
+  await lab.producer.post('/produce', { count: 5 });
+  const done = await settled(lab, 20_000);
+  assert.equal(done.accounting.dead_lettered, 0);
+  assert.equal(done.accounting.sent, 5);
+  assert.equal((await lab.consumer.get('/status')).totals.processed, 5);
+  assertBalanced(done);
+});

@@ -124,8 +124,9 @@ export class Dispatcher {
   private async attempt({ items, bodies }: Batch): Promise<void> {
     const s = this.settings();
     const started = performance.now();
+    // A lone item always goes to /process (it may be larger than a batch may be).
     const outcomes =
-      s.send_batch_size === 1
+      items.length === 1
         ? [await this.client.sendOne(bodies[0]!, s.send_timeout_ms)]
         : await this.client.sendBatch(items, bodies, s.send_timeout_ms);
     const elapsedMs = performance.now() - started;
