@@ -89,11 +89,11 @@ test('consumer paused: sends time out, are retried, and go through after resume'
   try {
     await sleep(1000);
     const before = await producer.get('/status');
-    const timeoutsBefore = await metricValue(producer, 'backpressure_send_retries_total', 'reason="timeout"');
+    const timeoutsBefore = await metricValue(producer, 'backpressure_send_retries_total', { reason: 'timeout' });
     assert.equal((await consumer.post('/admin/pause')).status, 200);
 
     await waitFor(
-      async () => (await metricValue(producer, 'backpressure_send_retries_total', 'reason="timeout"')) >= timeoutsBefore + 5,
+      async () => (await metricValue(producer, 'backpressure_send_retries_total', { reason: 'timeout' })) >= timeoutsBefore + 5,
       10_000,
       'sends to time out and be retried',
     );
@@ -140,7 +140,7 @@ test('consumer failing 50% of requests: every item is delivered once or dead-let
     assert.ok(a.dead_lettered < COUNT * 0.1, `dead-lettered ${a.dead_lettered} of ${COUNT}`);
 
     const c = (await consumer.get('/status')).totals;
-    const failedSends = await metricValue(producer, 'backpressure_send_retries_total', 'reason="http_5xx"');
+    const failedSends = await metricValue(producer, 'backpressure_send_retries_total', { reason: 'http_5xx' });
     assert.equal(c.processed, a.sent, 'the consumer processed exactly the items the producer counts as sent');
     assert.equal(c.failed, failedSends + a.dead_lettered, 'every injected failure was retried or ended in a dead letter');
     assert.ok(failedSends > COUNT / 2, `about one retry per item: ${failedSends}`);

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseExposition } from '../../labs/src/prometheus';
 
 const DIST = path.resolve(__dirname, '../..');
 
@@ -172,11 +173,12 @@ export function watchQueue(producer: Service, everyMs = 50, forMs = 60_000) {
   };
 }
 
-/** A Prometheus counter's value from a /metrics text, e.g. ('x_total', 'reason="timeout"'); 0 when absent. */
-export async function metricValue(service: Service, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels) && !l.startsWith(`${name}_`));
-  return line ? Number(line.split(' ').pop()) : 0;
+/** A counter's value from a service's /metrics, summed over the series matching `labels`; 0 when absent. */
+export async function metricValue(service: Service, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const samples = parseExposition(await (await fetch(`${service.url}/metrics`)).text());
+  return samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((total, s) => total + s.value, 0);
 }
 
 export { sleep };
