@@ -1,5 +1,5 @@
 // The consumer's HTTP API.
-import type { Express, Response } from 'express';
+import type { Express, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { createApp, errorHandler, notFound, parseInput } from '../../common/src/http';
@@ -128,7 +128,7 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
     res.json({ status: 'ok', changed, config: consumer.settings, effective_max_throughput_per_s: round(capacityPerSecond(consumer.settings)) });
   });
 
-  const scaleRoute = (slower: boolean) => (req: import('express').Request, res: import('express').Response) => {
+  const scaleRoute = (slower: boolean) => (req: Request, res: Response) => {
     const { factor } = parseInput(factorBody, req.body);
     const changed = consumer.scale(slower ? factor : 1 / factor);
     req.log.info({ factor, changed }, slower ? 'consumer slowed down' : 'consumer sped up');
@@ -143,7 +143,7 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
   app.post('/admin/slow-down', scaleRoute(true));
   app.post('/admin/speed-up', scaleRoute(false));
 
-  const pauseRoute = (paused: boolean) => (req: import('express').Request, res: import('express').Response) => {
+  const pauseRoute = (paused: boolean) => (req: Request, res: Response) => {
     parseInput(z.strictObject({}), req.body);
     consumer.configure({ paused });
     req.log.info({ paused }, paused ? 'consumer paused' : 'consumer resumed');
