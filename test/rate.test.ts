@@ -36,3 +36,18 @@ test('production_rate 0 stops the generator', async () => {
   const achieved = await measure(0, 1);
   assert.equal(achieved, 0);
 });
+
+test('a producer stalled for 0.6 s (SIGSTOP) makes up the items it owed at the next tick', async () => {
+  await lab.producer.post('/admin/config', { production_rate: 100 });
+  await sleep(300);
+  const a = await lab.producer.get('/status');
+  const t0 = performance.now();
+  lab.producer.child.kill('SIGSTOP');
+  await sleep(600);
+  lab.producer.child.kill('SIGCONT');
+  await sleep(1400);
+  const b = await lab.producer.get('/status');
+  const expected = (100 * (performance.now() - t0)) / 1000;
+  const produced = b.accounting.produced - a.accounting.produced;
+  assert.ok(Math.abs(produced - expected) / expected <= 0.1, `produced ${produced}, ${expected.toFixed(0)} were due`);
+});

@@ -68,7 +68,8 @@ export async function assertExercisePasses(
   assert.ok(exercise.checks.length > 0, `${id} has no check`);
   assert.deepEqual(result.checks.map((c) => c.what), exercise.checks.map((c) => c.what), `every check of ${id} was evaluated`);
   const failed = result.checks.filter((c) => !c.pass).map((c) => `${c.what}: expected ${c.expect} ${c.expected}, measured ${c.measured}`);
-  assert.deepEqual(failed, [], `${id} failed${report}`);
+  // The failed checks come first: a CI log cut to its first lines still says what failed.
+  assert.deepEqual(failed, [], `${id} failed: ${failed.join('; ')}${report}`);
   assert.equal(result.failedStep, undefined, `${id}: ${result.failedStep}${report}`);
   assert.equal(result.passed, true);
   assert.equal(run.code, 0, `exit code${report}`);
