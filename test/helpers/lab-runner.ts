@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { findExercise } from '../../labs/exercises';
+import { describeExpectation } from '../../labs/src/checks';
 import type { ExerciseResult } from '../../labs/src/runner';
 import { startLab, type Lab } from './services';
 
@@ -62,12 +63,12 @@ export async function assertExercisePasses(
   assert.ok(exercise, `no exercise ${id}`);
   const run = await runLab([id], urls, SCALE_FOR[id]);
   const result = run.results[0];
-  for (const c of result?.checks ?? []) t.diagnostic(`${c.what}: expected ${c.expect} ${c.expected} ${c.unit}, measured ${c.measured}`);
+  for (const c of result?.checks ?? []) t.diagnostic(`${c.what}: expected ${describeExpectation(c)}, measured ${c.measured}`);
   const report = `\n--- npm run lab -- ${id} ---\n${run.output}`;
   assert.ok(result, `no result for ${id}${report}`);
   assert.ok(exercise.checks.length > 0, `${id} has no check`);
   assert.deepEqual(result.checks.map((c) => c.what), exercise.checks.map((c) => c.what), `every check of ${id} was evaluated`);
-  const failed = result.checks.filter((c) => !c.pass).map((c) => `${c.what}: expected ${c.expect} ${c.expected}, measured ${c.measured}`);
+  const failed = result.checks.filter((c) => !c.pass).map((c) => `${c.what}: expected ${describeExpectation(c)}, measured ${c.measured}`);
   // The failed checks come first: a CI log cut to its first lines still says what failed.
   assert.deepEqual(failed, [], `${id} failed: ${failed.join('; ')}${report}`);
   assert.equal(result.failedStep, undefined, `${id}: ${result.failedStep}${report}`);
