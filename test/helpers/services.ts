@@ -47,7 +47,8 @@ export async function startScript(script: string, env: Record<string, string> = 
   child.once('exit', () => running.delete(child));
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output.join('\n')}`)), 15_000);
+    // Generous: the bench's services run at the lowest CPU priority beside busy test files.
+    const timer = setTimeout(() => reject(new Error(`${script} did not start in 30 s:\n${output.join('\n')}`)), 30_000);
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         output.push(line);
