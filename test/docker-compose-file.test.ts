@@ -79,6 +79,10 @@ test('the producer: 256 MB limit, heap well below it (V8 OOM before the kernel O
   }
 });
 
+test('the lab services run on a read-only root filesystem (they write nothing to disk)', () => {
+  for (const name of LAB_SERVICES) assert.equal(services[name].read_only, true, `${name}: read_only`);
+});
+
 test('every service_healthy dependency has a healthcheck (in compose or in its Dockerfile)', () => {
   for (const [name, service] of Object.entries(services)) {
     for (const [dep, { condition }] of Object.entries<any>(service.depends_on ?? {})) {
