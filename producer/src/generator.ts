@@ -11,8 +11,6 @@ import type { Intake } from './intake';
 import { createItem } from './item';
 
 const TICK_MS = 10;
-/** An offer that took this long was held by admission, not just run. */
-const HELD_MS = 1;
 /** How long a stall is made up; a longer one (a laptop asleep, a debugger) is not. */
 const MAX_STALL_SECONDS = 1;
 
@@ -66,8 +64,8 @@ export class Generator {
         this.made++;
         const offeredAt = performance.now();
         await this.intake.offer(createItem(payload_bytes, priority), 'generator');
-        const heldMs = performance.now() - offeredAt;
-        if (heldMs >= HELD_MS) this.startedAt += heldMs;
+        const tookMs = performance.now() - offeredAt;
+        if (this.intake.wasHeld(tookMs / 1000)) this.startedAt += tookMs;
       }
     }
   }

@@ -6,6 +6,8 @@ import type { Item } from './item';
 import type { Ledger, Source } from './ledger';
 
 const NEVER_ABORTED = new AbortController().signal;
+/** Under a strategy that can make offers wait, one that took this long was held back by it. */
+const HELD_SECONDS = 0.001;
 const LOW_ON_MEMORY: Decision = { kind: 'rejected', reason: 'memory' };
 
 export type Decision = Exclude<Outcome, { kind: 'superseded' }>;
@@ -37,6 +39,11 @@ export class Intake {
     return this.strategy;
   }
 
+  /** Whether an offer that took `seconds` waited for a token or for room (not just ran, or met a GC pause). */
+  wasHeld(seconds: number): boolean {
+    return this.waitKind !== 'none' && seconds >= HELD_SECONDS;
+  }
+
   async offer(item: Item, source: Source, signal: AbortSignal = NEVER_ABORTED): Promise<Decision> {
     this.waiting++;
     const started = performance.now();
@@ -50,7 +57,7 @@ export class Intake {
         const outcome = await this.strategy.offer(item, signal);
         if (outcome.kind === 'superseded') continue; // the mode changed while it waited
         const waitedSeconds = (performance.now() - started) / 1000;
-        if (this.waitKind !== 'none' && waitedSeconds >= 0.001) this.ledger.waited(this.waitKind, waitedSeconds);
+        if (this.wasHeld(waitedSeconds)) this.ledger.waited(this.waitKind as Exclude<WaitKind, 'none'>, waitedSeconds);
         this.ledger.decided(item, source, outcome);
         return outcome;
       }
