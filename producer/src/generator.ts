@@ -65,7 +65,7 @@ export class Generator {
         const offeredAt = performance.now();
         await this.intake.offer(createItem(payload_bytes, priority), 'generator');
         const tookMs = performance.now() - offeredAt;
-        if (this.intake.wasHeld(tookMs / 1000)) this.startedAt += tookMs;
+        if (this.intake.waitedFor(tookMs / 1000)) this.startedAt += tookMs;
       }
     }
   }

@@ -39,9 +39,9 @@ export class Intake {
     return this.strategy;
   }
 
-  /** Whether an offer that took `seconds` waited for a token or for room (not just ran, or met a GC pause). */
-  wasHeld(seconds: number): boolean {
-    return this.waitKind !== 'none' && seconds >= HELD_SECONDS;
+  /** What an offer that took `seconds` waited for: a token, room, or nothing (it just ran, or met a GC pause). */
+  waitedFor(seconds: number): Exclude<WaitKind, 'none'> | undefined {
+    return this.waitKind !== 'none' && seconds >= HELD_SECONDS ? this.waitKind : undefined;
   }
 
   async offer(item: Item, source: Source, signal: AbortSignal = NEVER_ABORTED): Promise<Decision> {
@@ -57,7 +57,8 @@ export class Intake {
         const outcome = await this.strategy.offer(item, signal);
         if (outcome.kind === 'superseded') continue; // the mode changed while it waited
         const waitedSeconds = (performance.now() - started) / 1000;
-        if (this.wasHeld(waitedSeconds)) this.ledger.waited(this.waitKind as Exclude<WaitKind, 'none'>, waitedSeconds);
+        const waitedFor = this.waitedFor(waitedSeconds);
+        if (waitedFor) this.ledger.waited(waitedFor, waitedSeconds);
         this.ledger.decided(item, source, outcome);
         return outcome;
       }
