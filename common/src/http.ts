@@ -1,7 +1,7 @@
 // The HTTP edge both services share: JSON bodies whatever the Content-Type, a small body
 // limit, request logs, and one error shape: {"error": "...", "field": "...", "reason": "..."}.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import pinoHttp from 'pino-http';
 import { z } from 'zod';
 import type { Logger } from './logger';
@@ -146,3 +146,21 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
 export const notFound: express.RequestHandler = (req, res) => {
   res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
 };
+
+/** Aborts when the client closes the request before it was answered. */
+export function abortWhenClientGone(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableEnded) gone.abort();
+  });
+  return gone.signal;
+}
+
+/** Retry-After as seconds or an HTTP date, in ms; 0 when absent or unreadable. */
+export function parseRetryAfter(value: unknown): number {
+  if (typeof value !== 'string' || value === '') return 0;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 0;
+}

@@ -2,7 +2,7 @@
 import type { Express, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { createApp, errorHandler, notFound, parseInput } from '../../common/src/http';
+import { abortWhenClientGone, createApp, errorHandler, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
 import { capacityPerSecond, meanProcessingMs } from './config';
@@ -58,15 +58,6 @@ export function consumerStatus(c: Consumer) {
 /** Whole seconds until a slot is likely free: one mean processing time, at least 1. */
 const retryAfterSeconds = (c: Consumer) => String(Math.max(1, Math.ceil(meanProcessingMs(c.settings) / 1000)));
 
-/** Aborts when the client closes the request before it was answered. */
-function abortWhenGone(res: Response): AbortSignal {
-  const gone = new AbortController();
-  res.on('close', () => {
-    if (!res.writableEnded) gone.abort();
-  });
-  return gone.signal;
-}
-
 export function createConsumerApp(consumer: Consumer, registry: Registry, logger: Logger, adminToken?: string): Express {
   const app = createApp(logger, adminToken);
 
@@ -89,7 +80,7 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
   app.post('/process', async (req, res) => {
     const item = parseInput(processBody, req.body);
     const started = performance.now();
-    const result = await traceProcessing(req.headers, item, () => consumer.process(item.created_at, abortWhenGone(res)));
+    const result = await traceProcessing(req.headers, item, () => consumer.process(item.created_at, abortWhenClientGone(res)));
     const processing_ms = Math.round(performance.now() - started);
     if (result === 'processed') {
       res.json({ status: 'processed', id: item.id, processing_ms });
@@ -110,7 +101,7 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
   // processing time and injected failure); the answer says what became of each, in order.
   app.post('/process-batch', async (req, res) => {
     const { items } = parseInput(batchBody, req.body);
-    const gone = abortWhenGone(res);
+    const gone = abortWhenClientGone(res);
     const results = await Promise.all(
       items.map(async (item) => ({ id: item.id, status: await consumer.process(item.created_at, gone) })),
     );

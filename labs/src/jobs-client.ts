@@ -2,7 +2,7 @@
 // the first answer, and a polite client that, on 429, waits as long as Retry-After says and
 // tries again — the client side of backpressure.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseRetryAfter } from '../../producer/src/consumer-client';
+import { parseRetryAfter } from '../../common/src/http';
 import { request } from './services';
 
 export interface JobAnswer {

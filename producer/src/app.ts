@@ -1,9 +1,9 @@
 // The producer's HTTP API. Handlers validate input at the edge, then call the Producer.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Express, Request, Response } from 'express';
+import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { createApp, errorHandler, HttpError, notFound, parseInput } from '../../common/src/http';
+import { abortWhenClientGone, createApp, errorHandler, HttpError, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
 import { createItem } from './item';
@@ -63,7 +63,7 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
 
   app.post('/produce', async (req, res) => {
     const { count, priority } = parseInput(produceBody, req.body);
-    const signal = abortOnClientGone(req, res);
+    const signal = abortWhenClientGone(res);
     const tally = { queued: 0, rejected: 0, dropped: 0, sampled_out: 0 };
     for (let i = 0; i < count && !signal.aborted; i++) {
       const decision = await producer.intake.offer(createItem(producer.settings.payload_bytes, priority), 'produce', signal);
@@ -82,7 +82,7 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
     const { priority, data } = parseInput(jobBody, req.body);
     const payload = data === undefined ? undefined : JSON.stringify(data);
     const item = createItem(payload === undefined ? producer.settings.payload_bytes : 0, priority, true, payload);
-    const decision = await producer.intake.offer(item, 'jobs', abortOnClientGone(req, res));
+    const decision = await producer.intake.offer(item, 'jobs', abortWhenClientGone(res));
     if (decision.kind === 'queued') {
       res.status(202).location(`/jobs/${item.id}`).json({ id: item.id, status: 'queued', location: `/jobs/${item.id}` });
     } else if (decision.kind === 'rejected' && decision.reason === 'memory') {
@@ -118,15 +118,6 @@ function tallyDecision(tally: { queued: number; rejected: number; dropped: numbe
   } else {
     tally.sampled_out++;
   }
-}
-
-/** Aborts when the client disconnects before we answered. */
-function abortOnClientGone(_req: Request, res: Response): AbortSignal {
-  const controller = new AbortController();
-  res.on('close', () => {
-    if (!res.writableEnded) controller.abort();
-  });
-  return controller.signal;
 }
 
 /** Seconds until the queue should have room again, from the measured drain rate (1 to 60). */

@@ -8,6 +8,7 @@
 // no redirects, every status handled here rather than thrown.
 import http from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
+import { parseRetryAfter } from '../../common/src/http';
 import type { Item } from './item';
 import type { RetryReason } from './ledger';
 import { traceHeaders } from './tracing';
@@ -124,13 +125,4 @@ function batchStatuses(text: string, items: Item[]): BatchItemStatus[] | undefin
     statuses.push(status);
   }
   return statuses;
-}
-
-/** Retry-After as seconds or an HTTP date, in ms; 0 when absent or unreadable. */
-export function parseRetryAfter(value: unknown): number {
-  if (typeof value !== 'string' || value === '') return 0;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : 0;
 }
