@@ -57,9 +57,10 @@ export class Consumer {
    * inside the item's process_item span, whose trace id becomes the metrics' exemplar.
    */
   async process(createdAt: number, signal: AbortSignal): Promise<ProcessResult> {
+    const exemplar = activeExemplar(); // the same span for the whole call
     if (!this.limiter.tryAcquire()) {
       this.rejected++;
-      count(this.metrics.rejected, { reason: 'concurrency_limit' }, activeExemplar());
+      count(this.metrics.rejected, { reason: 'concurrency_limit' }, exemplar);
       return 'busy';
     }
     try {
@@ -67,13 +68,13 @@ export class Consumer {
         if (signal.aborted) return 'cancelled';
         await this.pausedUntilResumed(signal);
       }
-      observe(this.metrics.queueWait, Math.max(0, Date.now() - createdAt) / 1000, activeExemplar());
+      observe(this.metrics.queueWait, Math.max(0, Date.now() - createdAt) / 1000, exemplar);
       const ms = this.processingTimeMs();
       await sleep(ms);
-      observe(this.metrics.processingDuration, ms / 1000, activeExemplar());
+      observe(this.metrics.processingDuration, ms / 1000, exemplar);
       if (Math.random() < this.settings.failure_rate) {
         this.failed++;
-        count(this.metrics.failed, { reason: 'injected' }, activeExemplar());
+        count(this.metrics.failed, { reason: 'injected' }, exemplar);
         return 'failed';
       }
       this.processed++;

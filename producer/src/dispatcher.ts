@@ -101,8 +101,10 @@ export class Dispatcher {
     const first = this.queue.shift();
     if (!first) return undefined;
     const batch: Batch = { items: [first], bodies: [itemRequestBody(first)] };
+    if (max === 1) return batch; // nothing to measure: a lone item goes to /process
     let bytes = BATCH_ENVELOPE_BYTES + Buffer.byteLength(batch.bodies[0]!);
     for (let next = this.queue.peek(); next && batch.items.length < max; next = this.queue.peek()) {
+      if (bytes + next.payload.length > BODY_LIMIT_BYTES) break; // cheap lower bound: skip the JSON
       const body = itemRequestBody(next);
       bytes += Buffer.byteLength(body) + 1;
       if (bytes > BODY_LIMIT_BYTES) break;
@@ -132,9 +134,11 @@ export class Dispatcher {
     const elapsedMs = performance.now() - started;
     const retry: Item[] = [];
     let backoff = 0;
+    let delivered = 0;
     items.forEach((item, i) => {
       const failure = outcomes[i];
       if (!failure) {
+        delivered++;
         this.breaker.success();
         this.ledger.delivered(item, elapsedMs / 1000);
         return;
@@ -155,8 +159,7 @@ export class Dispatcher {
       this.ledger.retried(item, failure.reason);
       backoff = Math.max(backoff, backoffMs(item.attempts, failure.retryAfterMs, s));
     });
-    const deliveredCount = items.length - outcomes.filter(Boolean).length;
-    if (deliveredCount > 0) this.meter.record(elapsedMs, deliveredCount);
+    if (delivered > 0) this.meter.record(elapsedMs, delivered);
     // Failed items go back to the head of the queue in their original order.
     for (let i = retry.length - 1; i >= 0; i--) this.queue.pushFront(retry[i]!);
     if (retry.length > 0) await sleep(backoff, undefined, { signal: this.wakeOnStop.signal }).catch(() => {});

@@ -104,12 +104,11 @@ export class Producer {
     return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
   }
 
-  /** Stops making items and lets in-flight sends finish; returns how many queued items are left. */
-  async shutdown(deadlineMs: number): Promise<number> {
+  /** Stops making items and lets in-flight sends finish. */
+  async shutdown(deadlineMs: number): Promise<void> {
     await Promise.race([this.generator.stop(), new Promise((resolve) => setTimeout(resolve, 100))]);
     this.intake.current.close();
     await this.dispatcher.stop(deadlineMs);
-    return this.queue.size;
   }
 
   private buildStrategy() {
