@@ -83,9 +83,6 @@ export class Window {
 }
 
 export class Recording {
-  /** LAB_TIME_SCALE of the run, for checks that compare with a fixed duration. */
-  constructor(readonly scale = 1) {}
-
   private readonly windows = new Map<string, Window>();
   private readonly values = new Map<string, number>();
 

@@ -44,7 +44,7 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
   out.line(out.paint('bold', `━━ ${exercise.id}: ${exercise.title}`));
   out.line(exercise.goal);
   if (scale !== 1) out.line(out.paint('dim', `(LAB_TIME_SCALE=${scale}: durations ÷${scale}, rates ×${scale}; counts unchanged)`));
-  const recording = new Recording(scale);
+  const recording = new Recording();
   const predictions: Prediction[] = [];
   let failedStep: string | undefined;
   const total = exercise.steps.length;
