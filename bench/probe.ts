@@ -2,6 +2,7 @@
 // delay, and the heap after a forced garbage collection.
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseExposition } from '../labs/src/prometheus';
 import type { Lab, Service } from '../test/helpers/services';
 
 /**
@@ -14,9 +15,9 @@ const EVENT_LOOP_SAMPLING_MS = 10;
 /** nodejs_eventloop_lag_p99_seconds from /metrics, as a delay in ms. Scraping resets it. */
 export async function eventLoopDelayP99Ms(service: Service): Promise<number> {
   const text = await (await fetch(`${service.url}/metrics`)).text();
-  const match = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text);
-  if (!match) throw new Error('nodejs_eventloop_lag_p99_seconds is missing from /metrics');
-  return Math.max(0, Number(match[1]) * 1000 - EVENT_LOOP_SAMPLING_MS);
+  const p99 = parseExposition(text).find((s) => s.name === 'nodejs_eventloop_lag_p99_seconds');
+  if (!p99) throw new Error('nodejs_eventloop_lag_p99_seconds is missing from /metrics');
+  return Math.max(0, p99.value * 1000 - EVENT_LOOP_SAMPLING_MS);
 }
 
 /**

@@ -12,7 +12,7 @@ import { producerSettings } from '../producer/src/config';
 import { SERVER_TIMEOUTS } from '../common/src/server';
 import { startLab, waitFor, type Lab, type Service } from './helpers/services';
 
-/** Runs per route: 12 routes × 60 runs × ~4 requests stays well under the file's 60 s. */
+/** Runs per route: 13 routes × 60 runs × ~4 requests stays well under the file's 60 s. */
 const RUNS = 60;
 const ALLOWED = new Set([400, 404, 408, 413, 429]);
 
@@ -113,6 +113,7 @@ const postRoutes: ['producer' | 'consumer', string, string[]][] = [
   ['consumer', '/admin/pause', []],
   ['consumer', '/admin/resume', []],
   ['consumer', '/process', ['id', 'created_at', 'priority', 'attempt', 'payload']],
+  ['consumer', '/process-batch', ['items']],
 ];
 
 for (const [name, route, fields] of postRoutes) {

@@ -37,7 +37,7 @@ export function dashboardQueries(dashboard = readDashboard()): DashboardQuery[] 
  */
 export function withGrafanaVariables(expr: string, scrapeSeconds: number): string {
   const out = expr
-    .replaceAll('$__rate_interval', `${Math.max(2 * scrapeSeconds, 4 * scrapeSeconds)}s`)
+    .replaceAll('$__rate_interval', `${4 * scrapeSeconds}s`)
     .replaceAll('$__interval', `${scrapeSeconds}s`);
   if (out.includes('$')) throw new Error(`unknown Grafana variable in: ${expr}`);
   return out;
