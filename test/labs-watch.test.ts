@@ -57,7 +57,8 @@ test('the view shows queue, rates, memory, wait, mode and breaker; a service dow
   await consumer.post('/admin/slow-down', { factor: 10 });
   frame = await frameAfter(model, urls, 2500);
   assert.match(frame, /mode +bounded \(max 20, reject\)/);
-  assert.match(frame, /queue +\[█+░*\] (19|20) \/ 20/);
+  // Full: each of the two senders may just have taken an item whose place is not yet refilled.
+  assert.match(frame, /queue +\[█+░*\] (18|19|20) \/ 20/);
   assert.ok(Number(/rejected ([\d.]+)\/s/.exec(frame)?.[1]) > 10, `rejections shown:\n${frame}`);
 
   // The consumer dies: the view says so, and keeps showing the producer.
