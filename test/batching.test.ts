@@ -2,7 +2,7 @@
 // processed, retried, dead-lettered and counted on its own.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertBalanced, startLab, startService, waitFor, type Lab } from './helpers/services';
+import { assertBalanced, freePort, startLab, startService, waitFor, type Lab } from './helpers/services';
 
 async function settled(lab: Lab, timeoutMs: number) {
   return waitFor(async () => {
@@ -94,4 +94,25 @@ test('with batching on, an item too large to share a batch still goes alone to /
   assert.equal(done.accounting.sent, 5);
   assert.equal((await lab.consumer.get('/status')).totals.processed, 5);
   assertBalanced(done);
+});
+
+test('a batch whose request fails counts as one failure for the breaker, not one per item', async (t) => {
+  const producer = await startService('producer', {
+    CONSUMER_URL: `http://127.0.0.1:${await freePort()}`, // nothing listens: the request fails
+    PRODUCTION_RATE: '0',
+    SEND_BATCH_SIZE: '10',
+    SENDER_CONCURRENCY: '1',
+    BREAKER_FAILURE_THRESHOLD: '5',
+    RETRY_BASE_MS: '5000',
+    RETRY_MAX_MS: '5000',
+  });
+  t.after(() => producer.stop());
+  assert.equal((await producer.post('/produce', { count: 10 })).body.queued, 10);
+  const s = await waitFor(async () => {
+    const status = await producer.get('/status');
+    return status.dispatcher.retries >= 10 && status;
+  }, 10_000, 'the first batch of 10 to fail');
+  const breaker = s.dispatcher.breaker;
+  assert.equal(breaker.times_opened, 0, `one failed request of 10 items must not open a breaker of 5: ${JSON.stringify(breaker)}`);
+  assert.ok(breaker.consecutive_failures >= 1 && breaker.consecutive_failures < 5, JSON.stringify(breaker));
 });

@@ -143,10 +143,13 @@ export class Dispatcher {
         this.ledger.delivered(item, elapsedMs / 1000);
         return;
       }
+      // A failure of the whole request is one object repeated for each of its items: the breaker
+      // hears it once, as it would for one item sent alone.
+      const newToBreaker = failure !== outcomes[i - 1];
       if (failure.reason === 'http_429') {
-        this.breaker.neutral();
+        if (newToBreaker) this.breaker.neutral();
       } else {
-        this.breaker.failure();
+        if (newToBreaker) this.breaker.failure();
         // An unreachable consumer says nothing about the item: the breaker deals with that.
         if (failure.reason !== 'network') item.attempts++;
       }
