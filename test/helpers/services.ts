@@ -102,7 +102,10 @@ export interface Lab {
 /** A consumer, then a producer pointed at it. Settings are environment variables (UPPER_CASE). */
 export async function startLab(producerEnv: Record<string, string> = {}, consumerEnv: Record<string, string> = {}): Promise<Lab> {
   const consumer = await startService('consumer', consumerEnv);
-  const producer = await startService('producer', { CONSUMER_URL: consumer.url, ...producerEnv });
+  const producer = await startService('producer', { CONSUMER_URL: consumer.url, ...producerEnv }).catch(async (err) => {
+    await consumer.stop(); // or a test whose producer cannot start would hang on it
+    throw err;
+  });
   return {
     producer,
     consumer,
