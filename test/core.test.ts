@@ -80,6 +80,8 @@ for (const [service, variable, value] of [
   ['producer', 'PORT', '99999'],
   ['consumer', 'PROCESSING_TIME_MS', '-5'],
   ['consumer', 'VARIABLE_PROCESSING', 'maybe'],
+  ['consumer', 'LOG_FORMAT', 'yaml'],
+  ['producer', 'INSTANCE', 'two words'],
 ] as const) {
   test(`${service} refuses to start with ${variable}=${value}, naming the variable`, async () => {
     const { code, stderr } = await startExpectingFailure(service, { [variable]: value });

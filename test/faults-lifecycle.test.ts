@@ -116,7 +116,7 @@ test('an unhandled rejection or uncaught exception is logged as its own fatal li
     const script = `
       const { createLogger } = require(${JSON.stringify(path.join(dist, 'common/src/logger.js'))});
       const { exitOnProcessFault } = require(${JSON.stringify(path.join(dist, 'common/src/server.js'))});
-      exitOnProcessFault(createLogger('probe', 'info'));
+      exitOnProcessFault(createLogger('probe', { LOG_LEVEL: 'info' }));
       ${fault};
       setTimeout(() => {}, 5000);`;
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });

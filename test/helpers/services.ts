@@ -40,7 +40,7 @@ export function startService(
  */
 export async function startScript(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Service> {
   const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, script)], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'auto', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
