@@ -57,7 +57,7 @@ after(async () => {
 });
 
 test('Prometheus scrapes both services (OpenMetrics with exemplars parses)', async () => {
-  assert.deepEqual(await prometheus.targets(), { producer: 'up', consumer: 'up' }, prometheus.output.join(''));
+  assert.deepEqual(await prometheus.targets(), { producer: 'up', consumer: 'up' }, prometheus.output.join('\n'));
 });
 
 test('every PromQL expression in the dashboard returns data from the real services', async () => {

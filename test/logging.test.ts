@@ -2,11 +2,11 @@
 // one readable line per entry with LOG_FORMAT=pretty or in a terminal, and the service (and its
 // INSTANCE) named on every line either way.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
-import { startService, waitFor } from './helpers/services';
+import { startProcess } from './helpers/process';
+import { startService } from './helpers/services';
 
 const CONSUMER = path.resolve(__dirname, '../consumer/src/main.js');
 
@@ -36,23 +36,15 @@ const post = (url: string, body: object) =>
  * stops it with SIGTERM; returns its output lines, colours removed.
  */
 async function consumerLines(command: string, args: string[], env: Record<string, string>, act: (url: string) => Promise<void> = async () => {}) {
-  const child = spawn(command, args, { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'auto', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stuck = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const consumer = startProcess(command, args, { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'auto', ...env });
   try {
-    await waitFor(() => output.includes('consumer started') || child.exitCode !== null, 20_000, 'the consumer to start');
-    const url = /"url":"(http:[^"]+)"/.exec(output)?.[1]; // from the line before, "listening"
-    assert.ok(url, output);
+    await consumer.waitForOutput(/consumer started/, 20_000);
+    const url = /"url":"(http:[^"]+)"/.exec(consumer.output)![1]!; // from the line before, "listening"
     await act(url);
   } finally {
-    child.kill('SIGTERM');
-    await exited;
-    clearTimeout(stuck);
+    await consumer.stop();
   }
-  return stripVTControlCharacters(output).split(/\r?\n/).filter(Boolean);
+  return stripVTControlCharacters(consumer.output).split(/\r?\n/).filter(Boolean);
 }
 
 const TIME = String.raw`\[\d\d:\d\d:\d\d\.\d{3}\]`;
