@@ -27,21 +27,19 @@ export function metricsHandler(registry: Registry): RequestHandler {
 }
 
 /**
- * A counter whose label values are all known in advance (reasons, sources), with a series at 0 for
- * each of them from the start. A labelled series otherwise does not exist until its first
+ * A counter with one label whose values are all known in advance (reasons, sources), with a series
+ * at 0 for each of them from the start. A labelled series otherwise does not exist until its first
  * increment, and a panel of a count that is still zero says "No data" instead of 0.
  */
 export function knownCounter<L extends string>(
   config: Omit<CounterConfiguration<L>, 'labelNames'>,
-  knownValues: Record<L, readonly string[]>,
+  label: L,
+  values: readonly string[],
 ): Counter<L> {
-  const labelNames = Object.keys(knownValues) as L[];
-  const counter = new Counter({ ...config, labelNames });
-  // Every combination of the known values (one label: each value).
-  let combinations: Partial<Record<L, string>>[] = [{}];
-  for (const name of labelNames) combinations = combinations.flatMap((c) => knownValues[name].map((v) => ({ ...c, [name]: v })));
-  // prom-client's inc() takes one object when the counter carries exemplars (exemplars.ts).
-  for (const labels of combinations) {
+  const counter = new Counter({ ...config, labelNames: [label] });
+  for (const value of values) {
+    const labels = { [label]: value } as Record<L, string>;
+    // prom-client's inc() takes one object when the counter carries exemplars (exemplars.ts).
     if (config.enableExemplars) counter.inc({ labels, value: 0 });
     else counter.inc(labels, 0);
   }

@@ -32,8 +32,8 @@ export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeS
 
   return {
     processed: new Counter({ name: 'backpressure_items_processed_total', help: 'Items processed successfully', registers }),
-    failed: knownCounter({ name: 'backpressure_items_failed_total', help: 'Items that failed processing', registers, ...exemplarOption() }, { reason: ['injected'] }),
-    rejected: knownCounter({ name: 'backpressure_items_rejected_total', help: 'Requests refused with 429 at the concurrency limit', registers, ...exemplarOption() }, { reason: ['concurrency_limit'] }),
+    failed: knownCounter({ name: 'backpressure_items_failed_total', help: 'Items that failed processing', registers, ...exemplarOption() }, 'reason', ['injected']),
+    rejected: knownCounter({ name: 'backpressure_items_rejected_total', help: 'Requests refused with 429 at the concurrency limit', registers, ...exemplarOption() }, 'reason', ['concurrency_limit']),
     processingDuration: new Histogram({
       name: 'backpressure_processing_duration_seconds',
       help: 'Time spent processing one item',

@@ -90,12 +90,12 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
   }, ['state']);
 
   return {
-    produced: knownCounter({ name: 'backpressure_items_produced_total', help: 'Items offered for admission and decided', registers }, { source: SOURCES }),
+    produced: knownCounter({ name: 'backpressure_items_produced_total', help: 'Items offered for admission and decided', registers }, 'source', SOURCES),
     sent: new Counter({ name: 'backpressure_items_sent_total', help: 'Items the consumer accepted', registers }),
-    rejected: knownCounter({ name: 'backpressure_items_rejected_total', help: 'Items refused at admission', registers, ...exemplarOption() }, { reason: REJECT_REASONS }),
-    dropped: knownCounter({ name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', registers, ...exemplarOption() }, { reason: DROP_REASONS }),
+    rejected: knownCounter({ name: 'backpressure_items_rejected_total', help: 'Items refused at admission', registers, ...exemplarOption() }, 'reason', REJECT_REASONS),
+    dropped: knownCounter({ name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', registers, ...exemplarOption() }, 'reason', DROP_REASONS),
     deadLettered: new Counter({ name: 'backpressure_items_dead_lettered_total', help: 'Items given up after max_attempts', registers, ...exemplarOption() }),
-    retries: knownCounter({ name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', registers, ...exemplarOption() }, { reason: RETRY_REASONS }),
+    retries: knownCounter({ name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', registers, ...exemplarOption() }, 'reason', RETRY_REASONS),
     rateLimitDelays: new Counter({ name: 'backpressure_rate_limit_delays_total', help: 'Items that waited for a rate-limiter token', registers }),
     blockedSeconds: new Counter({ name: 'backpressure_blocked_seconds_total', help: 'Time offers spent waiting for room (block, timeout)', registers }),
     sendDuration: new Histogram({
