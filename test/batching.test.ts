@@ -2,14 +2,7 @@
 // processed, retried, dead-lettered and counted on its own.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertBalanced, freePort, startLab, startService, waitFor, type Lab } from './helpers/services';
-
-async function settled(lab: Lab, timeoutMs: number) {
-  return waitFor(async () => {
-    const s = await lab.producer.get('/status');
-    return s.queue.size === 0 && s.accounting.in_flight === 0 ? s : undefined;
-  }, timeoutMs, 'every item settled');
-}
+import { assertBalanced, freePort, startLab, startService, waitFor, waitSettled } from './helpers/services';
 
 test('POST /process-batch answers for each item in order, and a bad batch processes nothing', async (t) => {
   const consumer = await startService('consumer', { PROCESSING_TIME_MS: '5', MAX_CONCURRENCY: '3' });
@@ -37,7 +30,7 @@ test('batches deliver every item once, jobs finish, and no batch outgrows the 64
   assert.equal(burst.body.queued, 3000);
   const job = await lab.producer.post('/jobs', { data: { n: 1 } });
   assert.equal(job.status, 202);
-  const done = await settled(lab, 20_000);
+  const done = await waitSettled(lab.producer, 20_000);
   assert.equal(done.accounting.sent, 3001);
   assert.equal(done.dispatcher.retries, 0, 'no request was refused (a 413 would be retried)');
   assert.equal((await lab.consumer.get('/status')).totals.processed, 3001);
@@ -52,7 +45,7 @@ test('failed items of a batch are retried on their own and dead-lettered after m
   );
   t.after(() => lab.stop());
   await lab.producer.post('/produce', { count: 400 });
-  const done = await settled(lab, 30_000);
+  const done = await waitSettled(lab.producer, 30_000);
   const a = done.accounting;
   assert.equal(a.sent + a.dead_lettered, 400);
   // P(dead) = 0.5³ = 12.5% → about 50 of 400; about 0.5 + 0.25 retries per item.
@@ -72,7 +65,7 @@ test('items a batch finds the consumer busy for are retried without using up att
   );
   t.after(() => lab.stop());
   await lab.producer.post('/produce', { count: 40 });
-  const done = await settled(lab, 20_000);
+  const done = await waitSettled(lab.producer, 20_000);
   assert.equal(done.accounting.dead_lettered, 0, 'max_attempts 1: any attempt used up would dead-letter');
   assert.equal(done.accounting.sent, 40);
   assert.ok(done.dispatcher.retries >= 10, `busy items were retried: ${done.dispatcher.retries}`);
@@ -89,7 +82,7 @@ test('with batching on, an item too large to share a batch still goes alone to /
   );
   t.after(() => lab.stop());
   await lab.producer.post('/produce', { count: 5 });
-  const done = await settled(lab, 20_000);
+  const done = await waitSettled(lab.producer, 20_000);
   assert.equal(done.accounting.dead_lettered, 0);
   assert.equal(done.accounting.sent, 5);
   assert.equal((await lab.consumer.get('/status')).totals.processed, 5);

@@ -2,29 +2,22 @@
 // bench runs against the real services and its JSON holds every figure with numbers in it.
 // Behaviour only: the figures themselves are the bench's business, not a test's.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { startProcess } from './helpers/process';
 
 const FIGURES = ['rate_accuracy', 'delivery_ceiling', 'tracing_cost', 'memory_per_item', 'responsiveness', 'rejection_path'];
 
 test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 150_000 }, async () => {
   const output = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'latest.json');
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../bench/run.js')], {
-    env: { ...process.env, BENCH_QUICK: '1', BENCH_OUTPUT: output },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const bench = startProcess(process.execPath, [path.resolve(__dirname, '../bench/run.js')], { BENCH_QUICK: '1', BENCH_OUTPUT: output });
   // Lowest CPU priority, inherited by the services it starts: the test files running beside it
   // (some timing-sensitive) keep the CPU, the bench takes what is left.
-  os.setPriority(child.pid!, 19);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise((resolve) => child.on('exit', resolve));
-  assert.equal(code, 0, stderr);
+  os.setPriority(bench.child.pid!, 19);
+  assert.equal(await bench.exited, 0, bench.stderr);
+  const stdout = bench.stdout;
 
   const result = JSON.parse(readFileSync(output, 'utf8'));
   assert.equal(result.mode, 'quick');

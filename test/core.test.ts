@@ -1,9 +1,9 @@
 // The core lab's promises that are not an exercise: the consumer's concurrency limit, a huge
 // burst that does not freeze the producer, clear-queue, and start-up validation of the env.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
+import { startProcess } from './helpers/process';
 import { assertBalanced, startLab, startService, waitFor } from './helpers/services';
 
 test('the consumer answers 429 with Retry-After beyond max_concurrency', async (t) => {
@@ -62,14 +62,9 @@ test('lowering max_queue_size never discards queued items: the queue drains down
   assertBalanced(await lab.producer.get('/status'));
 });
 
-function startExpectingFailure(service: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [path.resolve(__dirname, `../${service}/src/main.js`)], {
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+async function startExpectingFailure(service: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = startProcess(process.execPath, [path.resolve(__dirname, `../${service}/src/main.js`)], { PORT: '0', ...env });
+  return { code: await child.exited, stderr: child.stderr };
 }
 
 for (const [service, variable, value] of [
@@ -80,6 +75,8 @@ for (const [service, variable, value] of [
   ['producer', 'PORT', '99999'],
   ['consumer', 'PROCESSING_TIME_MS', '-5'],
   ['consumer', 'VARIABLE_PROCESSING', 'maybe'],
+  ['consumer', 'LOG_FORMAT', 'yaml'],
+  ['producer', 'INSTANCE', 'two words'],
 ] as const) {
   test(`${service} refuses to start with ${variable}=${value}, naming the variable`, async () => {
     const { code, stderr } = await startExpectingFailure(service, { [variable]: value });

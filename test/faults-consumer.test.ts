@@ -14,6 +14,7 @@ import {
   sleep,
   startService,
   waitFor,
+  waitSettled,
   watchQueue,
   type Service,
 } from './helpers/services';
@@ -130,10 +131,7 @@ test('consumer failing 50% of requests: every item is delivered once or dead-let
     const burst = await producer.post('/produce', { count: COUNT });
     assert.equal(burst.body.queued, COUNT);
 
-    const after = await waitFor(async () => {
-      const s = await producer.get('/status');
-      return s.queue.size === 0 && s.accounting.in_flight === 0 && s;
-    }, 30_000, 'every item to be delivered or dead-lettered');
+    const after = await waitSettled(producer, 30_000, 'every item to be delivered or dead-lettered');
     const a = after.accounting;
     assert.equal(a.sent + a.dead_lettered, COUNT, 'each item ended delivered or dead-lettered');
     // With 5 attempts at 50% each, about 1 item in 32 runs out of attempts.

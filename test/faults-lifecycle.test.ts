@@ -2,9 +2,9 @@
 // is stopped with 10,000 items queued. Also proves that the process-fault log line the battery
 // looks for really appears when a rejection goes unhandled (so "none logged" means something).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
+import { startProcess } from './helpers/process';
 import {
   assertBalanced,
   assertNoProcessFault,
@@ -116,14 +116,11 @@ test('an unhandled rejection or uncaught exception is logged as its own fatal li
     const script = `
       const { createLogger } = require(${JSON.stringify(path.join(dist, 'common/src/logger.js'))});
       const { exitOnProcessFault } = require(${JSON.stringify(path.join(dist, 'common/src/server.js'))});
-      exitOnProcessFault(createLogger('probe', 'info'));
+      exitOnProcessFault(createLogger('probe', { LOG_LEVEL: 'info' }));
       ${fault};
       setTimeout(() => {}, 5000);`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    assert.equal(code, 1, `${event}: exit code`);
-    assert.throws(() => assertNoProcessFault({ output: output.split('\n') } as Service), new RegExp(event));
+    const probe = startProcess(process.execPath, ['-e', script]);
+    assert.equal(await probe.exited, 1, `${event}: exit code`);
+    assert.throws(() => assertNoProcessFault({ output: probe.stdout.split('\n') } as Service), new RegExp(event));
   }
 });

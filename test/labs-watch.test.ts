@@ -1,13 +1,13 @@
 // `npm run watch`: frames rendered from live services (content checked, not pixels), including a
 // service that goes down and comes back, and the real CLI's refresh rate.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { takeSnapshot } from '../labs/src/snapshot';
 import { WatchModel } from '../labs/src/watch-model';
 import { renderFrame } from '../labs/src/watch-render';
-import { freePort, sleep, startService, waitFor } from './helpers/services';
+import { startProcess } from './helpers/process';
+import { freePort, sleep, startService } from './helpers/services';
 
 const WATCH = path.resolve(__dirname, '../labs/src/watch.js');
 
@@ -82,20 +82,14 @@ test('npm run watch redraws at least twice a second and reports a producer that 
   const consumer = await startService('consumer');
   t.after(() => consumer.stop());
   const nothing = `http://127.0.0.1:${await freePort()}`;
-  const child = spawn(process.execPath, [WATCH], {
-    env: { ...process.env, PRODUCER_URL: nothing, CONSUMER_URL: consumer.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  const watch = startProcess(process.execPath, [WATCH], { PRODUCER_URL: nothing, CONSUMER_URL: consumer.url });
   const started = performance.now();
-  await waitFor(() => output.includes('CONSUMER'), 10_000, 'a first frame');
+  await watch.waitForOutput(/CONSUMER/, 10_000); // a first frame
   const firstFrameAt = performance.now();
-  const framesBefore = output.split('Backpressure Lab — live view').length - 1;
+  const framesBefore = watch.output.split('Backpressure Lab — live view').length - 1;
   await sleep(2000);
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
+  await watch.stop();
+  const output = watch.output;
   const frames = output.split('Backpressure Lab — live view').length - 1 - framesBefore;
   t.diagnostic(`${frames} frames in 2 s (first after ${Math.round(firstFrameAt - started)} ms)`);
   assert.ok(frames >= 4, `${frames} frames in 2 s`);

@@ -2,7 +2,7 @@
 // the Docker config, the native one `npm run prometheus` generates, and every PromQL
 // expression of the dashboard as a rules file. And `npm run prometheus` itself, run for real.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import YAML from 'yaml';
 import { DOCKER_CONFIG, nativePrometheusConfig } from '../scripts/prometheus-config';
 import { dashboardQueries, withGrafanaVariables } from './helpers/dashboard';
 import { freePort } from './helpers/free-port';
+import { startProcess } from './helpers/process';
 import { waitFor } from './helpers/services';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'backpressure-promtool-'));
@@ -59,14 +60,11 @@ test('every dashboard expression parses as PromQL (promtool check rules)', () =>
 
 test('npm run prometheus: serves on PROMETHEUS_PORT, scrapes the native targets, removes its data at exit', async () => {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../scripts/prometheus.js')], {
-    env: { ...process.env, PROMETHEUS_PORT: String(port), PRODUCER_PORT: '18000', CONSUMER_PORT: '18001' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const script = startProcess(process.execPath, [path.resolve(__dirname, '../scripts/prometheus.js')], {
+    PROMETHEUS_PORT: String(port),
+    PRODUCER_PORT: '18000',
+    CONSUMER_PORT: '18001',
   });
-  let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok, 20_000, 'Prometheus ready');
@@ -78,12 +76,9 @@ test('npm run prometheus: serves on PROMETHEUS_PORT, scrapes the native targets,
     const flags = (await (await fetch(`${url}/api/v1/status/flags`)).json()) as any;
     assert.equal(flags.data['enable-feature'], 'exemplar-storage');
   } finally {
-    child.kill('SIGINT');
-    const stuck = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(stuck);
+    await script.stop('SIGINT');
   }
-  const dataDir = output.match(/data in (\S+),/)?.[1];
-  assert.ok(dataDir, output);
+  const dataDir = script.output.match(/data in (\S+),/)?.[1];
+  assert.ok(dataDir, script.output);
   assert.equal(existsSync(dataDir), false, 'temporary directory removed');
 });

@@ -2,7 +2,7 @@
 // nothing lost uncounted; and mode switches under load.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertBalanced, freePort, sleep, startLab, startService, waitFor } from './helpers/services';
+import { assertBalanced, freePort, sleep, startLab, startService, waitFor, waitSettled } from './helpers/services';
 
 test('consumer killed for a few seconds: the breaker opens, then closes, and the queue drains with nothing lost', async (t) => {
   const port = await freePort();
@@ -30,10 +30,7 @@ test('consumer killed for a few seconds: the breaker opens, then closes, and the
   consumer = await startService('consumer', consumerEnv);
   await waitFor(async () => (await producer.get('/status')).dispatcher.breaker.state === 'closed', 5000, 'breaker closed');
   await producer.post('/admin/config', { production_rate: 0 });
-  const drained = await waitFor(async () => {
-    const s = await producer.get('/status');
-    return s.queue.size === 0 && s.accounting.in_flight === 0 ? s : undefined;
-  }, 15_000, 'queue drained');
+  const drained = await waitSettled(producer, 15_000, 'queue drained');
   assert.equal(drained.accounting.dead_lettered, 0, 'an unreachable consumer uses up no attempts');
   assert.equal(drained.accounting.sent, drained.accounting.produced, 'every item was delivered');
   assert.ok(drained.dispatcher.retries > 0);
@@ -47,10 +44,7 @@ test('consumer failing 50% of requests: every item is delivered or dead-lettered
   );
   t.after(() => lab.stop());
   await lab.producer.post('/produce', { count: 400 });
-  const done = await waitFor(async () => {
-    const s = await lab.producer.get('/status');
-    return s.queue.size === 0 && s.accounting.in_flight === 0 ? s : undefined;
-  }, 30_000, 'all items settled');
+  const done = await waitSettled(lab.producer, 30_000, 'all items settled');
   const a = done.accounting;
   assert.equal(a.sent + a.dead_lettered, 400);
   // P(dead) = 0.5³ = 12.5% → about 50 of 400.
@@ -87,10 +81,7 @@ test('switching between every mode under load never loses an item uncounted', as
   }
   await jobs;
   await lab.producer.post('/admin/config', { production_rate: 0, queue_mode: 'unbounded' });
-  const settled = await waitFor(async () => {
-    const s = await lab.producer.get('/status');
-    return s.queue.size === 0 && s.accounting.in_flight === 0 && s.queue.admission_waiting === 0 ? s : undefined;
-  }, 40_000, 'everything settled');
+  const settled = await waitSettled(lab.producer, 40_000, 'everything settled');
   const a = settled.accounting;
   assert.equal(a.produced, a.sent + a.rejected + a.dropped + a.sampled_out + a.cleared + a.dead_lettered);
   const consumer = await lab.consumer.get('/status');

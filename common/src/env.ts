@@ -12,6 +12,9 @@ export function readEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv
   process.exit(1);
 }
 
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** The variables both services read. */
 export const serviceEnv = {
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -20,6 +23,10 @@ export const serviceEnv = {
   /** Share of items whose trace is recorded (parent-based: the consumer follows the producer). */
   TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json, pretty, or auto: pretty when stdout is a terminal (common/src/logger.ts). */
+  LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
+  /** Names this process among several of the same service, on every log line. */
+  INSTANCE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').optional(),
   /** When set, /admin/* and /produce need `Authorization: Bearer <ADMIN_TOKEN>`. */
   ADMIN_TOKEN: z.string().min(1).optional(),
 };

@@ -8,7 +8,7 @@
 // answer both formats by negotiation: rendering OpenMetrics renames prom-client's counters in
 // place (`_total` moves from the family name to the sample), so the format is fixed at start.
 // Without tracing there are no exemplars, and the classic text format (0.0.4) is served.
-import { Registry, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics, type CounterConfiguration, type RegistryContentType } from 'prom-client';
 import type { RequestHandler } from 'express';
 import { tracingEnabled } from './telemetry';
 
@@ -24,4 +24,24 @@ export function metricsHandler(registry: Registry): RequestHandler {
   return async (_req, res) => {
     res.set('Content-Type', registry.contentType).send(await registry.metrics());
   };
+}
+
+/**
+ * A counter with one label whose values are all known in advance (reasons, sources), with a series
+ * at 0 for each of them from the start. A labelled series otherwise does not exist until its first
+ * increment, and a panel of a count that is still zero says "No data" instead of 0.
+ */
+export function knownCounter<L extends string>(
+  config: Omit<CounterConfiguration<L>, 'labelNames'>,
+  label: L,
+  values: readonly string[],
+): Counter<L> {
+  const counter = new Counter({ ...config, labelNames: [label] });
+  for (const value of values) {
+    const labels = { [label]: value } as Record<L, string>;
+    // prom-client's inc() takes one object when the counter carries exemplars (exemplars.ts).
+    if (config.enableExemplars) counter.inc({ labels, value: 0 });
+    else counter.inc(labels, 0);
+  }
+  return counter;
 }

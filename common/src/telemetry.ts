@@ -45,7 +45,7 @@ export function startTelemetry(service: string, env: NodeJS.ProcessEnv = process
   const { setGlobalErrorHandler } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const { ReportingExporter } = require('./reporting-exporter') as typeof import('./reporting-exporter');
 
-  const logger = createLogger(serviceName, settings.LOG_LEVEL);
+  const logger = createLogger(serviceName, settings);
   // The batch processor also hands every failed export to the global error handler, which
   // would log it per batch: ReportingExporter has already said what matters.
   setGlobalErrorHandler((err) => diag.debug('OpenTelemetry error', err));

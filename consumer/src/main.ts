@@ -12,7 +12,7 @@ import { Consumer } from './consumer';
 
 async function main(): Promise<void> {
   const { env, settings } = loadConsumerConfig();
-  const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'consumer', env.LOG_LEVEL);
+  const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'consumer', env);
   exitOnProcessFault(logger);
   const registry = createRegistry('consumer');
   const consumer = new Consumer(settings, registry);

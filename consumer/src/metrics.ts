@@ -1,8 +1,12 @@
 // The consumer's Prometheus metrics (names kept from the original lab so its queries work).
 // Those with `exemplarOption()` carry the trace id of the item behind them (common/src/exemplars.ts:
 // update them through its count() and observe()).
+//
+// The failure and refusal counters start at 0 for their one reason each (knownCounter), so their
+// panels read 0, not "No data", until something fails.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { exemplarOption } from '../../common/src/exemplars';
+import { knownCounter } from '../../common/src/metrics';
 import { capacityPerSecond, type ConsumerSettings } from './config';
 
 export interface ConsumerGaugeSource {
@@ -28,8 +32,8 @@ export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeS
 
   return {
     processed: new Counter({ name: 'backpressure_items_processed_total', help: 'Items processed successfully', registers }),
-    failed: new Counter({ name: 'backpressure_items_failed_total', help: 'Items that failed processing', labelNames: ['reason'], registers, ...exemplarOption() }),
-    rejected: new Counter({ name: 'backpressure_items_rejected_total', help: 'Requests refused with 429 at the concurrency limit', labelNames: ['reason'], registers, ...exemplarOption() }),
+    failed: knownCounter({ name: 'backpressure_items_failed_total', help: 'Items that failed processing', registers, ...exemplarOption() }, 'reason', ['injected']),
+    rejected: knownCounter({ name: 'backpressure_items_rejected_total', help: 'Requests refused with 429 at the concurrency limit', registers, ...exemplarOption() }, 'reason', ['concurrency_limit']),
     processingDuration: new Histogram({
       name: 'backpressure_processing_duration_seconds',
       help: 'Time spent processing one item',

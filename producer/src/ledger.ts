@@ -16,8 +16,13 @@ import type { ProducerMetrics } from './metrics';
 import type { Outcome, RejectReason } from './admission/strategy';
 import type { ItemTracer } from './tracing';
 
-export type Source = 'generator' | 'produce' | 'jobs';
-export type RetryReason = 'network' | 'timeout' | 'http_429' | 'http_5xx' | 'http_4xx';
+// The label values of the ledger's counters, each a series at 0 from the start (metrics.ts).
+export const SOURCES = ['generator', 'produce', 'jobs'] as const;
+export type Source = (typeof SOURCES)[number];
+export const RETRY_REASONS = ['network', 'timeout', 'http_429', 'http_5xx', 'http_4xx'] as const;
+export type RetryReason = (typeof RETRY_REASONS)[number];
+export const DROP_REASONS = ['drop_oldest', 'sampled_out', 'cleared'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
 
 export interface DeadLetter {
   id: string;
@@ -74,7 +79,7 @@ export class Ledger {
         break;
       case 'sampled_out':
         this.sampledOut++;
-        count(this.metrics.dropped, { reason: 'sampled_out' }, exemplarOf(item.trace));
+        count(this.metrics.dropped, { reason: 'sampled_out' satisfies DropReason }, exemplarOf(item.trace));
         break;
     }
   }
@@ -143,7 +148,7 @@ export class Ledger {
    */
   cleared(items: Item[]): void {
     this.clearedCount += items.length;
-    count(this.metrics.dropped, { reason: 'cleared' }, exemplarOf(items[0]?.trace), items.length);
+    count(this.metrics.dropped, { reason: 'cleared' satisfies DropReason }, exemplarOf(items[0]?.trace), items.length);
     for (const item of items) if (item.job) this.jobs.finished(item, 'cleared from the queue');
   }
 
@@ -175,7 +180,7 @@ export class Ledger {
 
   private evicted(item: Item): void {
     this.dropped++;
-    count(this.metrics.dropped, { reason: 'drop_oldest' }, exemplarOf(item.trace));
+    count(this.metrics.dropped, { reason: 'drop_oldest' satisfies DropReason }, exemplarOf(item.trace));
     this.tracer?.evicted(item);
     if (item.job) this.jobs.finished(item, 'dropped: evicted by a newer item (drop_oldest)');
   }

@@ -16,7 +16,7 @@ const SHUTDOWN_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
   const { env, settings } = loadProducerConfig();
-  const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'producer', env.LOG_LEVEL);
+  const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'producer', env);
   exitOnProcessFault(logger);
   const registry = createRegistry('producer');
   const producer = new Producer({

@@ -2,8 +2,14 @@
 // move; gauges are read from the live state at scrape time (`read`), so they are never stale.
 // Those with `exemplarOption()` carry the trace id of an item behind them (common/src/exemplars.ts:
 // update them through its count() and observe()).
+//
+// Counters whose label values are known (reasons, sources) are knownCounters: a series at 0 for
+// each value from the start, so a panel of a count that is still zero reads 0, not "No data".
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { exemplarOption } from '../../common/src/exemplars';
+import { knownCounter } from '../../common/src/metrics';
+import { REJECT_REASONS } from './admission/strategy';
+import { DROP_REASONS, RETRY_REASONS, SOURCES } from './ledger';
 
 export interface GaugeSource {
   queueDepth(): number;
@@ -84,12 +90,12 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
   }, ['state']);
 
   return {
-    produced: new Counter({ name: 'backpressure_items_produced_total', help: 'Items offered for admission and decided', labelNames: ['source'], registers }),
+    produced: knownCounter({ name: 'backpressure_items_produced_total', help: 'Items offered for admission and decided', registers }, 'source', SOURCES),
     sent: new Counter({ name: 'backpressure_items_sent_total', help: 'Items the consumer accepted', registers }),
-    rejected: new Counter({ name: 'backpressure_items_rejected_total', help: 'Items refused at admission', labelNames: ['reason'], registers, ...exemplarOption() }),
-    dropped: new Counter({ name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', labelNames: ['reason'], registers, ...exemplarOption() }),
+    rejected: knownCounter({ name: 'backpressure_items_rejected_total', help: 'Items refused at admission', registers, ...exemplarOption() }, 'reason', REJECT_REASONS),
+    dropped: knownCounter({ name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', registers, ...exemplarOption() }, 'reason', DROP_REASONS),
     deadLettered: new Counter({ name: 'backpressure_items_dead_lettered_total', help: 'Items given up after max_attempts', registers, ...exemplarOption() }),
-    retries: new Counter({ name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', labelNames: ['reason'], registers, ...exemplarOption() }),
+    retries: knownCounter({ name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', registers, ...exemplarOption() }, 'reason', RETRY_REASONS),
     rateLimitDelays: new Counter({ name: 'backpressure_rate_limit_delays_total', help: 'Items that waited for a rate-limiter token', registers }),
     blockedSeconds: new Counter({ name: 'backpressure_blocked_seconds_total', help: 'Time offers spent waiting for room (block, timeout)', registers }),
     sendDuration: new Histogram({

@@ -1,8 +1,13 @@
 // The provisioned Grafana files, read the way the tests need them: the dashboard's panels and
 // every PromQL expression in it, with Grafana's built-in variables replaced as Grafana would.
+//
+// Panels that show series only one queue backend makes (the RabbitMQ broker's, say) sit under a
+// row whose title names it as `(QUEUE_BACKEND=<name>)`, e.g. "Broker (QUEUE_BACKEND=rabbitmq)".
+// Every other panel belongs to all backends: its queries must return data whatever the backend.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import type { Prometheus } from './prometheus';
 
 export const GRAFANA_DIR = path.resolve(__dirname, '../../../grafana');
 export const DASHBOARD_FILE = path.join(GRAFANA_DIR, 'dashboards/backpressure-lab.json');
@@ -12,7 +17,12 @@ export interface DashboardQuery {
   refId: string;
   expr: string;
   instant: boolean;
+  /** The only backend whose series this query shows (from its row's title); undefined for all. */
+  backend: string | undefined;
 }
+
+/** How a row's title marks its panels as one backend's. */
+const BACKEND_IN_ROW_TITLE = /\(QUEUE_BACKEND=([a-z0-9_]+)\)/;
 
 export const readDashboard = (): any => JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8'));
 
@@ -24,9 +34,41 @@ export function allPanels(dashboard: any): any[] {
 }
 
 export function dashboardQueries(dashboard = readDashboard()): DashboardQuery[] {
-  return allPanels(dashboard).flatMap((panel) =>
-    (panel.targets ?? []).map((t: any) => ({ panel: panel.title, refId: t.refId, expr: t.expr, instant: t.instant === true })),
-  );
+  // A row holds the panels below it up to the next row (Grafana orders by position), or, when
+  // collapsed, the panels nested in it.
+  const byPosition = [...dashboard.panels].sort((a: any, b: any) => a.gridPos.y - b.gridPos.y || a.gridPos.x - b.gridPos.x);
+  let backend: string | undefined;
+  return byPosition.flatMap((top: any) => {
+    if (top.type === 'row') backend = BACKEND_IN_ROW_TITLE.exec(top.title)?.[1];
+    return [top, ...(top.panels ?? [])].flatMap((panel: any) =>
+      (panel.targets ?? []).map((t: any) => ({ panel: panel.title, refId: t.refId, expr: t.expr, instant: t.instant === true, backend })),
+    );
+  });
+}
+
+/** The queries that must return data on a lab running `backend`. */
+export const dashboardQueriesFor = (backend: string, dashboard = readDashboard()) =>
+  dashboardQueries(dashboard).filter((q) => q.backend === undefined || q.backend === backend);
+
+/**
+ * The queries that return no finite value from `prometheus`, asked as Grafana asks: the stat
+ * panels' instant queries at `end`, the graphs over `start`..`end` (unix seconds).
+ */
+export async function queriesWithoutData(
+  prometheus: Prometheus,
+  queries: DashboardQuery[],
+  start: number,
+  end: number,
+  scrapeSeconds: number,
+): Promise<string[]> {
+  const empty: string[] = [];
+  for (const q of queries) {
+    const expr = withGrafanaVariables(q.expr, scrapeSeconds);
+    const series = q.instant ? await prometheus.query(expr, end) : await prometheus.queryRange(expr, start, end, scrapeSeconds);
+    const values = series.flatMap((s) => s.values.map(([, v]) => Number(v))).filter(Number.isFinite);
+    if (values.length === 0) empty.push(`${q.panel} / ${q.refId}: ${expr}`);
+  }
+  return empty;
 }
 
 /**

@@ -1,7 +1,6 @@
 // Runs exercises the way a learner does — `npm run lab -- <exercise>` (the built CLI) — against
 // services a test started, time-compressed, and asserts that every promised number held.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { findExercise } from '../../labs/exercises';
 import { describeExpectation } from '../../labs/src/checks';
 import type { ExerciseResult } from '../../labs/src/runner';
+import { startProcess } from './process';
 import { startLab, type Lab } from './services';
 
 const CLI = path.resolve(__dirname, '../../labs/src/cli.js');
@@ -39,21 +39,20 @@ export async function runLab(args: string[], urls: { producer: string; consumer:
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lab-'));
   const jsonFile = path.join(dir, 'results.json');
   try {
-    const child = spawn(process.execPath, [CLI, ...args, '--json', jsonFile], {
-      env: { ...process.env, PRODUCER_URL: urls.producer, CONSUMER_URL: urls.consumer, LAB_TIME_SCALE: scale, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const cli = startProcess(process.execPath, [CLI, ...args, '--json', jsonFile], {
+      PRODUCER_URL: urls.producer,
+      CONSUMER_URL: urls.consumer,
+      LAB_TIME_SCALE: scale,
+      NO_COLOR: '1',
     });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await cli.exited;
     let results: ExerciseResult[] = [];
     try {
       results = JSON.parse(readFileSync(jsonFile, 'utf8'));
     } catch {
       // no results written: the output says why
     }
-    return { code, output, results };
+    return { code, output: cli.output, results };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,12 +1,12 @@
 // Runs the real Prometheus (Debian's `prometheus`, installed by .ci/run) on a free 127.0.0.1
 // port, with the config `npm run prometheus` uses, pointed at the test's services, and queries
 // its HTTP API.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nativePrometheusConfig, prometheusArgs, type NativeTargets } from '../../scripts/prometheus-config';
 import { freePort } from './free-port';
+import { startProcess } from './process';
 import { waitFor } from './services';
 
 export interface PromSeries {
@@ -22,6 +22,7 @@ export interface ExemplarSeries {
 
 export interface Prometheus {
   url: string;
+  /** Prometheus's log lines so far. */
   output: string[];
   query(expr: string, time: number): Promise<PromSeries[]>;
   queryRange(expr: string, start: number, end: number, step: number): Promise<PromSeries[]>;
@@ -37,13 +38,7 @@ export async function startPrometheus(targets: NativeTargets, scrapeInterval: st
   writeFileSync(configFile, nativePrometheusConfig(targets, scrapeInterval));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn('prometheus', prometheusArgs(configFile, path.join(dir, 'data'), `127.0.0.1:${port}`), {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const proc = startProcess('prometheus', prometheusArgs(configFile, path.join(dir, 'data'), `127.0.0.1:${port}`));
 
   const api = async (route: string, params: Record<string, string | number>): Promise<any> => {
     const res = await fetch(`${url}${route}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`);
@@ -54,7 +49,7 @@ export async function startPrometheus(targets: NativeTargets, scrapeInterval: st
 
   const prometheus: Prometheus = {
     url,
-    output,
+    output: proc.lines,
     async query(expr, time) {
       const data = await api('/api/v1/query', { query: expr, time });
       if (data.resultType === 'scalar') return [{ metric: {}, values: [data.result] }];
@@ -70,10 +65,7 @@ export async function startPrometheus(targets: NativeTargets, scrapeInterval: st
       return Object.fromEntries(data.activeTargets.map((t: any) => [t.labels.job, t.health]));
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const stuck = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(stuck);
+      await proc.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -82,7 +74,7 @@ export async function startPrometheus(targets: NativeTargets, scrapeInterval: st
     await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok, 20_000, 'Prometheus to be ready');
   } catch (err) {
     await prometheus.stop();
-    throw new Error(`${(err as Error).message}\n${output.join('')}`);
+    throw new Error(`${(err as Error).message}\n${proc.output}`);
   }
   return prometheus;
 }

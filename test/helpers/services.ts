@@ -1,9 +1,10 @@
 // Starts the real consumer and producer as child processes on free 127.0.0.1 ports (PORT=0; the
 // port is read from the service's "listening" log line) and talks to them over HTTP.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseExposition } from '../../labs/src/prometheus';
+import { startProcess } from './process';
 
 const DIST = path.resolve(__dirname, '../..');
 
@@ -16,14 +17,6 @@ export interface Service {
   post<T = any>(route: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }>;
   /** Sends SIGTERM and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-/** Child processes started here that have not exited yet. */
-const running = new Set<ChildProcess>();
-
-/** Kills every service this process started that is still running (for a run that gives up). */
-export function killAll(): void {
-  for (const child of running) child.kill('SIGKILL');
 }
 
 export function startService(
@@ -39,37 +32,23 @@ export function startService(
  * log a JSON line with "msg":"listening" and its "url", as both services do.
  */
 export async function startScript(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Service> {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, script)], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const proc = startProcess(process.execPath, [...nodeArgs, path.join(DIST, script)], {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'auto',
+    ...env,
   });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  const output: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    // Generous: the bench's services run at the lowest CPU priority beside busy test files.
-    const timer = setTimeout(() => reject(new Error(`${script} did not start in 30 s:\n${output.join('\n')}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        output.push(line);
-        if (line.includes('"msg":"listening"')) {
-          clearTimeout(timer);
-          resolve(JSON.parse(line).url);
-        }
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code}:\n${output.join('\n')}`));
-    });
+  // Generous: the bench's services run at the lowest CPU priority beside busy test files.
+  const listening = await proc.waitForOutput(/^(\{.*"msg":"listening".*\})\r?\n/m, 30_000).catch(async (err: Error) => {
+    await proc.stop('SIGKILL');
+    throw new Error(`${script} did not start: ${err.message}`);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url: string = JSON.parse(listening[1]!).url;
   return {
     url,
-    child,
-    output,
+    child: proc.child,
+    output: proc.lines,
     async get(route) {
       const res = await fetch(url + route);
       return res.json();
@@ -83,13 +62,7 @@ export async function startScript(script: string, env: Record<string, string> = 
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
     },
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000); // a service that hangs on exit
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
+    stop: (signal = 'SIGTERM') => proc.stop(signal), // SIGKILL after 10 s: a service that hangs on exit
   };
 }
 
@@ -102,7 +75,10 @@ export interface Lab {
 /** A consumer, then a producer pointed at it. Settings are environment variables (UPPER_CASE). */
 export async function startLab(producerEnv: Record<string, string> = {}, consumerEnv: Record<string, string> = {}): Promise<Lab> {
   const consumer = await startService('consumer', consumerEnv);
-  const producer = await startService('producer', { CONSUMER_URL: consumer.url, ...producerEnv });
+  const producer = await startService('producer', { CONSUMER_URL: consumer.url, ...producerEnv }).catch(async (err) => {
+    await consumer.stop(); // or a test whose producer cannot start would hang on it
+    throw err;
+  });
   return {
     producer,
     consumer,
@@ -122,6 +98,17 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
     await sleep(50);
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/**
+ * Waits until the producer has nothing left to decide or deliver: its queue empty, nothing in
+ * flight, no offer waiting for admission. Returns that /status.
+ */
+export function waitSettled(producer: Service, timeoutMs: number, what = 'every item settled'): Promise<any> {
+  return waitFor(async () => {
+    const s = await producer.get('/status');
+    return s.queue.size === 0 && s.accounting.in_flight === 0 && s.queue.admission_waiting === 0 ? s : undefined;
+  }, timeoutMs, what);
 }
 
 /** The accounting identity of design.md, checked on a /status body. */
@@ -184,3 +171,4 @@ export async function metricValue(service: Service, name: string, labels: Record
 
 export { sleep };
 export { freePort } from './free-port';
+export { killAll } from './process';

@@ -3,7 +3,8 @@
 // entry point made the item (generator, POST /produce, POST /jobs).
 import type { Item } from '../item';
 
-export type RejectReason = 'queue_full' | 'timeout' | 'adaptive_limit' | 'memory' | 'cancelled';
+export const REJECT_REASONS = ['queue_full', 'timeout', 'adaptive_limit', 'memory', 'cancelled'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export type Outcome =
   /** In the queue; drop_oldest may have evicted an older item to make room. */
