@@ -2,15 +2,16 @@
 // it for real): the Compose Specification schema, the syntax both Compose v2 and docker-compose
 // 1.29 accept, ports on 127.0.0.1 only, names that the README's docker commands use, and every
 // address a service or a mounted config file uses resolving to a service that listens there.
+// The file is read with .env's variables in it, as Compose reads it; every image version is kept
+// in .env, and that is checked here too.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Ajv from 'ajv';
-import { parse } from 'yaml';
+import { ROOT, readCompose, readEnvFile, readRawCompose } from './helpers/compose-file';
 
-const ROOT = path.resolve(__dirname, '../..');
-const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'));
+const compose = readCompose();
 const services: Record<string, any> = compose.services;
 const LAB_SERVICES = ['lab18-producer', 'lab18-consumer'];
 
@@ -152,4 +153,30 @@ test('container paths in the environment and in mounted config files lie in a mo
       assert.ok(existsSync(path.join(mount.source, path.relative(mount.target, containerPath))), `${name}: ${containerPath} is missing`);
     }
   }
+});
+
+test('every image version is in .env, used through a variable, pinned to a release', () => {
+  const env = readEnvFile();
+  const raw = readRawCompose().services as Record<string, any>;
+  const used = new Set<string>();
+  for (const [name, service] of Object.entries(raw)) {
+    if (service.image) {
+      const variable = /^\$\{(\w+_IMAGE)\}$/.exec(service.image)?.[1];
+      assert.ok(variable && env[variable], `${name}: image ${service.image} is not a variable of .env`);
+      used.add(variable);
+      // A release, not latest or a moving major: name:1.2.3 or name:v1.2.3 (RabbitMQ's -management variant).
+      assert.match(env[variable], /^[\w./-]+:v?\d+\.\d+\.\d+(-management)?$/, `${variable}=${env[variable]}`);
+    }
+    if (service.build) {
+      assert.equal(service.build.args?.NODE_IMAGE, '${NODE_IMAGE}', `${name}: the Node.js base from .env`);
+      used.add('NODE_IMAGE');
+    }
+  }
+  assert.deepEqual(Object.keys(env).sort(), [...used].sort(), '.env holds the image versions, each used');
+});
+
+test('Grafana runs the version whose schema the dashboard is checked against (@grafana/schema)', () => {
+  const schema = JSON.parse(readFileSync(require.resolve('@grafana/schema/package.json'), 'utf8')).version as string;
+  const grafana = /:(\d+\.\d+)\.\d+$/.exec(readEnvFile().GRAFANA_IMAGE)?.[1];
+  assert.equal(grafana, schema.split('.').slice(0, 2).join('.'), `GRAFANA_IMAGE against @grafana/schema ${schema}`);
 });
