@@ -121,7 +121,7 @@ test('every address used by a service or a mounted config file is a service list
   const used: Array<[string, string]> = [];
   for (const [name, service] of Object.entries(services)) {
     for (const value of Object.values<string>(service.environment ?? {})) {
-      if (/^https?:\/\//.test(value)) used.push([name, new URL(value).host]);
+      if (/^(https?|amqp):\/\//.test(value)) used.push([name, new URL(value).host]);
     }
   }
   for (const file of mountedFiles().filter((f) => /\.ya?ml$/.test(f))) {
@@ -133,6 +133,7 @@ test('every address used by a service or a mounted config file is a service list
   const where = (s: string) => path.relative(ROOT, s) || s;
   assert.ok(used.some(([, host]) => host === 'producer:8000'), 'Prometheus scrapes producer:8000');
   assert.ok(used.some(([, host]) => host === 'consumer:8001'), 'the producer and Prometheus reach consumer:8001');
+  for (const host of ['rabbitmq:5672', 'rabbitmq:15672', 'rabbitmq:15692']) assert.ok(used.some(([, h]) => h === host), `${host} is used`);
   for (const [user, host] of used) assert.ok(known.has(host), `${where(user)} uses ${host}, which no service listens at`);
 });
 
@@ -179,4 +180,55 @@ test('Grafana runs the version whose schema the dashboard is checked against (@g
   const schema = JSON.parse(readFileSync(require.resolve('@grafana/schema/package.json'), 'utf8')).version as string;
   const grafana = /:(\d+\.\d+)\.\d+$/.exec(readEnvFile().GRAFANA_IMAGE)?.[1];
   assert.equal(grafana, schema.split('.').slice(0, 2).join('.'), `GRAFANA_IMAGE against @grafana/schema ${schema}`);
+});
+
+/** The services `docker compose --profile <profiles>` starts. */
+const activeWith = (profiles: string[]) =>
+  Object.keys(services).filter((name) => (services[name].profiles ?? []).every((p: string) => profiles.includes(p)) || !services[name].profiles);
+
+test('without a profile nothing changes: the in-memory queue, no RabbitMQ, nothing waits for a profile\'s service', () => {
+  assert.deepEqual(activeWith([]).sort(), ['lab18-consumer', 'lab18-grafana', 'lab18-jaeger', 'lab18-producer', 'lab18-prometheus']);
+  for (const name of LAB_SERVICES) assert.equal(services[name].environment.QUEUE_BACKEND, 'memory', `${name}: QUEUE_BACKEND`);
+  // Compose v2 refuses to start a service that depends on one of an inactive profile.
+  for (const [name, service] of Object.entries(services)) {
+    for (const dep of Object.keys(service.depends_on ?? {})) {
+      const needs = services[dep].profiles ?? [];
+      assert.ok(needs.every((p: string) => (service.profiles ?? []).includes(p)), `${name} depends on ${dep} of profile ${needs}`);
+    }
+  }
+});
+
+test('the broker profile: QUEUE_BACKEND=rabbitmq docker compose --profile broker up runs both services on lab18-rabbitmq', () => {
+  const onBroker = readCompose({ QUEUE_BACKEND: 'rabbitmq' }).services;
+  assert.ok(activeWith(['broker']).includes('lab18-rabbitmq'));
+  for (const name of LAB_SERVICES) {
+    const env = onBroker[name].environment;
+    assert.equal(env.QUEUE_BACKEND, 'rabbitmq', `${name}: QUEUE_BACKEND`);
+    assert.equal(new URL(env.AMQP_URL).host, 'rabbitmq:5672', `${name}: AMQP_URL`);
+    assert.equal(new URL(env.RABBITMQ_MANAGEMENT_URL).host, 'rabbitmq:15672', `${name}: RABBITMQ_MANAGEMENT_URL`);
+  }
+  const rabbitmq = services['lab18-rabbitmq'];
+  assert.deepEqual(rabbitmq.profiles, ['broker']);
+  assert.match(rabbitmq.image, /^rabbitmq:4\.\d+\.\d+-management$/, 'a current 4.x with the management UI');
+  assert.deepEqual(rabbitmq.ports, ['127.0.0.1:5672:5672', '127.0.0.1:15672:15672', '127.0.0.1:15692:15692']);
+  assert.deepEqual(rabbitmq.healthcheck.test, ['CMD', 'rabbitmq-diagnostics', '-q', 'check_port_connectivity']);
+  assert.ok(rabbitmq.hostname, 'a fixed host name: RabbitMQ keeps its data under the node name');
+  assert.equal(rabbitmq.stop_grace_period, '30s', 'time for its orderly shutdown');
+  assert.ok(rabbitmq.volumes.includes('rabbitmq-data:/var/lib/rabbitmq'), 'queued messages outlive the container');
+});
+
+test('RabbitMQ\'s config: the mounted conf.d file sets statistics every second and lets guest in from other containers', () => {
+  const mount = services['lab18-rabbitmq'].volumes.find((v: string) => v.startsWith('./'));
+  assert.equal(mount, './rabbitmq:/etc/rabbitmq/conf.d:ro', 'conf.d: read by the official image and by Debian\'s 3.10');
+  const settings = Object.fromEntries(
+    readFileSync(path.join(ROOT, 'rabbitmq/rabbitmq.conf'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('#'))
+      .map((line) => line.split('=').map((s) => s.trim())),
+  );
+  assert.deepEqual(settings, {
+    'loopback_users.guest': 'false',
+    collect_statistics_interval: '1000',
+    'management_agent.disable_metrics_collector': 'false',
+  });
 });
