@@ -11,7 +11,8 @@
 //   by service name or alias (http://consumer:8001, producer:8000) become 127.0.0.1:<that port>,
 //   in the environment, in healthchecks and in bind-mounted config directories (copied, then
 //   rewritten);
-// - services listen on 127.0.0.1 (HOST, PORT) and builds use the host network.
+// - services listen on 127.0.0.1 (HOST, and PORT or any *_PORT naming a published port, such as
+//   the browser view's UI_PORT) and builds use the host network.
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './free-port';
@@ -96,7 +97,7 @@ export async function hostNetworkCompose(resolved: ComposeFile, standIns: StandI
       const host = URL.canParse(value) ? new URL(value).hostname : '';
       if (unavailable.has(host)) continue;
       if (key === 'HOST') environment[key] = '127.0.0.1';
-      else if (key === 'PORT' && ownPorts[name].has(Number(value))) environment[key] = String(ownPorts[name].get(Number(value)));
+      else if (/^(\w+_)?PORT$/.test(key) && ownPorts[name].has(Number(value))) environment[key] = String(ownPorts[name].get(Number(value)));
       else environment[key] = rewrite(value);
     }
     if (service.environment) service.environment = environment;
