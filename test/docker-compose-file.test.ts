@@ -15,10 +15,11 @@ const compose = readCompose();
 const services: Record<string, any> = compose.services;
 const LAB_SERVICES = ['lab18-producer', 'lab18-consumer'];
 
-/** The Dockerfile's default for a service's PORT (ENV PORT=...). */
+/** The Dockerfile's default for a service's PORT (ENV PORT=...); a missing Dockerfile fails its own test below. */
 function dockerfilePort(service: any): string | undefined {
-  if (!service.build) return undefined;
-  const text = readFileSync(path.join(ROOT, service.build.context, service.build.dockerfile), 'utf8');
+  const file = service.build && path.join(ROOT, service.build.context, service.build.dockerfile);
+  if (!file || !existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
   return /^ENV .*\bPORT=(\d+)/m.exec(text)?.[1];
 }
 
@@ -187,7 +188,7 @@ const activeWith = (profiles: string[]) =>
   Object.keys(services).filter((name) => (services[name].profiles ?? []).every((p: string) => profiles.includes(p)) || !services[name].profiles);
 
 test('without a profile nothing changes: the in-memory queue, no RabbitMQ, nothing waits for a profile\'s service', () => {
-  assert.deepEqual(activeWith([]).sort(), ['lab18-consumer', 'lab18-grafana', 'lab18-jaeger', 'lab18-producer', 'lab18-prometheus']);
+  assert.deepEqual(activeWith([]).sort(), ['lab18-consumer', 'lab18-grafana', 'lab18-jaeger', 'lab18-producer', 'lab18-prometheus', 'lab18-ui']);
   for (const name of LAB_SERVICES) assert.equal(services[name].environment.QUEUE_BACKEND, 'memory', `${name}: QUEUE_BACKEND`);
   // Compose v2 refuses to start a service that depends on one of an inactive profile.
   for (const [name, service] of Object.entries(services)) {
@@ -231,4 +232,23 @@ test('RabbitMQ\'s config: the mounted conf.d file sets statistics every second a
     collect_statistics_interval: '1000',
     'management_agent.disable_metrics_collector': 'false',
   });
+});
+
+test('every service built here has its Dockerfile in the repository', () => {
+  for (const [name, service] of Object.entries(services).filter(([, s]) => s.build)) {
+    assert.ok(existsSync(path.join(ROOT, service.build.context, service.build.dockerfile)), `${name}: ${service.build.dockerfile}`);
+  }
+});
+
+test('the browser view: lab18-ui on 127.0.0.1:8080, built from ui/Dockerfile, reading the producer and the consumer', () => {
+  const ui = services['lab18-ui'];
+  assert.deepEqual(ui.build, { context: '.', dockerfile: 'ui/Dockerfile', args: { NODE_IMAGE: readEnvFile().NODE_IMAGE } });
+  assert.deepEqual(ui.ports, ['127.0.0.1:8080:8080']);
+  assert.equal(ui.environment.UI_PORT, '8080');
+  assert.equal(ui.environment.HOST, '0.0.0.0', 'listens on the container\'s interfaces');
+  assert.equal(new URL(ui.environment.PRODUCER_URL).host, 'producer:8000');
+  assert.equal(new URL(ui.environment.CONSUMER_URL).host, 'consumer:8001');
+  assert.equal(ui.read_only, true);
+  assert.equal(ui.init, true);
+  assert.equal(ui.restart, 'unless-stopped');
 });

@@ -1,5 +1,5 @@
 // The Docker stack for real: a Docker engine of our own (Debian's), a self-made node:24-slim base
-// image, both services built by `docker-compose build` from their Dockerfiles, and run from
+// image, both services and the browser view built by `docker-compose build` from their Dockerfiles, and run from
 // docker-compose.yml as `docker-compose config` resolves it, moved onto the host network on free
 // 127.0.0.1 ports (test/helpers/ci-compose.ts), with a Prometheus stand-in built from Debian's
 // binary and, for Jaeger, the tests' OTLP receiver on the host. The Grafana and Jaeger images
@@ -155,7 +155,7 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
       work,
     );
     const services = plan.compose.services;
-    assert.deepEqual(Object.keys(services).sort(), ['lab18-consumer', 'lab18-load', 'lab18-producer', 'lab18-prometheus', 'lab18-rabbitmq']);
+    assert.deepEqual(Object.keys(services).sort(), ['lab18-consumer', 'lab18-load', 'lab18-producer', 'lab18-prometheus', 'lab18-rabbitmq', 'lab18-ui']);
     await rabbitmqOnFreePorts(services['lab18-rabbitmq'], (address) => Number(plan.rewrite(address).split(':').pop()));
     // Time compression ×5 (as test/helpers/lab-runner.ts): 50 items/s against 20 ms per item.
     services['lab18-producer'].environment.PRODUCTION_RATE = '50';
@@ -189,6 +189,15 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     for (const name of ['lab18-consumer', 'lab18-producer', 'lab18-prometheus']) {
       assert.match(stdout, new RegExp(`${name}\\s.*Up \\(healthy\\)`), `docker compose ps shows ${name} healthy:\n${stdout}`);
     }
+  });
+
+  test('the browser view: lab18-ui serves its page, on its own port, from the image built from ui/Dockerfile', async () => {
+    const url = `http://127.0.0.1:${plan.ports['lab18-ui']}/`;
+    const contentType = await waitFor(async () => {
+      const res = await fetch(url).catch(() => undefined);
+      return res?.ok ? (res.headers.get('content-type') ?? 'none') : undefined;
+    }, 30_000, 'the browser view answers');
+    assert.match(contentType!, /text\/html/);
   });
 
   test('the producer runs under a 256 MiB memory limit (docker stats lab18-producer)', async () => {
@@ -322,7 +331,7 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
       return (performance.now() - started) / 1000;
     });
     assert.ok(stopSeconds < 8, `stop took ${stopSeconds.toFixed(1)} s`);
-    for (const name of ['lab18-producer', 'lab18-consumer', 'lab18-prometheus', 'lab18-rabbitmq']) {
+    for (const name of ['lab18-producer', 'lab18-consumer', 'lab18-ui', 'lab18-prometheus', 'lab18-rabbitmq']) {
       assert.equal(await inspect(name, '{{.State.ExitCode}}'), '0', `${name} exited cleanly on SIGTERM`);
     }
     const started = performance.now();
