@@ -12,13 +12,20 @@ export interface NativeTargets {
   /** host:port per job name of prometheus.yml. */
   producer: string;
   consumer: string;
+  /** RabbitMQ's metrics (rabbitmq_prometheus): only when a broker runs. */
+  rabbitmq?: string;
 }
 
-/** prometheus.yml for these targets; `scrapeInterval` (e.g. "1s") overrides the file's, for tests. */
+/**
+ * prometheus.yml for these targets; a job given no target (rabbitmq, natively without a broker) is
+ * left out. `scrapeInterval` (e.g. "1s") overrides the file's, for tests.
+ */
 export function nativePrometheusConfig(targets: NativeTargets, scrapeInterval?: string): string {
   const doc = YAML.parseDocument(readFileSync(DOCKER_CONFIG, 'utf8'));
   const jobs = doc.get('scrape_configs') as YAML.YAMLSeq<YAML.YAMLMap>;
-  for (const [job, target] of Object.entries(targets)) {
+  const given = Object.entries(targets).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  jobs.items = jobs.items.filter((item) => given.some(([job]) => job === item.get('job_name')));
+  for (const [job, target] of given) {
     const config = jobs.items.find((item) => item.get('job_name') === job);
     const statics = config?.get('static_configs') as YAML.YAMLSeq<YAML.YAMLMap> | undefined;
     const list = statics?.items[0]?.get('targets') as YAML.YAMLSeq | undefined;

@@ -61,6 +61,8 @@ test('Prometheus scrapes both services (OpenMetrics with exemplars parses)', asy
 });
 
 test('every PromQL expression in the dashboard returns data from the real services', async () => {
+  // This lab runs the in-memory queue: the broker row's queries (QUEUE_BACKEND=rabbitmq) are
+  // left out here; test/docker/stack.test.ts checks RabbitMQ's names against a real RabbitMQ.
   const queries = dashboardQueriesFor('memory');
   assert.ok(queries.length >= 40, `the dashboard has its queries (${queries.length})`);
   assert.deepEqual(await queriesWithoutData(prometheus, queries, start, end, SCRAPE_SECONDS), [], 'queries without data');

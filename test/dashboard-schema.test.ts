@@ -8,7 +8,7 @@ import { before, test } from 'node:test';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { createGenerator } from 'ts-json-schema-generator';
 import { EXEMPLAR_TRACE_LABEL } from '../common/src/exemplars';
-import { allPanels, readDashboard, readProvisioning } from './helpers/dashboard';
+import { BROKER_ONLY_METRICS, BROKER_ROW_TITLE, allPanels, brokerOnly, metricNames, readDashboard, readProvisioning } from './helpers/dashboard';
 
 const RAW = path.join(path.dirname(require.resolve('@grafana/schema/package.json')), 'dist/types/raw');
 const panelConfig = (plugin: string) => path.join(RAW, `composable/${plugin}/panelcfg/x/types.gen.d.ts`);
@@ -132,4 +132,32 @@ test('the dashboards provider loads the folder the Docker stack mounts the dashb
   assert.equal(providers.length, 1);
   assert.equal(providers[0].type, 'file');
   assert.equal(providers[0].options.path, '/var/lib/grafana/dashboards');
+});
+
+test('the Broker (QUEUE_BACKEND=rabbitmq) row: last, collapsed, and each panel says why it is empty off the broker', () => {
+  const row = dashboard.panels.at(-1);
+  assert.equal(row.type, 'row');
+  assert.equal(row.title, BROKER_ROW_TITLE);
+  // Collapsed: off the broker its panels are out of sight and Grafana runs none of their queries.
+  assert.equal(row.collapsed, true);
+  assert.deepEqual(row.panels.map((p: any) => p.title), [
+    'Broker Connection', 'Broker Queue: Ready & Unacked', 'Publish Nacks & Redeliveries',
+    'Dropped Heads, Expired, Dead-Lettered', 'RabbitMQ: Messages in Queues', 'RabbitMQ: Received & Acknowledged',
+  ]);
+  for (const panel of row.panels) {
+    const onlyBroker = panel.targets.every((t: any) => brokerOnly(t.expr));
+    // "No data" alone would read as a fault: a panel only the broker fills says why it is empty.
+    if (onlyBroker) assert.match(panel.fieldConfig.defaults.noValue ?? '', /memory|broker/, `"${panel.title}" noValue`);
+    for (const target of panel.targets) {
+      const unknown = metricNames(target.expr).filter((m) => m.startsWith('rabbitmq_') || m.startsWith('backpressure_broker_'))
+        .filter((m) => !BROKER_ONLY_METRICS.includes(m));
+      assert.deepEqual(unknown, [], `"${panel.title}" ${target.refId}: metric names outside the agreed list`);
+    }
+  }
+  // Every broker metric of the agreed list is on a panel.
+  const shown = new Set(row.panels.flatMap((p: any) => p.targets.flatMap((t: any) => metricNames(t.expr))));
+  assert.deepEqual(BROKER_ONLY_METRICS.filter((m) => !shown.has(m)), []);
+  // ... and nowhere else: the rest of the dashboard works on the in-memory queue.
+  const elsewhere = dashboard.panels.slice(0, -1).flatMap((p: any) => p.targets ?? []).filter((t: any) => metricNames(t.expr).some((m) => BROKER_ONLY_METRICS.includes(m)));
+  assert.deepEqual(elsewhere, []);
 });

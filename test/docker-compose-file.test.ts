@@ -2,22 +2,24 @@
 // it for real): the Compose Specification schema, the syntax both Compose v2 and docker-compose
 // 1.29 accept, ports on 127.0.0.1 only, names that the README's docker commands use, and every
 // address a service or a mounted config file uses resolving to a service that listens there.
+// The file is read with .env's variables in it, as Compose reads it; every image version is kept
+// in .env, and that is checked here too.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Ajv from 'ajv';
-import { parse } from 'yaml';
+import { ROOT, readCompose, readEnvFile, readRawCompose } from './helpers/compose-file';
 
-const ROOT = path.resolve(__dirname, '../..');
-const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'));
+const compose = readCompose();
 const services: Record<string, any> = compose.services;
 const LAB_SERVICES = ['lab18-producer', 'lab18-consumer'];
 
-/** The Dockerfile's default for a service's PORT (ENV PORT=...). */
+/** The Dockerfile's default for a service's PORT (ENV PORT=...); a missing Dockerfile fails its own test below. */
 function dockerfilePort(service: any): string | undefined {
-  if (!service.build) return undefined;
-  const text = readFileSync(path.join(ROOT, service.build.context, service.build.dockerfile), 'utf8');
+  const file = service.build && path.join(ROOT, service.build.context, service.build.dockerfile);
+  if (!file || !existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
   return /^ENV .*\bPORT=(\d+)/m.exec(text)?.[1];
 }
 
@@ -120,7 +122,7 @@ test('every address used by a service or a mounted config file is a service list
   const used: Array<[string, string]> = [];
   for (const [name, service] of Object.entries(services)) {
     for (const value of Object.values<string>(service.environment ?? {})) {
-      if (/^https?:\/\//.test(value)) used.push([name, new URL(value).host]);
+      if (/^(https?|amqp):\/\//.test(value)) used.push([name, new URL(value).host]);
     }
   }
   for (const file of mountedFiles().filter((f) => /\.ya?ml$/.test(f))) {
@@ -132,6 +134,7 @@ test('every address used by a service or a mounted config file is a service list
   const where = (s: string) => path.relative(ROOT, s) || s;
   assert.ok(used.some(([, host]) => host === 'producer:8000'), 'Prometheus scrapes producer:8000');
   assert.ok(used.some(([, host]) => host === 'consumer:8001'), 'the producer and Prometheus reach consumer:8001');
+  for (const host of ['rabbitmq:5672', 'rabbitmq:15672', 'rabbitmq:15692']) assert.ok(used.some(([, h]) => h === host), `${host} is used`);
   for (const [user, host] of used) assert.ok(known.has(host), `${where(user)} uses ${host}, which no service listens at`);
 });
 
@@ -152,4 +155,100 @@ test('container paths in the environment and in mounted config files lie in a mo
       assert.ok(existsSync(path.join(mount.source, path.relative(mount.target, containerPath))), `${name}: ${containerPath} is missing`);
     }
   }
+});
+
+test('every image version is in .env, used through a variable, pinned to a release', () => {
+  const env = readEnvFile();
+  const raw = readRawCompose().services as Record<string, any>;
+  const used = new Set<string>();
+  for (const [name, service] of Object.entries(raw)) {
+    if (service.image) {
+      const variable = /^\$\{(\w+_IMAGE)\}$/.exec(service.image)?.[1];
+      assert.ok(variable && env[variable], `${name}: image ${service.image} is not a variable of .env`);
+      used.add(variable);
+      // A release, not latest or a moving major: name:1.2.3 or name:v1.2.3 (RabbitMQ's -management variant).
+      assert.match(env[variable], /^[\w./-]+:v?\d+\.\d+\.\d+(-management)?$/, `${variable}=${env[variable]}`);
+    }
+    if (service.build) {
+      assert.equal(service.build.args?.NODE_IMAGE, '${NODE_IMAGE}', `${name}: the Node.js base from .env`);
+      used.add('NODE_IMAGE');
+    }
+  }
+  assert.deepEqual(Object.keys(env).sort(), [...used].sort(), '.env holds the image versions, each used');
+});
+
+test('Grafana runs the version whose schema the dashboard is checked against (@grafana/schema)', () => {
+  const schema = JSON.parse(readFileSync(require.resolve('@grafana/schema/package.json'), 'utf8')).version as string;
+  const grafana = /:(\d+\.\d+)\.\d+$/.exec(readEnvFile().GRAFANA_IMAGE)?.[1];
+  assert.equal(grafana, schema.split('.').slice(0, 2).join('.'), `GRAFANA_IMAGE against @grafana/schema ${schema}`);
+});
+
+/** The services `docker compose --profile <profiles>` starts. */
+const activeWith = (profiles: string[]) =>
+  Object.keys(services).filter((name) => (services[name].profiles ?? []).every((p: string) => profiles.includes(p)) || !services[name].profiles);
+
+test('without a profile nothing changes: the in-memory queue, no RabbitMQ, nothing waits for a profile\'s service', () => {
+  assert.deepEqual(activeWith([]).sort(), ['lab18-consumer', 'lab18-grafana', 'lab18-jaeger', 'lab18-producer', 'lab18-prometheus', 'lab18-ui']);
+  for (const name of LAB_SERVICES) assert.equal(services[name].environment.QUEUE_BACKEND, 'memory', `${name}: QUEUE_BACKEND`);
+  // Compose v2 refuses to start a service that depends on one of an inactive profile.
+  for (const [name, service] of Object.entries(services)) {
+    for (const dep of Object.keys(service.depends_on ?? {})) {
+      const needs = services[dep].profiles ?? [];
+      assert.ok(needs.every((p: string) => (service.profiles ?? []).includes(p)), `${name} depends on ${dep} of profile ${needs}`);
+    }
+  }
+});
+
+test('the broker profile: QUEUE_BACKEND=rabbitmq docker compose --profile broker up runs both services on lab18-rabbitmq', () => {
+  const onBroker = readCompose({ QUEUE_BACKEND: 'rabbitmq' }).services;
+  assert.ok(activeWith(['broker']).includes('lab18-rabbitmq'));
+  for (const name of LAB_SERVICES) {
+    const env = onBroker[name].environment;
+    assert.equal(env.QUEUE_BACKEND, 'rabbitmq', `${name}: QUEUE_BACKEND`);
+    assert.equal(new URL(env.AMQP_URL).host, 'rabbitmq:5672', `${name}: AMQP_URL`);
+    assert.equal(new URL(env.RABBITMQ_MANAGEMENT_URL).host, 'rabbitmq:15672', `${name}: RABBITMQ_MANAGEMENT_URL`);
+  }
+  const rabbitmq = services['lab18-rabbitmq'];
+  assert.deepEqual(rabbitmq.profiles, ['broker']);
+  assert.match(rabbitmq.image, /^rabbitmq:4\.\d+\.\d+-management$/, 'a current 4.x with the management UI');
+  assert.deepEqual(rabbitmq.ports, ['127.0.0.1:5672:5672', '127.0.0.1:15672:15672', '127.0.0.1:15692:15692']);
+  assert.deepEqual(rabbitmq.healthcheck.test, ['CMD', 'rabbitmq-diagnostics', '-q', 'check_port_connectivity']);
+  assert.ok(rabbitmq.hostname, 'a fixed host name: RabbitMQ keeps its data under the node name');
+  assert.equal(rabbitmq.stop_grace_period, '30s', 'time for its orderly shutdown');
+  assert.ok(rabbitmq.volumes.includes('rabbitmq-data:/var/lib/rabbitmq'), 'queued messages outlive the container');
+});
+
+test('RabbitMQ\'s config: the mounted conf.d file sets statistics every second and lets guest in from other containers', () => {
+  const mount = services['lab18-rabbitmq'].volumes.find((v: string) => v.startsWith('./'));
+  assert.equal(mount, './rabbitmq:/etc/rabbitmq/conf.d:ro', 'conf.d: read by the official image and by Debian\'s 3.10');
+  const settings = Object.fromEntries(
+    readFileSync(path.join(ROOT, 'rabbitmq/rabbitmq.conf'), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('#'))
+      .map((line) => line.split('=').map((s) => s.trim())),
+  );
+  assert.deepEqual(settings, {
+    'loopback_users.guest': 'false',
+    collect_statistics_interval: '1000',
+    'management_agent.disable_metrics_collector': 'false',
+  });
+});
+
+test('every service built here has its Dockerfile in the repository', () => {
+  for (const [name, service] of Object.entries(services).filter(([, s]) => s.build)) {
+    assert.ok(existsSync(path.join(ROOT, service.build.context, service.build.dockerfile)), `${name}: ${service.build.dockerfile}`);
+  }
+});
+
+test('the browser view: lab18-ui on 127.0.0.1:8080, built from ui/Dockerfile, reading the producer and the consumer', () => {
+  const ui = services['lab18-ui'];
+  assert.deepEqual(ui.build, { context: '.', dockerfile: 'ui/Dockerfile', args: { NODE_IMAGE: readEnvFile().NODE_IMAGE } });
+  assert.deepEqual(ui.ports, ['127.0.0.1:8080:8080']);
+  assert.equal(ui.environment.UI_PORT, '8080');
+  assert.equal(ui.environment.HOST, '0.0.0.0', 'listens on the container\'s interfaces');
+  assert.equal(new URL(ui.environment.PRODUCER_URL).host, 'producer:8000');
+  assert.equal(new URL(ui.environment.CONSUMER_URL).host, 'consumer:8001');
+  assert.equal(ui.read_only, true);
+  assert.equal(ui.init, true);
+  assert.equal(ui.restart, 'unless-stopped');
 });

@@ -1,6 +1,7 @@
 // The two Dockerfiles checked offline (test/docker/stack.test.ts builds them for real):
 // dockerfile-utils finds no problem; no `# syntax=` line (it would pull an image); every stage is
-// node:24-slim or an earlier stage; every COPY source exists and is not excluded by .dockerignore;
+// the Node.js base that .env names (NODE_IMAGE, node:24-slim, passed in as a build argument) or an
+// earlier stage; every COPY source exists and is not excluded by .dockerignore;
 // the final stage is production-only, non-root, NODE_ENV=production, with a node healthcheck.
 // Then the healthcheck script and the load generator the images run, run here for real.
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { promisify } from 'node:util';
 import dockerignore from '@balena/dockerignore';
 import { DockerfileParser, type Copy, type From, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
+import { readEnvFile } from './helpers/compose-file';
 import { startLab, startService } from './helpers/services';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -19,32 +21,38 @@ const DIST = path.join(ROOT, 'dist');
 const run = promisify(execFile);
 const ignored = dockerignore().add(readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n'));
 
+const content = (i: Instruction) => i.getArgumentsContent() ?? '';
+
 interface Stage {
   from: From;
   name: string | null;
   instructions: Instruction[];
 }
 
-function stagesOf(text: string): Stage[] {
+/** The ARGs before the first FROM (the ones a FROM line may use), and the stages. */
+function parseDockerfile(text: string): { globalArgs: string[]; stages: Stage[] } {
+  const globalArgs: string[] = [];
   const stages: Stage[] = [];
   for (const instruction of DockerfileParser.parse(text).getInstructions()) {
     if (instruction.getKeyword() === 'FROM') {
       const from = instruction as From;
       stages.push({ from, name: from.getBuildStage(), instructions: [] });
+    } else if (stages.length === 0) {
+      assert.equal(instruction.getKeyword(), 'ARG', 'only ARG comes before the first FROM');
+      globalArgs.push(content(instruction));
     } else {
       stages.at(-1)!.instructions.push(instruction);
     }
   }
-  return stages;
+  return { globalArgs, stages };
 }
 
-const content = (i: Instruction) => i.getArgumentsContent() ?? '';
 const filesUnder = (p: string): string[] =>
   statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => filesUnder(path.join(p, f))) : [p];
 
 for (const service of ['producer', 'consumer']) {
   const text = readFileSync(path.join(ROOT, service, 'Dockerfile'), 'utf8');
-  const stages = stagesOf(text);
+  const { globalArgs, stages } = parseDockerfile(text);
   const final = stages.at(-1)!;
   const finalOf = (keyword: string) => final.instructions.filter((i) => i.getKeyword() === keyword);
 
@@ -53,12 +61,15 @@ for (const service of ['producer', 'consumer']) {
     assert.doesNotMatch(text, /^#\s*syntax\s*=/im);
   });
 
-  test(`${service}/Dockerfile: multi-stage on node:24-slim; every COPY --from names an earlier stage`, () => {
+  test(`${service}/Dockerfile: multi-stage on .env's NODE_IMAGE (node:24-slim); every COPY --from names an earlier stage`, () => {
+    assert.equal(readEnvFile().NODE_IMAGE, 'node:24-slim');
+    // No default: .env is the one place the base is written (compose passes it as a build arg).
+    assert.deepEqual(globalArgs, ['NODE_IMAGE']);
     assert.ok(stages.length >= 3, 'build, production dependencies, runtime');
     const seen: string[] = [];
     for (const stage of stages) {
       const image = stage.from.getImage()!;
-      assert.ok(image === 'node:24-slim' || seen.includes(image), `FROM ${image}`);
+      assert.ok(image === '${NODE_IMAGE}' || seen.includes(image), `FROM ${image}`);
       for (const copy of stage.instructions.filter((i) => i.getKeyword() === 'COPY') as Copy[]) {
         const from = copy.getFromFlag()?.getValue();
         if (from) assert.ok(seen.includes(from), `COPY --from=${from} must name an earlier stage (have ${seen.join(', ')})`);

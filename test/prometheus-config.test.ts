@@ -29,23 +29,29 @@ function writeTmp(name: string, text: string): string {
   return file;
 }
 
-test('the Docker config is valid and scrapes producer:8000 and consumer:8001 every 5 s', () => {
+test('the Docker config is valid and scrapes producer:8000, consumer:8001 and RabbitMQ\'s rabbitmq:15692 every 5 s', () => {
   const check = promtool('check', 'config', DOCKER_CONFIG);
   assert.ok(check.ok, check.output);
   const config = YAML.parse(readFileSync(DOCKER_CONFIG, 'utf8'));
   assert.equal(config.global.scrape_interval, '5s');
   const targets = Object.fromEntries(config.scrape_configs.map((j: any) => [j.job_name, j.static_configs[0].targets]));
-  assert.deepEqual(targets, { producer: ['producer:8000'], consumer: ['consumer:8001'] });
+  assert.deepEqual(targets, { producer: ['producer:8000'], consumer: ['consumer:8001'], rabbitmq: ['rabbitmq:15692'] });
 });
 
-test('the native config is the Docker one with 127.0.0.1 targets, and valid', () => {
+test('the native config is the Docker one with 127.0.0.1 targets, and valid; RabbitMQ only when given', () => {
   const text = nativePrometheusConfig({ producer: '127.0.0.1:8000', consumer: '127.0.0.1:8001' });
   const check = promtool('check', 'config', writeTmp('native.yml', text));
   assert.ok(check.ok, check.output);
   const docker = YAML.parse(readFileSync(DOCKER_CONFIG, 'utf8'));
   docker.scrape_configs[0].static_configs[0].targets = ['127.0.0.1:8000'];
   docker.scrape_configs[1].static_configs[0].targets = ['127.0.0.1:8001'];
+  const withBroker = structuredClone(docker);
+  docker.scrape_configs.pop(); // no broker natively unless a target is given
   assert.deepEqual(YAML.parse(text), docker);
+
+  withBroker.scrape_configs[2].static_configs[0].targets = ['127.0.0.1:15692'];
+  const brokerText = nativePrometheusConfig({ producer: '127.0.0.1:8000', consumer: '127.0.0.1:8001', rabbitmq: '127.0.0.1:15692' });
+  assert.deepEqual(YAML.parse(brokerText), withBroker);
 });
 
 test('every dashboard expression parses as PromQL (promtool check rules)', () => {

