@@ -1,0 +1,93 @@
+// The browser view's HTTP API: the page and its assets, the live event stream, the buttons
+// (through controls.ts), and the exercise panel.
+import path from 'node:path';
+import express, { type Express, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { createApp, errorHandler, HttpError, notFound, parseInput } from '../../common/src/http';
+import type { Logger } from '../../common/src/logger';
+import { EXERCISES, findExercise } from '../../labs/exercises';
+import type { Urls } from '../../labs/src/services';
+import { commandBody, resetCommands, sendCommand, type CommandResult } from './controls';
+import { describeExercise, ExerciseSession } from './exercise-session';
+import type { Live } from './live';
+
+export interface UiOptions {
+  urls: Urls;
+  /** LAB_TIME_SCALE: the exercises run as `npm run lab` would with it. */
+  scale: number;
+  /** Where trace ids link to, when the services trace. */
+  jaegerUrl: string;
+  live: Live;
+  logger: Logger;
+}
+
+const PUBLIC = path.resolve(__dirname, '../../../ui/public');
+// uPlot from the installed package: no CDN, works offline.
+const UPLOT = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+
+const exerciseParams = z.object({ id: z.string().max(100) });
+
+export function createUiApp({ urls, scale, jaegerUrl, live, logger }: UiOptions): Express {
+  const app = createApp(logger);
+  const session = new ExerciseSession(urls, scale, (state) => live.publish('exercise', state));
+  const exercise = (id: string) => {
+    const found = findExercise(parseInput(exerciseParams, { id }).id);
+    if (!found) throw new HttpError(404, `no exercise "${id}"`, { field: 'id' });
+    return found;
+  };
+  const sent = (results: CommandResult[]) => {
+    for (const result of results) live.publish('command', result); // every open page shows what was sent
+    return results;
+  };
+
+  app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'ui' }));
+  app.get('/events', (_req, res) => live.attach(res));
+  app.get('/api/config', (_req, res) => res.json({ urls, scale, jaeger_url: jaegerUrl }));
+
+  app.post('/api/command', sameOrigin, async (req, res) => {
+    const command = parseInput(commandBody, req.body);
+    const [result] = sent([await sendCommand(urls, command, req.get('authorization'))]);
+    res.json(result);
+  });
+
+  app.post('/api/reset', sameOrigin, async (req, res) => {
+    parseInput(z.strictObject({}), req.body);
+    const results: CommandResult[] = [];
+    for (const command of resetCommands(scale)) {
+      const result = await sendCommand(urls, command, req.get('authorization'));
+      results.push(result);
+      if (result.status < 200 || result.status >= 300) break;
+    }
+    res.json(sent(results));
+  });
+
+  app.get('/api/exercises', (_req, res) => {
+    res.json(EXERCISES.map((e) => ({ id: e.id, title: e.title })));
+  });
+  app.get('/api/exercises/:id', (req, res) => {
+    res.json(describeExercise(exercise(req.params.id), urls, scale));
+  });
+  app.post('/api/exercises/:id/run', sameOrigin, (req, res) => {
+    const chosen = exercise(String(req.params.id));
+    if (!session.start(chosen)) throw new HttpError(409, 'an exercise is already running', { field: 'id' });
+    res.status(202).json({ id: chosen.id, running: true });
+  });
+
+  app.use('/uplot', express.static(UPLOT, { index: false, maxAge: '1h' }));
+  app.use(express.static(PUBLIC, { maxAge: 0 }));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}
+
+/**
+ * Refuses a request another site's page makes (a browser always sends Origin with a cross-site
+ * POST): a web page elsewhere must not be able to press the lab's buttons.
+ */
+const sameOrigin: RequestHandler = (req, _res, next) => {
+  const origin = req.get('origin');
+  if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) {
+    throw new HttpError(403, 'requests from another site are refused', { field: 'origin' });
+  }
+  next();
+};
