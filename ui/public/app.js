@@ -9,7 +9,7 @@ import { num, seconds, clock } from './format.js';
 const charts = new Charts();
 const config = await (await fetch('/api/config')).json();
 const controls = new Controls(config);
-new ExercisePanel();
+const exercise = new ExercisePanel(config.scale);
 window.lab = { charts, controls }; // for the browser test, and for the curious
 
 const events = new EventSource('/events');

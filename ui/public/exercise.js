@@ -4,7 +4,10 @@ import { el } from './dom.js';
 import { num } from './format.js';
 
 export class ExercisePanel {
-  constructor() {
+  constructor(scale) {
+    const note = document.getElementById('exercise-scale');
+    note.hidden = scale === 1;
+    note.textContent = `LAB_TIME_SCALE=${scale}: durations ÷${scale}, rates ×${scale}. Promised numbers are shown at scale 1 until a run measures them.`;
     this.select = document.getElementById('exercise-select');
     this.button = document.getElementById('exercise-run');
     this.current = undefined;
