@@ -1,4 +1,4 @@
-// The two Dockerfiles checked offline (test/docker/stack.test.ts builds them for real):
+// The Dockerfiles (producer, consumer, ui) checked offline (test/docker/stack.test.ts builds them for real):
 // dockerfile-utils finds no problem; no `# syntax=` line (it would pull an image); every stage is
 // node:24-slim or an earlier stage; every COPY source exists and is not excluded by .dockerignore;
 // the final stage is production-only, non-root, NODE_ENV=production, with a node healthcheck.
@@ -42,7 +42,7 @@ const content = (i: Instruction) => i.getArgumentsContent() ?? '';
 const filesUnder = (p: string): string[] =>
   statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => filesUnder(path.join(p, f))) : [p];
 
-for (const service of ['producer', 'consumer']) {
+for (const service of ['producer', 'consumer', 'ui']) {
   const text = readFileSync(path.join(ROOT, service, 'Dockerfile'), 'utf8');
   const stages = stagesOf(text);
   const final = stages.at(-1)!;
