@@ -33,6 +33,8 @@ const CHARTS = {
   'chart-broker': [line('broker_ready', 'ready', BLUE), line('broker_unacked', 'unacked', ORANGE)],
 };
 
+const HEIGHT = 200;
+
 /** At most this many points per series: five minutes at two a second. */
 const MAX_POINTS = 600;
 
@@ -72,10 +74,10 @@ export class Charts {
       const figure = document.getElementById(id);
       const options = {
         width: chartWidth(figure),
-        height: 220,
+        height: HEIGHT,
         series: [{ label: 'time', value: (_u, t) => (t == null ? '—' : new Date(t * 1000).toLocaleTimeString()) },
           ...series.map(({ column, ...s }) => ({ ...s, spanGaps: false, points: { show: false } }))],
-        axes: [axis(), axis()],
+        axes: [axis({ values: timeTicks }), axis()],
         scales: { x: { time: true }, y: { range: (_u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
@@ -83,7 +85,7 @@ export class Charts {
       const plot = new uPlot(options, this.seriesOf(id), figure);
       plot.root.dataset.chart = id;
       this.plots.set(id, plot);
-      new ResizeObserver(() => plot.setSize({ width: chartWidth(figure), height: 220 })).observe(figure);
+      new ResizeObserver(() => plot.setSize({ width: chartWidth(figure), height: HEIGHT })).observe(figure);
     }
   }
 
@@ -93,5 +95,11 @@ export class Charts {
   }
 }
 
-const axis = () => ({ stroke: BLACK, font: '15px system-ui, sans-serif', grid: { stroke: '#ddd' }, ticks: { stroke: '#999' } });
+const axis = (extra = {}) => ({ stroke: BLACK, font: '15px system-ui, sans-serif', grid: { stroke: '#ddd' }, ticks: { stroke: '#999' }, ...extra });
+const two = (n) => String(n).padStart(2, '0');
+/** Time ticks as "14:05" on the minute and ":20" between: no date line under the axis. */
+const timeTicks = (_u, splits) => splits.map((t) => {
+  const d = new Date(t * 1000);
+  return d.getSeconds() === 0 ? `${two(d.getHours())}:${two(d.getMinutes())}` : `:${two(d.getSeconds())}`;
+});
 const chartWidth = (figure) => Math.max(300, figure.clientWidth - 4);

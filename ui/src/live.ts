@@ -63,6 +63,9 @@ export class Live {
 
   private async run(): Promise<void> {
     this.running = true;
+    // Nobody watched for a while: a point of nothing, so the charts show a gap rather than a line across it.
+    const last = this.history.at(-1);
+    if (last) this.history.push(CHART_COLUMNS.map((name) => (name === 't' ? (last[0] ?? 0) + this.options.intervalMs / 1000 : null)));
     try {
       while (this.clients.size > 0) {
         const started = performance.now();
