@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createItem } from '../producer/src/item';
 import { SlowestItems } from '../producer/src/slowest-items';
+import { startOtlpReceiver } from './helpers/otlp-receiver';
 import { startLab, waitFor } from './helpers/services';
 
 test('a slowed consumer: the slowest items show their queue wait, the send and the consumer\'s processing inside it', async (t) => {
@@ -24,6 +25,21 @@ test('a slowed consumer: the slowest items show their queue wait, the send and t
     assert.ok(Math.abs(parts - item.total_ms) <= 3, `parts ${parts} vs total ${item.total_ms}`);
     assert.equal(item.trace_id, undefined, 'no trace id without tracing');
   }
+});
+
+test('with tracing on, each item carries its trace id: the one its spans have', async (t) => {
+  const receiver = await startOtlpReceiver();
+  t.after(() => receiver.close());
+  const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
+  const lab = await startLab({ ...tracing, PRODUCTION_RATE: '20' }, tracing);
+  t.after(() => lab.stop());
+  const answer = await waitFor(async () => {
+    const a = await lab.producer.get('/recent-items?limit=3');
+    return a.items.length === 3 ? a : undefined;
+  }, 10_000, 'three items');
+  for (const item of answer.items) assert.match(item.trace_id, /^[0-9a-f]{32}$/);
+  const traced = answer.items[0];
+  await waitFor(() => receiver.spans.some((s) => s.traceId === traced.trace_id && s.attributes['item.id'] === traced.id), 10_000, 'its spans');
 });
 
 test('GET /recent-items validates its query: 400 naming the field', async (t) => {

@@ -45,6 +45,8 @@ function showPanel(panel) {
   }
   const breaker = document.querySelector('[data-stat="dispatcher.breaker"]');
   breaker.classList.toggle('alert', panel.dispatcher?.breaker !== undefined && panel.dispatcher.breaker !== 'closed');
+  // In adaptive mode the limit is the one the producer works out (Little's law), not a setting.
+  document.getElementById('queue-label').textContent = panel.queue?.mode === 'adaptive' ? 'queue / adaptive limit' : 'queue / limit';
   const brokerChart = document.getElementById('chart-broker');
   brokerChart.hidden = !panel.broker;
   if (panel.broker) {

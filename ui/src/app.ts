@@ -13,6 +13,8 @@ import type { Live } from './live';
 
 export interface UiOptions {
   urls: Urls;
+  /** The same services as the learner's terminal reaches them: what the curl commands show. */
+  shownUrls: Urls;
   /** LAB_TIME_SCALE: the exercises run as `npm run lab` would with it. */
   scale: number;
   /** Where trace ids link to, when the services trace. */
@@ -27,7 +29,7 @@ const UPLOT = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
 
 const exerciseParams = z.object({ id: z.string().max(100) });
 
-export function createUiApp({ urls, scale, jaegerUrl, live, logger }: UiOptions): Express {
+export function createUiApp({ urls, shownUrls, scale, jaegerUrl, live, logger }: UiOptions): Express {
   const app = createApp(logger);
   const session = new ExerciseSession(urls, scale, (state) => live.publish('exercise', state));
   const exercise = (id: string) => {
@@ -42,11 +44,11 @@ export function createUiApp({ urls, scale, jaegerUrl, live, logger }: UiOptions)
 
   app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'ui' }));
   app.get('/events', (_req, res) => live.attach(res));
-  app.get('/api/config', (_req, res) => res.json({ urls, scale, jaeger_url: jaegerUrl }));
+  app.get('/api/config', (_req, res) => res.json({ urls: shownUrls, scale, jaeger_url: jaegerUrl }));
 
   app.post('/api/command', sameOrigin, async (req, res) => {
     const command = parseInput(commandBody, req.body);
-    const [result] = sent([await sendCommand(urls, command, req.get('authorization'))]);
+    const [result] = sent([await sendCommand(urls, shownUrls, command, req.get('authorization'))]);
     res.json(result);
   });
 
@@ -54,7 +56,7 @@ export function createUiApp({ urls, scale, jaegerUrl, live, logger }: UiOptions)
     parseInput(z.strictObject({}), req.body);
     const results: CommandResult[] = [];
     for (const command of resetCommands(scale)) {
-      const result = await sendCommand(urls, command, req.get('authorization'));
+      const result = await sendCommand(urls, shownUrls, command, req.get('authorization'));
       results.push(result);
       if (result.status < 200 || result.status >= 300) break;
     }
@@ -65,7 +67,7 @@ export function createUiApp({ urls, scale, jaegerUrl, live, logger }: UiOptions)
     res.json(EXERCISES.map((e) => ({ id: e.id, title: e.title })));
   });
   app.get('/api/exercises/:id', (req, res) => {
-    res.json(describeExercise(exercise(req.params.id), urls, scale));
+    res.json(describeExercise(exercise(req.params.id), shownUrls, scale));
   });
   app.post('/api/exercises/:id/run', sameOrigin, (req, res) => {
     const chosen = exercise(String(req.params.id));

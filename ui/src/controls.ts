@@ -38,10 +38,13 @@ export interface CommandResult {
   at: number;
 }
 
-/** Sends `command` to its service, with `authorization` (the page's Bearer header) when given. */
-export async function sendCommand(urls: Urls, command: Command, authorization?: string): Promise<CommandResult> {
+/**
+ * Sends `command` to its service at `urls`, with `authorization` (the page's Bearer header) when
+ * given; the curl command names the service at `shownUrls`.
+ */
+export async function sendCommand(urls: Urls, shownUrls: Urls, command: Command, authorization?: string): Promise<CommandResult> {
   const url = `${urls[command.service]}${command.path}`;
-  const curl = withToken(curlFor(url, 'POST', command.body), authorization !== undefined);
+  const curl = withToken(curlFor(`${shownUrls[command.service]}${command.path}`, 'POST', command.body), authorization !== undefined);
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (authorization) headers.Authorization = authorization;
   try {

@@ -16,6 +16,13 @@ const uiEnv = z.object({
   UI_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   PRODUCER_URL: url.default('http://127.0.0.1:8000'),
   CONSUMER_URL: url.default('http://127.0.0.1:8001'),
+  /**
+   * The services as a learner's terminal reaches them, for the curl commands the page shows, when
+   * that differs from where this server reaches them (in Docker: http://producer:8000 here,
+   * http://localhost:8000 there).
+   */
+  PUBLIC_PRODUCER_URL: url.optional(),
+  PUBLIC_CONSUMER_URL: url.optional(),
   /** Where a slow item's trace id links to (Jaeger's UI). */
   JAEGER_URL: url.default('http://127.0.0.1:16686'),
   LAB_TIME_SCALE: z.coerce.number().min(1).max(MAX_TIME_SCALE).default(1),
@@ -30,7 +37,8 @@ async function main(): Promise<void> {
   exitOnProcessFault(logger);
   const urls = { producer: env.PRODUCER_URL, consumer: env.CONSUMER_URL };
   const live = new Live({ urls, intervalMs: env.UI_REFRESH_MS, historySeconds: 300, logger });
-  const app = createUiApp({ urls, scale: env.LAB_TIME_SCALE, jaegerUrl: env.JAEGER_URL, live, logger });
+  const shownUrls = { producer: env.PUBLIC_PRODUCER_URL ?? urls.producer, consumer: env.PUBLIC_CONSUMER_URL ?? urls.consumer };
+  const app = createUiApp({ urls, shownUrls, scale: env.LAB_TIME_SCALE, jaegerUrl: env.JAEGER_URL, live, logger });
   const { server } = await listen(app, env.HOST, env.UI_PORT, logger);
   logger.info({ producer: urls.producer, consumer: urls.consumer }, 'browser view started');
   onShutdownSignal(logger, () => closeServer(server));
