@@ -4,7 +4,7 @@ import { Charts } from './charts.js';
 import { Controls } from './controls.js';
 import { el } from './dom.js';
 import { ExercisePanel } from './exercise.js';
-import { num, seconds, clock } from './format.js';
+import { duration as seconds, num } from './format.js';
 
 const charts = new Charts();
 const config = await (await fetch('/api/config')).json();
@@ -32,6 +32,9 @@ events.addEventListener('frame', (e) => {
 events.addEventListener('command', (e) => controls.showResult(JSON.parse(e.data)));
 events.addEventListener('exercise', (e) => exercise.showRun(JSON.parse(e.data)));
 events.addEventListener('slowest', (e) => showSlowest(JSON.parse(e.data)));
+
+/** Epoch ms as the local time of day. */
+const clock = (ms) => (ms == null ? '—' : new Date(ms).toLocaleTimeString());
 
 function showPanel(panel) {
   for (const service of ['producer', 'consumer']) showHealth(service, panel[service]);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { createApp, errorHandler, HttpError, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { EXERCISES, findExercise } from '../../labs/exercises';
+import { duration, num } from '../../labs/src/format';
 import type { Urls } from '../../labs/src/services';
 import { commandBody, resetCommands, sendCommand, type CommandResult } from './controls';
 import { describeExercise, ExerciseSession } from './exercise-session';
@@ -28,6 +29,12 @@ const PUBLIC = path.resolve(__dirname, '../../../ui/public');
 const UPLOT = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
 
 const exerciseParams = z.object({ id: z.string().max(100) });
+
+/**
+ * The page writes numbers as the terminal view does, with the same two functions, sent as the
+ * module /format.js (their source: they use nothing but each other).
+ */
+const FORMAT_MODULE = `${num.toString()}\n${duration.toString()}\nexport { num, duration };\n`;
 
 export function createUiApp({ urls, shownUrls, scale, jaegerUrl, live, logger }: UiOptions): Express {
   const app = createApp(logger);
@@ -75,6 +82,7 @@ export function createUiApp({ urls, shownUrls, scale, jaegerUrl, live, logger }:
     res.status(202).json({ id: chosen.id, running: true });
   });
 
+  app.get('/format.js', (_req, res) => res.type('text/javascript').send(FORMAT_MODULE));
   app.use('/uplot', express.static(UPLOT, { index: false, maxAge: '1h' }));
   app.use(express.static(PUBLIC, { maxAge: 0 }));
   app.use(notFound);
