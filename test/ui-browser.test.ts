@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openBrowser } from './helpers/browser';
 import { startLab, startScript, startService, waitFor, type Service } from './helpers/services';
+import { startStatusHop } from './helpers/status-hop';
 
 /** The value behind a number on the page (its data-value), as the page last wrote it. */
 const shown = (page: import('playwright-core').Page, stat: string) =>
@@ -16,7 +17,7 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
   let consumer: Service = lab.consumer;
   t.after(() => Promise.all([lab.producer.stop(), consumer.stop()]));
   const ui = await startScript('ui/src/main.js', {
-    UI_PORT: '0', PRODUCER_URL: lab.producer.url, CONSUMER_URL: lab.consumer.url, LAB_TIME_SCALE: '10',
+    UI_PORT: '0', PRODUCER_URL: lab.producer.url, CONSUMER_URL: lab.consumer.url, LAB_TIME_SCALE: '5',
   });
   t.after(() => ui.stop());
   const browser = await openBrowser();
@@ -101,4 +102,35 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
   });
 
   assert.deepEqual(errors, [], 'no errors in the page');
+});
+
+test('a producer whose /status has a broker section (the RabbitMQ backend): its chart and fields appear', async (t) => {
+  const lab = await startLab({ PRODUCTION_RATE: '0' });
+  t.after(() => lab.stop());
+  let ready = 40;
+  // The section as the broker backend adds it: connection state, ready and unacked counts.
+  const hop = await startStatusHop(lab.producer.url, (status) => ({
+    ...status,
+    broker: { connection: 'open', queue: { name: 'lab.items', ready: (ready += 5), unacked: 7 }, consumers: 2 },
+  }));
+  t.after(() => hop.close());
+  const ui = await startScript('ui/src/main.js', { UI_PORT: '0', PRODUCER_URL: hop.url, CONSUMER_URL: lab.consumer.url });
+  t.after(() => ui.stop());
+  const browser = await openBrowser({ width: 1280, height: 800 });
+  t.after(() => browser.close());
+  const { page } = browser;
+  await page.goto(ui.url);
+  await page.locator('#chart-broker').waitFor({ state: 'visible', timeout: 5000 });
+  await page.waitForFunction(() => (window as any).lab.charts.length >= 3, undefined, { timeout: 5000 });
+  const fields = await page.locator('#broker-fields').innerText();
+  for (const field of ['connection', 'open', 'queue.ready', 'queue.unacked', '7', 'consumers']) assert.ok(fields.includes(field), fields);
+  const series = await page.evaluate(() => {
+    const charts = (window as any).lab.charts;
+    const column = (name: string) => charts.data[charts.columns.indexOf(name)].filter((v: number | null) => v !== null);
+    return { ready: column('broker_ready'), unacked: column('broker_unacked') };
+  });
+  assert.ok(series.ready.length >= 2 && series.ready.at(-1) > series.ready[0], `ready grows: ${series.ready}`);
+  assert.ok(series.unacked.every((v: number) => v === 7), `${series.unacked}`);
+  await page.locator('#chart-broker').scrollIntoViewIfNeeded();
+  await browser.screenshot('7-broker');
 });

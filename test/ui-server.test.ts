@@ -2,9 +2,9 @@
 // many pages watch; the buttons' route takes only the lab's admin requests, refuses bad input and
 // other sites, forwards the page's token and shows it as $ADMIN_TOKEN; reset restores the defaults.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { test } from 'node:test';
 import { startLab, startScript, waitFor, type Lab, type Service } from './helpers/services';
+import { startStatusHop } from './helpers/status-hop';
 
 const TOKEN = 'lab-secret-token';
 
@@ -28,18 +28,10 @@ test('five pages watching: one scrape of the producer per interval, the same fra
   const lab = await startLab({ PRODUCTION_RATE: '5' });
   t.after(() => lab.stop());
   // A counting hop in front of the producer: every /status the view asks for passes through it.
-  let statusRequests = 0;
-  const hop = http.createServer(async (req, res) => {
-    if (req.url === '/status') statusRequests++;
-    const answer = await fetch(lab.producer.url + req.url);
-    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
-    res.end(await answer.text());
-  });
-  await new Promise<void>((resolve) => hop.listen(0, '127.0.0.1', resolve));
+  const hop = await startStatusHop(lab.producer.url);
   t.after(() => hop.close());
-  const { port } = hop.address() as import('node:net').AddressInfo;
   const ui = await startScript('ui/src/main.js', {
-    UI_PORT: '0', PRODUCER_URL: `http://127.0.0.1:${port}`, CONSUMER_URL: lab.consumer.url, UI_REFRESH_MS: '250',
+    UI_PORT: '0', PRODUCER_URL: hop.url, CONSUMER_URL: lab.consumer.url, UI_REFRESH_MS: '250',
   });
   t.after(() => ui.stop());
 
@@ -50,11 +42,11 @@ test('five pages watching: one scrape of the producer per interval, the same fra
     assert.ok(frames >= 6 && frames <= 13, `${frames} frames in 3 s at 4 a second`);
   }
   // 3 s at 4 a second is 12 scrapes, for five pages as for one (not 60).
-  assert.ok(statusRequests >= 6 && statusRequests <= 14, `${statusRequests} scrapes of /status`);
+  assert.ok(hop.statusRequests >= 6 && hop.statusRequests <= 14, `${hop.statusRequests} scrapes of /status`);
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  const afterPagesLeft = statusRequests;
+  const afterPagesLeft = hop.statusRequests;
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  assert.equal(statusRequests, afterPagesLeft, 'no page watching: no scraping');
+  assert.equal(hop.statusRequests, afterPagesLeft, 'no page watching: no scraping');
 });
 
 test('the buttons\' route: only the lab\'s admin requests, bad input refused naming the field, other sites refused', async (t) => {

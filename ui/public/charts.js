@@ -77,7 +77,7 @@ export class Charts {
         height: HEIGHT,
         series: [{ label: 'time', value: (_u, t) => (t == null ? '—' : new Date(t * 1000).toLocaleTimeString()) },
           ...series.map(({ column, ...s }) => ({ ...s, spanGaps: false, points: { show: false } }))],
-        axes: [axis({ values: timeTicks }), axis()],
+        axes: [axis({ values: timeTicks, incrs: TIME_STEPS }), axis()],
         scales: { x: { time: true }, y: { range: (_u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
@@ -96,6 +96,8 @@ export class Charts {
 }
 
 const axis = (extra = {}) => ({ stroke: BLACK, font: '15px system-ui, sans-serif', grid: { stroke: '#ddd' }, ticks: { stroke: '#999' }, ...extra });
+/** Seconds between time ticks: whole seconds at least, so that no two ticks read the same. */
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300];
 const two = (n) => String(n).padStart(2, '0');
 /** Time ticks as "14:05" on the minute and ":20" between: no date line under the axis. */
 const timeTicks = (_u, splits) => splits.map((t) => {
