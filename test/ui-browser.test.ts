@@ -1,7 +1,8 @@
 // The browser view in a real browser (Debian's Chromium, headless) against the real services:
 // the charts draw and update, the numbers agree with /status, a mode button changes the mode
 // and shows its curl command, a stopped consumer turns DOWN and comes back, the slowest items
-// and an exercise run show. Each step leaves a screenshot in artifacts/ui-screenshots/.
+// and an exercise run show, a step's button makes its request. Each step leaves a screenshot in
+// artifacts/ui-screenshots/.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openBrowser } from './helpers/browser';
@@ -89,16 +90,39 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     await browser.screenshot('5-consumer-back');
   });
 
-  await t.test('an exercise runs from the panel, its checks PASS as npm run lab judges them', async () => {
+  await t.test('an exercise runs from the panel, each check marked PASS or FAIL as the runner judged it', async () => {
     assert.equal(await page.locator('#exercise-select').inputValue(), '01-baseline');
     await page.locator('#exercise-run').click();
     const verdict = page.locator('#exercise-verdict');
     await waitFor(async () => /^(PASS|FAIL) /.test((await verdict.textContent()) ?? ''), 60_000, 'the run ends');
-    const rows = await page.locator('#exercise-checks tbody tr').allTextContents();
     await browser.screenshot('6-exercise');
-    assert.equal(await verdict.textContent(), 'PASS 01-baseline', rows.join('\n'));
+    // The runner's own printout (npm run lab's) is in the panel: the marks must say the same.
+    const printed = (await page.locator('#exercise-output').textContent()) ?? '';
+    const rows = await page.locator('#exercise-checks tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     assert.equal(rows.length, 4);
-    for (const row of rows) assert.match(row, /PASS$/);
+    for (const [what, , measured, mark] of rows) {
+      assert.match(measured!, /^\d/, `${what} measured`);
+      const judged = new RegExp(`^\\s*(PASS|FAIL)  ${what}\\s`, 'm').exec(printed)?.[1];
+      assert.equal(mark, judged, `${what}: the page says ${mark}, the runner ${judged}`);
+    }
+    const passed = rows.every((r) => r[3] === 'PASS');
+    assert.equal(await verdict.textContent(), passed ? 'PASS 01-baseline' : 'FAIL 01-baseline');
+    assert.ok(printed.trimEnd().endsWith(passed ? 'PASS 01-baseline' : 'FAIL 01-baseline'), printed);
+    // Timing under load is the labs tests' concern (test/labs-seed.test.ts); here it is only told.
+    if (!passed) console.log(`# exercise 01 did not pass here (a busy machine?):\n${printed}`);
+  });
+
+  await t.test('a step\'s button makes the step\'s request', async () => {
+    await page.locator('#exercise-select').selectOption('02-slow-consumer');
+    const step = page.locator('#exercise-steps li').first();
+    await step.locator('button', { hasText: 'do it' }).waitFor({ timeout: 3000 });
+    const before = (await consumer.get('/status')).processing.time_ms;
+    await step.locator('button').click();
+    await waitFor(async () => (await consumer.get('/status')).processing.time_ms === before * 5, 3000, 'slowed down 5×');
+    const sent = (await page.locator('#commands li').first().textContent()) ?? '';
+    assert.ok(sent.includes(`$ curl -s -X POST ${consumer.url}/admin/slow-down -d '{"factor": 5}' | jq`), sent);
+    assert.ok(((await step.textContent()) ?? '').includes(`$ curl -s -X POST ${consumer.url}/admin/slow-down -d '{"factor": 5}' | jq`));
   });
 
   assert.deepEqual(errors, [], 'no errors in the page');

@@ -9,7 +9,7 @@ import { duration as seconds, num } from './format.js';
 const charts = new Charts();
 const config = await (await fetch('/api/config')).json();
 const controls = new Controls(config);
-const exercise = new ExercisePanel(config.scale);
+const exercise = new ExercisePanel(config.scale, controls);
 window.lab = { charts, controls }; // for the browser test, and for the curious
 
 const events = new EventSource('/events');

@@ -4,7 +4,8 @@ import { el } from './dom.js';
 import { num } from './format.js';
 
 export class ExercisePanel {
-  constructor(scale) {
+  constructor(scale, controls) {
+    this.controls = controls;
     const note = document.getElementById('exercise-scale');
     note.hidden = scale === 1;
     note.textContent = `LAB_TIME_SCALE=${scale}: durations ÷${scale}, rates ×${scale}. Promised numbers are shown at scale 1 until a run measures them.`;
@@ -30,6 +31,13 @@ export class ExercisePanel {
     document.getElementById('exercise-goal').textContent = exercise.goal;
     document.getElementById('exercise-steps').replaceChildren(...exercise.steps.map((step) => {
       const item = el('li', step.say);
+      if (step.send) {
+        // Do the step by hand: the same request, listed under Controls like every button's.
+        const button = el('button', 'do it');
+        button.className = 'step';
+        button.addEventListener('click', () => this.controls.send(step.send.service, step.send.path, step.send.body));
+        item.append(' ', button);
+      }
       if (step.command) item.append(el('code', `$ ${step.command}`));
       if (step.answer) item.append(Object.assign(el('details', '', el('summary', 'answer'), el('p', step.answer))));
       return item;

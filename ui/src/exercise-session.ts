@@ -18,8 +18,11 @@ export function describeExercise(exercise: Exercise, urls: Urls, scale: number) 
     intro: exercise.intro,
     steps: exercise.steps.map((step) => {
       switch (step.kind) {
-        case 'post':
-          return { say: step.say, command: curlFor(`${urls[step.service]}${step.path}`, 'POST', step.body && scaleSettings(step.body, scale)) };
+        case 'post': {
+          const body = step.body && scaleSettings(step.body, scale);
+          // `send` lets the page's button for the step make the same request (POST /api/command).
+          return { say: step.say, command: curlFor(`${urls[step.service]}${step.path}`, 'POST', body), send: { service: step.service, path: step.path, body } };
+        }
         case 'watch':
           return { say: `${step.say} (${num(step.seconds / scale)} s)` };
         case 'until':
