@@ -27,8 +27,8 @@ events.addEventListener('frame', (e) => {
   const { point, panel } = JSON.parse(e.data);
   charts.add(point);
   showPanel(panel);
-  controls.update(panel);
 });
+events.addEventListener('settings', (e) => controls.update(JSON.parse(e.data)));
 events.addEventListener('command', (e) => controls.showResult(JSON.parse(e.data)));
 events.addEventListener('exercise', (e) => exercise.showRun(JSON.parse(e.data)));
 events.addEventListener('slowest', (e) => showSlowest(JSON.parse(e.data)));

@@ -50,10 +50,8 @@ export class Controls {
     }
   }
 
-  /** The current settings: the mode button lit, the fields filled the first time. */
-  update(panel) {
-    const settings = panel.producer_config;
-    if (!settings) return;
+  /** The producer's settings (sent when they change): the mode button lit, the fields filled the first time. */
+  update(settings) {
     for (const [mode, button] of this.modeButtons) button.classList.toggle('current', mode === settings.queue_mode);
     for (const label of document.querySelectorAll('#knobs label')) {
       label.classList.toggle('relevant', KNOBS[settings.queue_mode].includes(label.firstChild.textContent.trim()));

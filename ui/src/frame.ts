@@ -1,6 +1,6 @@
 // What the browser gets each refresh, worked out from the terminal view's model (WatchState):
 // one chart point (numbers in the order of CHART_COLUMNS) and the panel — the current values the
-// page writes as text. Only what the page shows, so that a frame stays well under a kilobyte.
+// page writes as text — and, when they change, the producer's settings. Only what the page shows.
 import type { Health, WatchState } from '../../labs/src/watch-model';
 
 /** The columns of a chart point; the page finds each by name. Rates are per second, memory in MB. */
@@ -87,19 +87,6 @@ export function panelOf(s: WatchState) {
       breaker: p.dispatcher.breaker.state,
       retries: p.dispatcher.retries,
     },
-    producer_config: p && {
-      queue_mode: p.config.queue_mode,
-      production_rate: p.config.production_rate,
-      max_queue_size: p.config.max_queue_size,
-      overflow: p.config.overflow,
-      rate_limit: p.config.rate_limit,
-      burst: p.config.burst,
-      enqueue_timeout_ms: p.config.enqueue_timeout_ms,
-      sample_rate: p.config.sample_rate,
-      sample_high_water: p.config.sample_high_water,
-      target_latency_ms: p.config.target_latency_ms,
-      memory_guard: p.config.memory_guard,
-    },
     memory: p && { rss_mb: p.process.memory_mb, heap_mb: p.process.heap_used_mb, limit_mb: p.process.memory_limit_mb },
     consumer_state: c && {
       in_flight: c.in_flight,
@@ -110,7 +97,6 @@ export function panelOf(s: WatchState) {
       processed: c.totals.processed,
       paused: c.paused,
     },
-    rates: Object.fromEntries(Object.entries(s.rates).map(([k, v]) => [k, round(v)])),
     p50_wait_s: round(s.p50QueueWait.seconds, 3),
     p95_wait_s: round(s.p95QueueWait.seconds, 3),
     broker: brokerOf(p),
@@ -118,6 +104,23 @@ export function panelOf(s: WatchState) {
 }
 
 export type Panel = ReturnType<typeof panelOf>;
+
+/** The producer's settings the controls show: sent when they change, not with every frame. */
+export function settingsOf(s: WatchState) {
+  const c = s.producer.status?.config;
+  return c && {
+    queue_mode: c.queue_mode,
+    production_rate: c.production_rate,
+    max_queue_size: c.max_queue_size,
+    overflow: c.overflow,
+    rate_limit: c.rate_limit,
+    burst: c.burst,
+    enqueue_timeout_ms: c.enqueue_timeout_ms,
+    sample_rate: c.sample_rate,
+    sample_high_water: c.sample_high_water,
+    target_latency_ms: c.target_latency_ms,
+  };
+}
 
 function health(h: Health, time: Date): ServiceHealth {
   const result: ServiceHealth = { up: h.up };

@@ -8,7 +8,7 @@ import type { Urls } from '../../labs/src/services';
 import { request } from '../../labs/src/services';
 import { takeSnapshot } from '../../labs/src/snapshot';
 import { WatchModel } from '../../labs/src/watch-model';
-import { CHART_COLUMNS, chartPoint, panelOf, type ChartPoint } from './frame';
+import { CHART_COLUMNS, chartPoint, panelOf, settingsOf, type ChartPoint } from './frame';
 
 export interface LiveOptions {
   urls: Urls;
@@ -30,6 +30,7 @@ export class Live {
   private readonly latest = new Map<string, string>();
   private running = false;
   private lastSlowestAt = -Infinity;
+  private lastSettings = '';
 
   constructor(private readonly options: LiveOptions) {
     this.model = new WatchModel(options.urls);
@@ -86,6 +87,11 @@ export class Live {
     const oldest = state.time.getTime() / 1000 - this.options.historySeconds;
     while ((this.history[0]![0] ?? 0) < oldest) this.history.shift();
     this.write(event('frame', { point, panel: panelOf(state) }));
+    const settings = settingsOf(state);
+    if (settings && JSON.stringify(settings) !== this.lastSettings) {
+      this.lastSettings = JSON.stringify(settings);
+      this.publish('settings', settings);
+    }
     if (state.producer.up && performance.now() - this.lastSlowestAt >= SLOWEST_EVERY_MS) {
       this.lastSlowestAt = performance.now();
       await this.sendSlowest();
