@@ -1,8 +1,8 @@
 // The browser view in a real browser (Debian's Chromium, headless) against the real services:
 // the charts draw and update, the numbers agree with /status, a mode button changes the mode
 // and shows its curl command, a stopped consumer turns DOWN and comes back, the slowest items
-// and an exercise run show, a step's button makes its request. Each step leaves a screenshot in
-// artifacts/ui-screenshots/.
+// and an exercise run show, a step's button makes its request, Stop stops a run. Each step leaves
+// a screenshot in artifacts/ui-screenshots/.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openBrowser } from './helpers/browser';
@@ -123,6 +123,16 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     const sent = (await page.locator('#commands li').first().textContent()) ?? '';
     assert.ok(sent.includes(`$ curl -s -X POST ${consumer.url}/admin/slow-down -d '{"factor": 5}' | jq`), sent);
     assert.ok(((await step.textContent()) ?? '').includes(`$ curl -s -X POST ${consumer.url}/admin/slow-down -d '{"factor": 5}' | jq`));
+  });
+
+  await t.test('a running exercise stops at the Stop button', async () => {
+    const button = page.locator('#exercise-run');
+    await button.click(); // 02, selected above: a minute of watching
+    await waitFor(async () => (await button.textContent()) === 'Stop 02', 5000, 'running');
+    await page.waitForTimeout(1000);
+    await button.click();
+    await waitFor(async () => (await page.locator('#exercise-verdict').textContent()) === 'FAIL 02-slow-consumer: stopped', 5000, 'stopped');
+    assert.equal(await button.textContent(), 'Run it');
   });
 
   assert.deepEqual(errors, [], 'no errors in the page');

@@ -20,6 +20,8 @@ export interface RunOptions {
   interactive: boolean;
   /** Where the run records what it sees; the browser view passes its own to show the checks live. */
   recording?: Recording;
+  /** Stops the run between two snapshots (the browser view's Stop button); the checks are still measured. */
+  signal?: AbortSignal;
 }
 
 export interface ExerciseResult {
@@ -54,6 +56,7 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
     await requireServices(options);
     await resetServices(options, `Step 0/${total}`);
     for (const [index, step] of exercise.steps.entries()) {
+      if (options.signal?.aborted) throw new Error('stopped');
       await runStep(step, `Step ${index + 1}/${total}`, options, recording, predictions);
     }
   } catch (err) {
@@ -189,6 +192,7 @@ async function observe(
     const ended = finished || elapsedMs >= limitMs;
     out.progress(progressLine(snapshots, elapsedMs, wait.forMs, options), ended);
     if (ended) return { snapshots, finished };
+    if (options.signal?.aborted) throw new Error('stopped');
     await sleep(Math.min(intervalMs, Math.max(0, limitMs - elapsedMs)));
   }
 }

@@ -48,18 +48,17 @@ export class ExercisePanel {
     this.showChecks(this.run?.id === id ? this.run : undefined);
   }
 
+  /** Runs the exercise shown, or stops the one running. */
   async start() {
-    const res = await fetch(`/api/exercises/${encodeURIComponent(this.current.id)}/run`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
-    });
+    const route = this.run?.running ? '/api/exercises/stop' : `/api/exercises/${encodeURIComponent(this.current.id)}/run`;
+    const res = await fetch(route, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     if (!res.ok) document.getElementById('exercise-verdict').textContent = (await res.json()).error;
   }
 
   /** The state of a run (any page may have started it). */
   showRun(run) {
     this.run = run;
-    this.button.disabled = run.running;
-    this.button.textContent = run.running ? 'Running…' : 'Run it';
+    this.button.textContent = run.running ? `Stop ${run.id.slice(0, 2)}` : 'Run it';
     if (this.current?.id !== run.id) return;
     this.showChecks(run);
     const output = document.getElementById('exercise-output');

@@ -81,6 +81,11 @@ export function createUiApp({ urls, shownUrls, scale, jaegerUrl, live, logger }:
     if (!session.start(chosen)) throw new HttpError(409, 'an exercise is already running', { field: 'id' });
     res.status(202).json({ id: chosen.id, running: true });
   });
+  app.post('/api/exercises/stop', sameOrigin, (req, res) => {
+    parseInput(z.strictObject({}), req.body);
+    if (!session.stop()) throw new HttpError(409, 'no exercise is running', { field: 'id' });
+    res.status(202).json({ stopping: true });
+  });
 
   app.get('/format.js', (_req, res) => res.type('text/javascript').send(FORMAT_MODULE));
   app.use('/uplot', express.static(UPLOT, { index: false, maxAge: '1h' }));

@@ -60,6 +60,7 @@ const REFRESH_MS = 500;
 /** One run at a time: the exercises reset both services, two at once would undo each other. */
 export class ExerciseSession {
   private state: RunState | undefined;
+  private stopping = new AbortController();
 
   constructor(
     private readonly urls: Urls,
@@ -71,9 +72,17 @@ export class ExerciseSession {
     return this.state?.running ?? false;
   }
 
+  /** Stops the run at its next snapshot; false when none is running. */
+  stop(): boolean {
+    if (!this.running) return false;
+    this.stopping.abort();
+    return true;
+  }
+
   /** Starts `exercise`; false when one is already running. */
   start(exercise: Exercise): boolean {
     if (this.running) return false;
+    this.stopping = new AbortController();
     const recording = new Recording();
     const state: RunState = { id: exercise.id, running: true, lines: [], progress: '', checks: [] };
     this.state = state;
@@ -95,7 +104,7 @@ export class ExerciseSession {
       paint: (_color: string, text: string) => text,
     };
     const timer = setInterval(measure, REFRESH_MS);
-    runExercise(exercise, { urls: this.urls, scale: this.scale, out, interactive: false, recording })
+    runExercise(exercise, { urls: this.urls, scale: this.scale, out, interactive: false, recording, signal: this.stopping.signal })
       .then(
         (result) => {
           state.passed = result.passed;
