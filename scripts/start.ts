@@ -1,5 +1,6 @@
-// `npm start`: runs the consumer and the producer as two Node processes on 127.0.0.1, waits
-// until both answer, prints where they are and what to try first. Ctrl-C stops both cleanly.
+// `npm start`: runs the consumer and the producer as two Node processes on 127.0.0.1, and the
+// browser view beside them, waits until they answer, prints where they are and what to try
+// first. Ctrl-C stops them all cleanly.
 //
 // Like the Docker stack, the producer's heap is capped at MEMORY_LIMIT_MB (default 256), so
 // Exercise 3's unbounded queue ends in an out-of-memory crash here too; a crashed service is
@@ -31,6 +32,16 @@ const services: Service[] = [
     env: { PORT: producerPort, CONSUMER_URL: process.env.CONSUMER_URL ?? consumerUrl, MEMORY_LIMIT_MB: memoryLimitMb },
   },
 ];
+
+// The browser view (`npm run ui`), pointed at these two. Its request log stays out of this
+// terminal unless UI_LOG_LEVEL asks for it.
+const uiPort = process.env.UI_PORT ?? '8080';
+const uiUrl = `http://${host}:${uiPort}`;
+services.push({
+  name: 'ui',
+  args: [path.join(dist, 'ui/src/main.js')],
+  env: { UI_PORT: uiPort, PRODUCER_URL: producerUrl, CONSUMER_URL: consumerUrl, LOG_LEVEL: process.env.UI_LOG_LEVEL ?? 'warn' },
+});
 
 let stopping = false;
 
@@ -69,7 +80,7 @@ const urlHint =
 
 async function main(): Promise<void> {
   for (const service of services) run(service);
-  const healthy = (await waitHealthy(consumerUrl)) && (await waitHealthy(producerUrl));
+  const healthy = (await waitHealthy(consumerUrl)) && (await waitHealthy(producerUrl)) && (await waitHealthy(uiUrl));
   if (!healthy) {
     console.error('The services did not become healthy; see the log lines above.');
     await stop();
@@ -79,10 +90,11 @@ async function main(): Promise<void> {
   Backpressure Lab is running
     producer  ${producerUrl}   (status: ${producerUrl}/status)
     consumer  ${consumerUrl}   (status: ${consumerUrl}/status)
+    live view ${uiUrl}   (open it in a browser)
 
   Try:  curl -s ${producerUrl}/status | jq '.queue'
   The workshop: labs/README.md — \`npm run watch\` for a live view, \`npm run lab -- list\` for the exercises${urlHint}
-  Ctrl-C stops both services.
+  Ctrl-C stops them all.
 `);
 }
 

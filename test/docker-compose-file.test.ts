@@ -121,7 +121,9 @@ test('every address used by a service or a mounted config file is a service list
   const known = listening();
   const used: Array<[string, string]> = [];
   for (const [name, service] of Object.entries(services)) {
-    for (const value of Object.values<string>(service.environment ?? {})) {
+    for (const [variable, value] of Object.entries<string>(service.environment ?? {})) {
+      // PUBLIC_* addresses are the host's (what a learner's terminal reaches), not the network's.
+      if (variable.startsWith('PUBLIC_')) continue;
       if (/^(https?|amqp):\/\//.test(value)) used.push([name, new URL(value).host]);
     }
   }

@@ -1,4 +1,4 @@
-// The two Dockerfiles checked offline (test/docker/stack.test.ts builds them for real):
+// The Dockerfiles (producer, consumer, ui) checked offline (test/docker/stack.test.ts builds them for real):
 // dockerfile-utils finds no problem; no `# syntax=` line (it would pull an image); every stage is
 // the Node.js base that .env names (NODE_IMAGE, node:24-slim, passed in as a build argument) or an
 // earlier stage; every COPY source exists and is not excluded by .dockerignore;
@@ -50,7 +50,7 @@ function parseDockerfile(text: string): { globalArgs: string[]; stages: Stage[] 
 const filesUnder = (p: string): string[] =>
   statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => filesUnder(path.join(p, f))) : [p];
 
-for (const service of ['producer', 'consumer']) {
+for (const service of ['producer', 'consumer', 'ui']) {
   const text = readFileSync(path.join(ROOT, service, 'Dockerfile'), 'utf8');
   const { globalArgs, stages } = parseDockerfile(text);
   const final = stages.at(-1)!;

@@ -145,13 +145,15 @@ test('a rate_limit so small that a token wait would overflow a timer is refused'
   assert.equal(res.body.field, 'rate_limit');
 });
 
-test('GET /jobs/:id and /dead-letters?limit= with random text: 200, 400 or 404 only', async () => {
+test('GET /jobs/:id, /dead-letters?limit= and /recent-items?seconds=&limit= with random text: 200, 400 or 404 only', async () => {
   await fc.assert(
     fc.asyncProperty(fc.string({ maxLength: 60 }), async (text) => {
       const job = await send(lab.producer, 'GET', `/jobs/${encodeURIComponent(text) || 'x'}`);
       assert.ok([200, 404].includes(job.status), `/jobs/${text}: ${job.status}`);
       const letters = await send(lab.producer, 'GET', `/dead-letters?limit=${encodeURIComponent(text)}`);
       assert.ok([200, 400].includes(letters.status), `?limit=${text}: ${letters.status}`);
+      const recent = await send(lab.producer, 'GET', `/recent-items?seconds=${encodeURIComponent(text)}&limit=${encodeURIComponent(text)}`);
+      assert.ok([200, 400].includes(recent.status), `/recent-items?seconds=${text}: ${recent.status}`);
     }),
     { numRuns: RUNS },
   );

@@ -47,7 +47,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
  * Paths hit many times a second (polling, and one /process per item, including its injected
  * failures and 429s): logged at debug level, so the info log shows what people did, not every item.
  */
-const QUIET_PATHS = new Set(['/metrics', '/status', '/health', '/health/live', '/health/ready', '/process', '/process-batch']);
+const QUIET_PATHS = new Set(['/metrics', '/status', '/health', '/health/live', '/health/ready', '/process', '/process-batch', '/recent-items']);
 
 /** Routes that change a service's state or make load: guarded by ADMIN_TOKEN when it is set. */
 const ADMIN_ROUTES = ['/admin', '/produce'];

@@ -23,7 +23,7 @@ export class Window {
 
   /** Real seconds from the first snapshot to the last. */
   get seconds(): number {
-    return (this.snapshots.at(-1)!.at - this.snapshots[0]!.at) / 1000;
+    return (this.need(this.snapshots.at(-1)).at - this.need(this.snapshots[0]).at) / 1000;
   }
 
   get up(): Up[] {

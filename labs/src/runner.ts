@@ -18,6 +18,10 @@ export interface RunOptions {
   out: Output;
   /** Ask the learner for predictions (only on a terminal). */
   interactive: boolean;
+  /** Where the run records what it sees; the browser view passes its own to show the checks live. */
+  recording?: Recording;
+  /** Stops the run between two snapshots (the browser view's Stop button); the checks are still measured. */
+  signal?: AbortSignal;
 }
 
 export interface ExerciseResult {
@@ -44,7 +48,7 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
   out.line(out.paint('bold', `━━ ${exercise.id}: ${exercise.title}`));
   out.line(exercise.goal);
   if (scale !== 1) out.line(out.paint('dim', `(LAB_TIME_SCALE=${scale}: durations ÷${scale}, rates ×${scale}; counts unchanged)`));
-  const recording = new Recording();
+  const recording = options.recording ?? new Recording();
   const predictions: Prediction[] = [];
   let failedStep: string | undefined;
   const total = exercise.steps.length;
@@ -52,6 +56,7 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
     await requireServices(options);
     await resetServices(options, `Step 0/${total}`);
     for (const [index, step] of exercise.steps.entries()) {
+      if (options.signal?.aborted) throw new Error('stopped');
       await runStep(step, `Step ${index + 1}/${total}`, options, recording, predictions);
     }
   } catch (err) {
@@ -114,15 +119,18 @@ async function runStep(
       if (step.record) recording.record(step.record.name, step.record.read(body));
       return;
     }
+    // A window is recorded before it fills, so that checks can be read while it does (the browser view).
     case 'watch': {
-      const { snapshots } = await observe(options, { forMs: (step.seconds / scale) * 1000 });
+      const snapshots: Snapshot[] = [];
       if (step.window) recording.addWindow(new Window(step.window, snapshots));
+      await observe(options, { forMs: (step.seconds / scale) * 1000 }, snapshots);
       return;
     }
     case 'until': {
       const timeoutMs = Math.max(MIN_TIMEOUT_S, step.timeout / scale) * 1000;
-      const { snapshots, finished } = await observe(options, { until: step.done, timeoutMs });
+      const snapshots: Snapshot[] = [];
       if (step.window) recording.addWindow(new Window(step.window, snapshots));
+      const { finished } = await observe(options, { until: step.done, timeoutMs }, snapshots);
       if (!finished) throw new Error(`gave up after ${duration(timeoutMs / 1000)} waiting: ${step.say}`);
       return;
     }
@@ -164,15 +172,18 @@ interface ObserveUntil {
 }
 
 /**
- * Takes snapshots until `forMs` has passed or `until` holds (or `timeoutMs` passed), showing
- * progress on the way. Polls 2×/s at scale 1, faster when time is compressed.
+ * Takes snapshots (into `snapshots`) until `forMs` has passed or `until` holds (or `timeoutMs`
+ * passed), showing progress on the way. Polls 2×/s at scale 1, faster when time is compressed.
  */
-async function observe(options: RunOptions, wait: ObserveUntil): Promise<{ snapshots: Snapshot[]; finished: boolean }> {
+async function observe(
+  options: RunOptions,
+  wait: ObserveUntil,
+  snapshots: Snapshot[] = [],
+): Promise<{ snapshots: Snapshot[]; finished: boolean }> {
   const { out, urls, scale } = options;
   const intervalMs = Math.min(500, Math.max(50, 500 / scale));
   const started = performance.now();
   const limitMs = wait.forMs ?? wait.timeoutMs ?? 0;
-  const snapshots: Snapshot[] = [];
   for (;;) {
     const snapshot = await takeSnapshot(urls);
     snapshots.push(snapshot);
@@ -181,6 +192,7 @@ async function observe(options: RunOptions, wait: ObserveUntil): Promise<{ snaps
     const ended = finished || elapsedMs >= limitMs;
     out.progress(progressLine(snapshots, elapsedMs, wait.forMs, options), ended);
     if (ended) return { snapshots, finished };
+    if (options.signal?.aborted) throw new Error('stopped');
     await sleep(Math.min(intervalMs, Math.max(0, limitMs - elapsedMs)));
   }
 }

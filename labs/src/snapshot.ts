@@ -73,6 +73,19 @@ export function ratesBetween(a: Snapshot, b: Snapshot): Partial<Rates> {
   return rates;
 }
 
+/** Rejections per second between two snapshots, by reason (queue_full, timeout, memory, …). */
+export function rejectionRatesBetween(a: Snapshot, b: Snapshot): Record<string, number> {
+  const seconds = (b.at - a.at) / 1000;
+  const before: Record<string, number | undefined> = a.producer?.accounting.rejected_by_reason ?? {};
+  const rates: Record<string, number> = {};
+  if (!(seconds > 0)) return rates;
+  for (const [reason, total] of Object.entries(b.producer?.accounting.rejected_by_reason ?? {})) {
+    const earlier = before[reason] ?? 0;
+    if (total !== undefined && total >= earlier) rates[reason] = (total - earlier) / seconds; // a restart resets totals
+  }
+  return rates;
+}
+
 /**
  * The q-quantile of the consumer's queue wait between two snapshots (NaN without observations),
  * and the histogram bucket it lies in: with wide buckets the estimate is only that precise.

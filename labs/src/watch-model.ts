@@ -1,7 +1,7 @@
 // What the terminal view shows, worked out from successive snapshots: current status, rates over
 // the last seconds, p95 queue wait, and whether each service is down, came back, or restarted.
 // Kept apart from drawing so that both can be tested on their own.
-import { queueWaitQuantile, ratesBetween, type Rates, type Snapshot } from './snapshot';
+import { queueWaitQuantile, ratesBetween, rejectionRatesBetween, type Rates, type Snapshot } from './snapshot';
 import type { ConsumerStatus, ProducerStatus } from './services';
 
 /** Rates are taken over about this long; p95 queue wait over the longer window. */
@@ -27,7 +27,10 @@ export interface WatchState {
   producer: Health & { status?: ProducerStatus };
   consumer: Health & { status?: ConsumerStatus };
   rates: Partial<Rates>;
-  /** p95 of the consumer's queue wait over the last WAIT_WINDOW_MS (NaN when nothing was processed), and its bucket. */
+  /** Rejections per second by reason, over the same seconds as `rates`. */
+  rejectionRates: Record<string, number>;
+  /** p50 and p95 of the consumer's queue wait over the last WAIT_WINDOW_MS (NaN when nothing was processed), and its bucket. */
+  p50QueueWait: ReturnType<typeof queueWaitQuantile>;
   p95QueueWait: ReturnType<typeof queueWaitQuantile>;
   /** Largest queue depth seen lately: the scale of the bar when the queue has no limit. */
   recentMaxQueue: number;
@@ -56,6 +59,8 @@ export class WatchModel {
       producer: { ...this.health('producer', snapshot, snapshot.producer?.uptime_seconds), status: snapshot.producer },
       consumer: { ...this.health('consumer', snapshot, snapshot.consumer?.uptime_seconds), status: snapshot.consumer },
       rates: ratesBetween(rateBase, snapshot),
+      rejectionRates: rejectionRatesBetween(rateBase, snapshot),
+      p50QueueWait: queueWaitQuantile(older(WAIT_WINDOW_MS), snapshot, 0.5),
       p95QueueWait: queueWaitQuantile(older(WAIT_WINDOW_MS), snapshot, 0.95),
       recentMaxQueue: Math.max(0, ...this.history.map((s) => s.producer?.queue.size ?? 0)),
     };

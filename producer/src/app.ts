@@ -10,6 +10,7 @@ import { createItem } from './item';
 import type { Decision } from './intake';
 import type { Producer } from './producer';
 import { Readiness } from './readiness';
+import { SLOWEST_WINDOW_SECONDS } from './slowest-items';
 import { producerStatus } from './status';
 
 /** Largest burst one POST /produce may ask for; it is produced in chunks, never in one go. */
@@ -28,6 +29,11 @@ const jobBody = z.strictObject({
 
 const deadLetterQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
+const recentItemsQuery = z.object({
+  seconds: z.coerce.number().int().min(1).max(SLOWEST_WINDOW_SECONDS).default(SLOWEST_WINDOW_SECONDS),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+});
+
 export function createProducerApp(producer: Producer, registry: Registry, logger: Logger, adminToken?: string): Express {
   const app = createApp(logger, adminToken);
   const readiness = new Readiness(producer.consumerUrl, producer.dispatcher.breaker);
@@ -36,7 +42,7 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
     res.json({
       service: 'producer',
       endpoints: ['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /status', 'GET /metrics', 'POST /produce', 'POST /jobs', 'GET /jobs/:id',
-        'GET /dead-letters', 'POST /admin/config', 'POST /admin/clear-queue'],
+        'GET /dead-letters', 'GET /recent-items', 'POST /admin/config', 'POST /admin/clear-queue'],
     });
   });
   app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'producer' }));
@@ -102,6 +108,12 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
   app.get('/dead-letters', (req, res) => {
     const { limit } = parseInput(deadLetterQuery, req.query);
     res.json({ total: producer.ledger.deadLettered, items: producer.ledger.listDeadLetters(limit) });
+  });
+
+  // The slowest deliveries of the last `seconds`, with where their time went (the browser view's waterfall).
+  app.get('/recent-items', (req, res) => {
+    const { seconds, limit } = parseInput(recentItemsQuery, req.query);
+    res.json({ seconds, items: producer.ledger.slowest.slowest(seconds, limit) });
   });
 
   app.use(notFound);

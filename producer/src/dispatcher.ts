@@ -136,13 +136,14 @@ export class Dispatcher {
     let backoff = 0;
     let delivered = 0;
     items.forEach((item, i) => {
-      const failure = outcomes[i];
-      if (!failure) {
+      const outcome = outcomes[i]!;
+      if (!('reason' in outcome)) {
         delivered++;
         this.breaker.success();
-        this.ledger.delivered(item, elapsedMs / 1000);
+        this.ledger.delivered(item, elapsedMs / 1000, outcome.processingMs);
         return;
       }
+      const failure = outcome;
       // A failure of the whole request is one object repeated for each of its items: the breaker
       // hears it once, as it would for one item sent alone.
       const newToBreaker = failure !== outcomes[i - 1];

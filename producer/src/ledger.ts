@@ -14,6 +14,7 @@ import type { Item } from './item';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
 import type { Outcome, RejectReason } from './admission/strategy';
+import { SlowestItems } from './slowest-items';
 import type { ItemTracer } from './tracing';
 
 // The label values of the ledger's counters, each a series at 0 from the start (metrics.ts).
@@ -48,6 +49,8 @@ export class Ledger {
   rateLimitDelays = 0;
   blockedSeconds = 0;
   readonly rejectedBy: Partial<Record<RejectReason, number>> = {};
+  /** The slowest deliveries of the last minute, with where their time went (GET /recent-items). */
+  readonly slowest = new SlowestItems();
   private readonly deadLetters: DeadLetter[] = [];
 
   constructor(
@@ -105,9 +108,10 @@ export class Ledger {
     return this.tracer?.taken(item);
   }
 
-  /** The consumer accepted `item`. */
-  delivered(item: Item, seconds: number): void {
+  /** The consumer processed `item`; its send took `seconds`, of which the consumer says it processed for `processMs`. */
+  delivered(item: Item, seconds: number, processMs?: number): void {
     this.inFlight--;
+    this.slowest.record(item, seconds * 1000, processMs);
     this.sent++;
     this.metrics.sent.inc();
     observe(this.metrics.sendDuration, seconds, exemplarOf(item.trace));
