@@ -11,7 +11,8 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const producerSettings = z
   .object({
-    // The generator
+    // The generator: one caller that waits (closed), or independent callers arriving at the rate (open)
+    arrivals: z.enum(['closed', 'open']).default('closed'),
     production_rate: z.number().min(0).max(100_000).default(10),
     payload_bytes: int(0, 1_000_000).default(1024),
     high_priority_ratio: z.number().min(0).max(1).default(0),
