@@ -21,6 +21,7 @@ export const PANELS = {
   deadLetters: 'Dead Letters',
   jobs: 'Jobs',
   consumerCapacity: 'Consumer Capacity',
+  waitingCallers: 'Waiting Callers',
 } as const;
 
 export type PanelTitle = (typeof PANELS)[keyof typeof PANELS];
