@@ -32,6 +32,8 @@ const producerCases: Case[] = [
   { route: '/admin/config', body: json({ rate_limit: 'Infinity' }), status: 400, field: 'rate_limit' },
   { route: '/admin/config', body: json({ overflow: 'drop_newest' }), status: 400, field: 'overflow' },
   { route: '/admin/config', body: json({ arrivals: 'poisson' }), status: 400, field: 'arrivals' },
+  { route: '/admin/config', body: json({ breaker_mode: 'sometimes' }), status: 400, field: 'breaker_mode' },
+  { route: '/admin/config', body: json({ breaker_failure_rate: 0 }), status: 400, field: 'breaker_failure_rate' },
   { route: '/admin/config', body: json({ sender_concurrency: 0 }), status: 400, field: 'sender_concurrency' },
   { route: '/admin/config', body: json({ send_batch_size: 0 }), status: 400, field: 'send_batch_size' },
   { route: '/admin/config', body: json({ send_batch_size: 1001 }), status: 400, field: 'send_batch_size' },

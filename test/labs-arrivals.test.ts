@@ -2,4 +2,4 @@
 // failure rate, each run through `npm run lab` at LAB_TIME_SCALE=5, with every expected number checked.
 import { testExercises } from './helpers/lab-runner';
 
-testExercises(['20-open-block', '21-open-timeout']);
+testExercises(['20-open-block', '21-open-timeout', '22-breaker-failure-rate']);
