@@ -58,3 +58,19 @@ test('waiting callers may hold a quarter of the memory limit; past it a new call
   assert.equal(s.queue.admission_waiting, Math.floor(budget / perCaller), 'as many callers as fit');
   assertBalanced(s);
 });
+
+test('open arrivals come at production_rate, and stop at 0', async (t) => {
+  const lab = await startLab({ ARRIVALS: 'open', PRODUCTION_RATE: '200' }, { PROCESSING_TIME_MS: '1' });
+  t.after(() => lab.stop());
+  await sleep(500);
+  const a = await lab.producer.get('/status');
+  await sleep(3000);
+  const b = await lab.producer.get('/status');
+  const made = b.accounting.produced - a.accounting.produced;
+  assert.ok(Math.abs(made - 600) <= 30, `about 600 in 3 s, made ${made}`);
+  await lab.producer.post('/admin/config', { production_rate: 0 });
+  const c = await lab.producer.get('/status');
+  await sleep(500);
+  assert.equal((await lab.producer.get('/status')).accounting.produced, c.accounting.produced, 'nothing arrives at rate 0');
+  assertBalanced(c);
+});

@@ -16,6 +16,7 @@ import type { GeneratorSettings } from './generator';
 import type { Intake } from './intake';
 import { createItem } from './item';
 
+/** Shortest sleep between two rounds: at high rates a round makes every item due since the last. */
 const TICK_MS = 10;
 /** How long a stall of the process is made up; a longer one (a laptop asleep, a debugger) is not. */
 const MAX_STALL_SECONDS = 1;
@@ -23,6 +24,7 @@ const MAX_STALL_SECONDS = 1;
 export class OpenArrivals {
   private startedAt = 0;
   private made = 0;
+  private running = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -31,15 +33,15 @@ export class OpenArrivals {
   ) {}
 
   start(): void {
-    if (this.timer) return;
+    if (this.running) return;
+    this.running = true;
     this.restartCount();
-    this.timer = setInterval(() => this.tick(), TICK_MS);
   }
 
   /** Stops new arrivals; callers already waiting keep their place until admission decides. */
   stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.running = false;
+    clearTimeout(this.timer);
     return Promise.resolve();
   }
 
@@ -47,13 +49,24 @@ export class OpenArrivals {
   restartCount(): void {
     this.startedAt = performance.now();
     this.made = 0;
+    if (this.running) this.scheduleNext();
   }
 
-  private tick(): void {
+  /** Sleeps until the next arrival is due (never while production_rate is 0: restartCount wakes it). */
+  private scheduleNext(): void {
+    clearTimeout(this.timer);
+    const rate = this.settings().production_rate;
+    if (rate <= 0) return;
+    const dueInMs = ((this.made + 1) / rate) * 1000 - (performance.now() - this.startedAt);
+    this.timer = setTimeout(() => this.arrive(), Math.max(TICK_MS, dueInMs));
+  }
+
+  private arrive(): void {
     const { production_rate: rate, payload_bytes, high_priority_ratio } = this.settings();
     let due = Math.floor(((performance.now() - this.startedAt) / 1000) * rate) - this.made;
     if (due > rate * MAX_STALL_SECONDS + 1) {
-      this.restartCount();
+      this.startedAt = performance.now();
+      this.made = 0;
       due = 0;
     }
     for (let i = 0; i < due; i++) {
@@ -61,5 +74,6 @@ export class OpenArrivals {
       this.made++;
       void this.intake.offer(createItem(payload_bytes, priority), 'generator'); // the caller waits on its own
     }
+    this.scheduleNext();
   }
 }
