@@ -74,3 +74,42 @@ test('open arrivals come at production_rate, and stop at 0', async (t) => {
   assert.equal((await lab.producer.get('/status')).accounting.produced, c.accounting.produced, 'nothing arrives at rate 0');
   assertBalanced(c);
 });
+
+test("issue 15's timeout setup: closed arrivals are never refused, open ones are, each after the whole timeout", async (t) => {
+  // timeout, 20 places, 300 ms; 100 items/s into a consumer at its defaults (20/s).
+  const lab = await startLab({ QUEUE_MODE: 'timeout', MAX_QUEUE_SIZE: '20', ENQUEUE_TIMEOUT_MS: '300', PRODUCTION_RATE: '100' });
+  t.after(() => lab.stop());
+  await sleep(2000);
+  const closedA = await lab.producer.get('/status');
+  await sleep(2000);
+  const closedB = await lab.producer.get('/status');
+  assert.equal(closedB.accounting.rejected - closedA.accounting.rejected, 0, 'one waiting caller always gets in within 300 ms');
+  await lab.producer.post('/admin/config', { arrivals: 'open' });
+  await sleep(1000);
+  const openA = await lab.producer.get('/status');
+  await sleep(2000);
+  const openB = await lab.producer.get('/status');
+  const refused = openB.accounting.rejected_by_reason.timeout - (openA.accounting.rejected_by_reason.timeout ?? 0);
+  const decided = openB.accounting.produced - openA.accounting.produced;
+  const meanWait = (openB.admission.blocked_seconds - openA.admission.blocked_seconds) / decided;
+  t.diagnostic(JSON.stringify({ refused, decided, meanWait, waiting: openB.queue.admission_waiting }));
+  assert.ok(refused > 100, `about 80 a second refused (${refused} in 2 s)`);
+  assert.ok(Math.abs(meanWait - 0.3) < 0.05, `every caller waits about the 300 ms (${meanWait})`);
+  assert.ok(openB.queue.admission_waiting >= 20 && openB.queue.admission_waiting <= 40, 'about 100/s × 0.3 s wait at any moment');
+  assertBalanced(openB);
+});
+
+test('open arrivals under rate_limited: admitted at rate_limit, each caller waits for its own token', async (t) => {
+  const lab = await startLab({ ARRIVALS: 'open', QUEUE_MODE: 'rate_limited', RATE_LIMIT: '20', BURST: '1', PRODUCTION_RATE: '100' });
+  t.after(() => lab.stop());
+  await sleep(500);
+  const a = await lab.producer.get('/status');
+  await sleep(2000);
+  const b = await lab.producer.get('/status');
+  const admitted = b.accounting.produced - a.accounting.produced;
+  t.diagnostic(JSON.stringify({ admitted, waiting: b.queue.admission_waiting, delays: b.admission.rate_limit_delays }));
+  assert.ok(Math.abs(admitted - 40) <= 6, `20 a second get a token (${admitted} in 2 s)`);
+  assert.ok(b.queue.admission_waiting >= 150, 'the other 80 a second wait in line for theirs');
+  assert.equal(b.accounting.rejected, 0, 'a limiter that delays refuses nobody');
+  assertBalanced(b);
+});
