@@ -6,7 +6,7 @@
 // up, stops them, and reads again.
 import { startService, sleep, type Service } from '../../test/helpers/services';
 import type { Plan } from '../plan';
-import { collectGarbage, GC_NODE_ARGS } from '../probe';
+import { collectGarbage, GC_NODE_ARGS, stopBesidePausedConsumer } from '../probe';
 import type { Figure, Row } from '../report';
 import { medianOfRuns, round } from '../stats';
 
@@ -53,9 +53,7 @@ async function oneRun(consumerUrl: string, mode: Mode, callers: number) {
     const waiting = now.waiting - base.waiting;
     return { heap: (now.heap - base.heap) / waiting, estimate: (now.estimate - base.estimate) / waiting, waiting };
   } finally {
-    await fetch(`${consumerUrl}/admin/resume`, { method: 'POST' }); // lets the one in-flight send end
-    await producer.stop();
-    await fetch(`${consumerUrl}/admin/pause`, { method: 'POST' });
+    await stopBesidePausedConsumer(producer, consumerUrl);
   }
 }
 
