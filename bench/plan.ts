@@ -30,6 +30,8 @@ export interface Plan {
   memory: { payloads: number[]; counts: [number, number]; warmup: number };
   responsiveness: { queued: number; generatorRate: number; windowSeconds: number; requestsPerSecond: number };
   rejection: { windowSeconds: number; connections: number; maxQueueSize: number };
+  /** Open-arrival callers left waiting for admission, per run. */
+  waitingCallers: number;
 }
 
 const FULL: Plan = {
@@ -51,6 +53,7 @@ const FULL: Plan = {
   memory: { payloads: [1024, 100], counts: [100_000, 1_000_000], warmup: 20_000 },
   responsiveness: { queued: 1_000_000, generatorRate: 5000, windowSeconds: 3, requestsPerSecond: 100 },
   rejection: { windowSeconds: 2, connections: 10, maxQueueSize: 1000 },
+  waitingCallers: 10_000,
 };
 
 const QUICK: Plan = {
@@ -62,6 +65,7 @@ const QUICK: Plan = {
   memory: { payloads: [1024, 100], counts: [2000, 10_000], warmup: 2000 },
   responsiveness: { queued: 20_000, generatorRate: 5000, windowSeconds: 0.5, requestsPerSecond: 100 },
   rejection: { ...FULL.rejection, windowSeconds: 0.5 },
+  waitingCallers: 2000,
 };
 
 export const planFor = (quick: boolean): Plan => (quick ? QUICK : FULL);

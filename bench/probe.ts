@@ -69,3 +69,10 @@ export async function stopLab(lab: Lab): Promise<void> {
   await lab.consumer.post('/admin/resume');
   await lab.stop();
 }
+
+/** Stops a producer whose one send hangs in a paused consumer, and leaves the consumer paused. */
+export async function stopBesidePausedConsumer(producer: Service, consumerUrl: string): Promise<void> {
+  await fetch(`${consumerUrl}/admin/resume`, { method: 'POST' }); // lets the one in-flight send end
+  await producer.stop();
+  await fetch(`${consumerUrl}/admin/pause`, { method: 'POST' });
+}

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startProcess } from './helpers/process';
 
-const FIGURES = ['rate_accuracy', 'delivery_ceiling', 'tracing_cost', 'memory_per_item', 'responsiveness', 'rejection_path'];
+const FIGURES = ['rate_accuracy', 'delivery_ceiling', 'tracing_cost', 'memory_per_item', 'responsiveness', 'rejection_path',
+  'memory_per_waiting_caller'];
 
 test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 150_000 }, async () => {
   const output = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'latest.json');

@@ -42,8 +42,8 @@ before(async () => {
   for (let i = 0; i < 5; i++) await lab.producer.post('/jobs', { data: { n: i } });
   await phase({ overflow: 'drop_oldest' }, 2500);
   await phase({ queue_mode: 'rate_limited', rate_limit: 60, burst: 5 }, 2500);
-  await phase({ queue_mode: 'block' }, 2500);
-  await phase({ queue_mode: 'adaptive', target_latency_ms: 200 }, 2500);
+  await phase({ queue_mode: 'block', arrivals: 'open' }, 2500); // callers pile up in front of the queue
+  await phase({ queue_mode: 'adaptive', target_latency_ms: 200, arrivals: 'closed' }, 2500);
   await phase({ queue_mode: 'sample', sample_high_water: 5, sample_rate: 4 }, 2500);
   assert.equal((await lab.producer.post('/admin/clear-queue')).status, 200);
   await sleep(3 * SCRAPE_SECONDS * 1000); // the last changes scraped

@@ -61,6 +61,12 @@ test('the view shows queue, rates, memory, wait, mode and breaker; a service dow
   assert.match(frame, /queue +\[█+░*\] (18|19|20) \/ 20/);
   assert.ok(Number(/rejected ([\d.]+)\/s/.exec(frame)?.[1]) > 10, `rejections shown:\n${frame}`);
 
+  // Open arrivals under block: the mode line counts the callers waiting and what they hold.
+  await producer.post('/admin/config', { queue_mode: 'block', arrivals: 'open' });
+  frame = await frameAfter(model, urls, 1000);
+  assert.match(frame, /mode +block \(max 20, blocked [\d.]+ s in all\) open arrivals: \d+ callers waiting, [\d.]+ MB/);
+  await producer.post('/admin/config', { queue_mode: 'bounded', arrivals: 'closed' });
+
   // The consumer dies: the view says so, and keeps showing the producer.
   await consumer.stop('SIGKILL');
   frame = await frameAfter(model, urls, 1000);

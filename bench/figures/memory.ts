@@ -5,7 +5,7 @@
 // to the second count.
 import { startService, type Service } from '../../test/helpers/services';
 import type { Plan } from '../plan';
-import { collectGarbage, GC_NODE_ARGS, withEventLoopDelay } from '../probe';
+import { collectGarbage, GC_NODE_ARGS, stopBesidePausedConsumer, withEventLoopDelay } from '../probe';
 import type { Figure, Row } from '../report';
 import { medianOfRuns, round } from '../stats';
 
@@ -58,9 +58,7 @@ async function oneRun(consumerUrl: string, payload: number, counts: [number, num
     }
     return perItem;
   } finally {
-    await fetch(`${consumerUrl}/admin/resume`, { method: 'POST' }); // lets the one in-flight send end
-    await producer.stop();
-    await fetch(`${consumerUrl}/admin/pause`, { method: 'POST' });
+    await stopBesidePausedConsumer(producer, consumerUrl);
   }
 }
 

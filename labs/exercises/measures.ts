@@ -12,6 +12,8 @@ export const sampledOut = (s: Up) => s.producer.accounting.sampled_out;
 export const deadLettered = (s: Up) => s.producer.accounting.dead_lettered;
 export const balanced = (s: Up) => (s.producer.accounting.balanced ? 1 : 0);
 export const rateLimitDelays = (s: Up) => s.producer.admission.rate_limit_delays;
+export const waitingCallers = (s: Up) => s.producer.queue.admission_waiting;
+export const waitingCallersMb = (s: Up) => s.producer.queue.admission_waiting_memory_bytes / 1024 / 1024;
 export const blockedSeconds = (s: Up) => s.producer.admission.blocked_seconds ?? 0;
 export const highQueued = (s: Up) => s.producer.queue.by_priority.high;
 export const normalQueued = (s: Up) => s.producer.queue.by_priority.normal;
@@ -26,5 +28,6 @@ export const JQ = {
   memory: '{queue_mb: .queue.memory_mb, heap_mb: .process.heap_used_mb, rss_mb: .process.memory_mb, limit_mb: .process.memory_limit_mb}',
   rejections: '{size: .queue.size, rejected: .accounting.rejected, dropped: .accounting.dropped}',
   age: '.queue | {size, oldest_item_age_seconds}',
+  callers: '{size: .queue.size, waiting_callers: .queue.admission_waiting, callers_mb: .queue.admission_waiting_memory_mb, produced: .accounting.produced, rejected: .accounting.rejected}',
   breaker: '{size: .queue.size, breaker: .dispatcher.breaker.state, retries: .dispatcher.retries}',
 };

@@ -21,6 +21,7 @@ export const PANELS = {
   deadLetters: 'Dead Letters',
   jobs: 'Jobs',
   consumerCapacity: 'Consumer Capacity',
+  waitingCallers: 'Waiting Callers',
   // The collapsed row "Broker (QUEUE_BACKEND=rabbitmq)": the broker backend.
   brokerConnection: 'Broker Connection',
   brokerQueue: 'Broker Queue: Ready & Unacked',

@@ -40,10 +40,10 @@ export const DEFAULTS = {
 };
 
 /** How an expected number or a wait changes with the scale, by its unit. */
-export type Unit = 'items/s' | 'KB/s' | 'MB/s' | 's' | 'ms' | 'items' | 'jobs' | 'MB' | 's/s' | '%' | '';
+export type Unit = 'items/s' | 'callers/s' | 'KB/s' | 'MB/s' | 's' | 'ms' | 'items' | 'callers' | 'jobs' | 'MB' | 's/s' | '%' | '';
 
 export function scaleValue(value: number, unit: Unit, scale: number): number {
-  if (unit === 'items/s' || unit === 'KB/s' || unit === 'MB/s') return value * scale;
+  if (unit === 'items/s' || unit === 'callers/s' || unit === 'KB/s' || unit === 'MB/s') return value * scale;
   if (unit === 's' || unit === 'ms') return value / scale;
   return value;
 }

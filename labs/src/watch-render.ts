@@ -86,8 +86,14 @@ function consumerLines(state: WatchState, c: Paint): string[] {
   return lines;
 }
 
-/** The mode's own numbers: its limit and knobs, briefly. */
+/** The mode's own numbers: its limit and knobs, briefly; with open arrivals, the callers waiting. */
 function modeDetails(p: NonNullable<WatchState['producer']['status']>): string {
+  const details = strategyDetails(p);
+  if (p.config.arrivals !== 'open') return details;
+  return `${details} open arrivals: ${p.queue.admission_waiting} callers waiting, ${num(p.queue.admission_waiting_memory_mb)} MB`;
+}
+
+function strategyDetails(p: NonNullable<WatchState['producer']['status']>): string {
   const s = p.config;
   switch (s.queue_mode) {
     case 'bounded':

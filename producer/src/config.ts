@@ -11,7 +11,8 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const producerSettings = z
   .object({
-    // The generator
+    // The generator: one caller that waits (closed), or independent callers arriving at the rate (open)
+    arrivals: z.enum(['closed', 'open']).default('closed'),
     production_rate: z.number().min(0).max(100_000).default(10),
     payload_bytes: int(0, 1_000_000).default(1024),
     high_priority_ratio: z.number().min(0).max(1).default(0),
@@ -36,7 +37,12 @@ export const producerSettings = z
     max_attempts: int(1, 100).default(5),
     retry_base_ms: int(1, 60_000).default(100),
     retry_max_ms: int(1, 600_000).default(5000),
+    // The circuit breaker (breaker.ts): opens on failures in a row, or on a failure rate over a window
+    breaker_mode: z.enum(['consecutive', 'failure_rate']).default('consecutive'),
     breaker_failure_threshold: int(1, 1000).default(5),
+    breaker_failure_rate: z.number().min(0.01).max(1).default(0.5),
+    breaker_window_ms: int(100, 600_000).default(10_000),
+    breaker_minimum_requests: int(1, 100_000).default(20),
     breaker_reset_ms: int(10, 600_000).default(2000),
     // Memory guard (see memory-guard.ts): off by default so that Exercise 3 still crashes
     memory_guard: z.boolean().default(false),

@@ -46,15 +46,14 @@ export class Dispatcher {
     private readonly logger: Logger,
   ) {
     const s = settings();
-    this.breaker = new CircuitBreaker(s.breaker_failure_threshold, s.breaker_reset_ms);
+    this.breaker = new CircuitBreaker(s);
     this.client = new ConsumerClient(consumerUrl);
   }
 
   /** Starts or stops senders to match sender_concurrency (also after a settings change). */
   resize(): void {
     const s = this.settings();
-    this.breaker.threshold = s.breaker_failure_threshold;
-    this.breaker.resetMs = s.breaker_reset_ms;
+    this.breaker.configure(s);
     for (let id = 0; id < s.sender_concurrency && !this.stopping; id++) {
       if (!this.senders.has(id)) void this.runSender(id);
     }

@@ -20,6 +20,7 @@ export interface GaugeSource {
   oldestItemAgeSeconds(): number;
   inFlight(): number;
   admissionWaiting(): number;
+  admissionWaitingBytes(): number;
   tokens(): number | undefined;
   drainCapacity(): number;
   breakerState(): 'closed' | 'half_open' | 'open';
@@ -59,8 +60,11 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
     g.set(source.oldestItemAgeSeconds()),
   );
   gauge('backpressure_items_in_flight', 'Items being sent to the consumer', (g) => g.set(source.inFlight()));
-  gauge('backpressure_admission_waiting', 'Offers waiting for admission (block, timeout, rate_limited)', (g) =>
+  gauge('backpressure_admission_waiting', 'Callers (offers) waiting for admission (block, timeout, rate_limited)', (g) =>
     g.set(source.admissionWaiting()),
+  );
+  gauge('backpressure_admission_waiting_memory_bytes', 'Estimated heap bytes held by the callers waiting for admission', (g) =>
+    g.set(source.admissionWaitingBytes()),
   );
   gauge('backpressure_rate_limit_tokens', 'Tokens in the rate limiter bucket (rate_limited mode)', (g) => {
     g.reset();

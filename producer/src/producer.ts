@@ -13,6 +13,7 @@ import { JobStore } from './jobs';
 import { Ledger } from './ledger';
 import { MemoryGuard, type MemoryLimit } from './memory-guard';
 import { createProducerMetrics } from './metrics';
+import { OpenArrivals } from './open-arrivals';
 import { ItemQueue } from './queue';
 import { ItemTracer } from './tracing';
 
@@ -31,7 +32,9 @@ export class Producer {
   readonly ledger: Ledger;
   readonly intake: Intake;
   readonly dispatcher: Dispatcher;
-  readonly generator: Generator;
+  /** Where the rate-driven items come from: the closed generator or open arrivals (`arrivals`). */
+  private source: Generator | OpenArrivals;
+  private started = false;
   readonly consumerUrl: string;
   readonly memoryGuard: MemoryGuard;
 
@@ -48,6 +51,7 @@ export class Producer {
       oldestItemAgeSeconds: () => this.oldestItemAgeSeconds(),
       inFlight: () => this.ledger.inFlight,
       admissionWaiting: () => this.intake.waiting,
+      admissionWaitingBytes: () => this.intake.waitingBytes,
       tokens: () => {
         const tokens = this.intake.current.describe().tokens;
         return typeof tokens === 'number' ? tokens : undefined;
@@ -64,15 +68,20 @@ export class Producer {
       : undefined;
     this.ledger = new Ledger(metrics, this.jobs, tracer);
     this.dispatcher = new Dispatcher(this.queue, this.ledger, options.consumerUrl, () => this.settings, options.logger);
-    this.intake = new Intake(this.buildStrategy(), this.ledger, waitKindOf(this.settings.queue_mode), () =>
-      this.memoryGuard.shedding(),
+    this.intake = new Intake(
+      this.buildStrategy(),
+      this.ledger,
+      waitKindOf(this.settings.queue_mode),
+      () => this.memoryGuard.shedding(),
+      this.memoryGuard.limit.bytes * WAITING_CALLERS_SHARE_OF_MEMORY,
     );
-    this.generator = new Generator(this.intake, () => this.settings);
+    this.source = this.buildSource();
   }
 
   start(): void {
+    this.started = true;
     this.dispatcher.resize();
-    this.generator.start();
+    this.source.start();
   }
 
   /**
@@ -87,7 +96,13 @@ export class Producer {
     if (STRATEGY_SETTINGS.some((key) => key in changed)) {
       this.intake.use(this.buildStrategy(), waitKindOf(next.queue_mode));
     }
-    if ('production_rate' in changed) this.generator.restartCount();
+    if ('arrivals' in changed) {
+      void this.source.stop(); // a closed generator's waiting offer is still decided; open callers keep waiting
+      this.source = this.buildSource();
+      if (this.started) this.source.start();
+    } else if ('production_rate' in changed) {
+      this.source.restartCount();
+    }
     this.dispatcher.resize();
     return changed;
   }
@@ -106,14 +121,22 @@ export class Producer {
 
   /** Stops making items and lets in-flight sends finish. */
   async shutdown(deadlineMs: number): Promise<void> {
-    await Promise.race([this.generator.stop(), new Promise((resolve) => setTimeout(resolve, 100))]);
+    await Promise.race([this.source.stop(), new Promise((resolve) => setTimeout(resolve, 100))]);
     this.intake.current.close();
     await this.dispatcher.stop(deadlineMs);
+  }
+
+  private buildSource(): Generator | OpenArrivals {
+    const settings = () => this.settings;
+    return this.settings.arrivals === 'open' ? new OpenArrivals(this.intake, settings) : new Generator(this.intake, settings);
   }
 
   private buildStrategy() {
     return createStrategy(this.settings, this.queue, () => this.dispatcher.drainCapacity());
   }
 }
+
+/** Waiting callers may hold at most this share of the memory limit (64 MB of the default 256 MB). */
+const WAITING_CALLERS_SHARE_OF_MEMORY = 0.25;
 
 const finiteOrZero = (n: number) => (Number.isFinite(n) ? n : 0);

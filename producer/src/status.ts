@@ -22,6 +22,8 @@ export function producerStatus(p: Producer) {
       by_priority: { high: p.queue.sizeOf('high'), normal: p.queue.sizeOf('normal') },
       oldest_item_age_seconds: round(p.oldestItemAgeSeconds(), 3),
       admission_waiting: p.intake.waiting,
+      admission_waiting_memory_bytes: p.intake.waitingBytes,
+      admission_waiting_memory_mb: mb(p.intake.waitingBytes),
     },
     admission: {
       mode: s.queue_mode,

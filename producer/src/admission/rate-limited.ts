@@ -10,6 +10,8 @@ import type { Item } from '../item';
 import type { ItemQueue } from '../queue';
 import type { Outcome, Strategy } from './strategy';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class RateLimited implements Strategy {
   private tokens: number;
   private refilledAt = performance.now();
@@ -69,7 +71,9 @@ export class RateLimited implements Strategy {
       };
       const onAbort = () => finish('cancelled');
       const onClose = () => finish('superseded');
-      const timer = setTimeout(() => finish('ready'), ms);
+      // Many waiters at a low rate can owe more than a Node timer holds (2^31 − 1 ms, 24.8 days);
+      // a longer delay would fire at once, so such a caller is let through after 24.8 days instead.
+      const timer = setTimeout(() => finish('ready'), Math.min(ms, MAX_TIMER_MS));
       signal.addEventListener('abort', onAbort, { once: true });
       this.waiting.add(onClose);
     });
