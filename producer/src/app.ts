@@ -30,7 +30,7 @@ const deadLetterQuery = z.object({ limit: z.coerce.number().int().min(1).max(100
 
 export function createProducerApp(producer: Producer, registry: Registry, logger: Logger, adminToken?: string): Express {
   const app = createApp(logger, adminToken);
-  const readiness = new Readiness(producer.consumerUrl, producer.dispatcher.breaker);
+  const readiness = producer.broker ?? new Readiness(producer.consumerUrl, producer.dispatcher.breaker);
 
   app.get('/', (_req, res) => {
     res.json({
@@ -48,17 +48,18 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
   app.get('/status', (_req, res) => res.json(producerStatus(producer)));
   app.get('/metrics', metricsHandler(registry));
 
-  app.post('/admin/config', (req, res) => {
+  app.post('/admin/config', async (req, res) => {
     const changed = producer.configure(req.body ?? {});
+    await producer.broker?.policyApplied(); // the new limits are in force when the answer comes
     req.log.info({ changed }, 'producer settings changed');
     res.json({ status: 'ok', changed, config: producerStatus(producer).config });
   });
 
-  app.post('/admin/clear-queue', (req, res) => {
+  app.post('/admin/clear-queue', async (req, res) => {
     parseInput(z.strictObject({}), req.body);
-    const removed = producer.clearQueue();
+    const removed = await producer.clearQueue();
     req.log.info({ items_removed: removed }, 'queue cleared');
-    res.json({ status: 'ok', items_removed: removed, queue_size: producer.queue.size });
+    res.json({ status: 'ok', items_removed: removed, queue_size: producer.queueSize() });
   });
 
   app.post('/produce', async (req, res) => {
@@ -70,7 +71,7 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
       tallyDecision(tally, decision);
       if (i % CHUNK === CHUNK - 1) await yieldToEventLoop(); // let /status and the senders run
     }
-    const body = { requested: count, ...tally, queue_size: producer.queue.size };
+    const body = { requested: count, ...tally, queue_size: producer.queueSize() };
     if (tally.queued === 0 && tally.rejected > 0) {
       res.set('Retry-After', String(retryAfterSeconds(producer))).status(429).json({ error: 'Queue is full', ...body });
     } else {
@@ -123,8 +124,9 @@ function tallyDecision(tally: { queued: number; rejected: number; dropped: numbe
 /** Seconds until the queue should have room again, from the measured drain rate (1 to 60). */
 export function retryAfterSeconds(p: Producer): number {
   const limit = p.intake.current.limit();
-  const excess = Math.max(1, p.queue.size - (Number.isFinite(limit) ? limit : p.queue.size) + 1);
-  const perSecond = p.dispatcher.drainCapacity();
+  const size = p.queueSize();
+  const excess = Math.max(1, size - (Number.isFinite(limit) ? limit : size) + 1);
+  const perSecond = p.drainCapacity();
   if (!(perSecond > 0)) return 5;
   return Math.min(60, Math.max(1, Math.ceil(excess / perSecond)));
 }

@@ -13,8 +13,9 @@ export function producerStatus(p: Producer) {
     service: 'producer',
     uptime_seconds: Math.round(process.uptime()),
     queue: {
+      backend: p.broker ? 'rabbitmq' : 'memory',
       mode: s.queue_mode,
-      size: p.queue.size,
+      size: p.queueSize(),
       max_size: s.max_queue_size,
       limit: Number.isFinite(limit) ? limit : null,
       memory_bytes: p.queue.bytes,
@@ -29,8 +30,9 @@ export function producerStatus(p: Producer) {
       blocked_seconds: round(p.ledger.blockedSeconds, 3),
       rate_limit_delays: p.ledger.rateLimitDelays,
     },
+    broker: p.broker?.describe(),
     accounting: {
-      ...p.ledger.accounting(p.queue.size),
+      ...p.accounting(),
       rejected_by_reason: { ...p.ledger.rejectedBy },
     },
     dispatcher: {
@@ -39,7 +41,7 @@ export function producerStatus(p: Producer) {
       breaker: p.dispatcher.breaker.describe(),
       retries: p.ledger.retries,
       average_send_ms: round(p.dispatcher.meter.averageSendMs),
-      drain_capacity_per_s: round(p.dispatcher.drainCapacity()),
+      drain_capacity_per_s: round(p.drainCapacity()),
       delivered_per_s: round(p.dispatcher.meter.deliveredPerSecond()),
       dead_letters: p.ledger.deadLettered,
     },
