@@ -88,6 +88,8 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
       res.status(202).location(`/jobs/${item.id}`).json({ id: item.id, status: 'queued', location: `/jobs/${item.id}` });
     } else if (decision.kind === 'rejected' && decision.reason === 'memory') {
       res.set('Retry-After', String(retryAfterSeconds(producer))).status(503).json({ error: 'Producer is low on memory', reason: 'memory' });
+    } else if (decision.kind === 'rejected' && decision.reason === 'broker_unavailable') {
+      res.set('Retry-After', '1').status(503).json({ error: 'The broker cannot be reached', reason: 'broker_unavailable' });
     } else {
       const reason = decision.kind === 'rejected' ? decision.reason : decision.kind;
       res.set('Retry-After', String(retryAfterSeconds(producer))).status(429).json({ error: 'Job queue is full', reason });

@@ -89,7 +89,7 @@ export class Producer {
 
   /** Items waiting: in the producer's queue, or ready in the broker's (last polled). */
   queueSize(): number {
-    return this.broker ? this.broker.counts.ready : this.queue.size;
+    return this.broker ? this.broker.ready() : this.queue.size;
   }
 
   /** Items per second the consumer drains: measured by the dispatcher, or the broker's ack rate. */

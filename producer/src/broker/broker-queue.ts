@@ -33,7 +33,8 @@ export class BrokerQueue implements AdmissionQueue {
   /** Publishes waiting for their confirm. */
   publishing = 0;
   private channel?: ConfirmChannel;
-  private ready = 0;
+  /** Ready messages at the last depth poll. */
+  ready = 0;
   private confirmedSincePoll = 0;
   /** Bumped by releaseWaiters: a waiter from an older generation is superseded. */
   private generation = 0;

@@ -20,9 +20,12 @@ import { readDeadLetters } from './dead-letters';
 import { Management, type QueueCounts } from './management';
 import { brokerMaxLength, itemsPolicy, POLICY_SETTINGS } from './policy';
 
-/** The ready count for admission decisions (AMQP, exact at that moment). */
+/** The ready count, for admission, /status and metrics (AMQP: exact at that moment). */
 const DEPTH_POLL_MS = 100;
-/** Ready, unacked and the ack rate for /status and metrics (management API; its statistics refresh every 1 s). */
+/**
+ * The unacked count and the ack rate (management API). Its statistics refresh every second at
+ * best and lag more for a queue that has gone idle, which is why the ready count comes from AMQP.
+ */
 const COUNTS_POLL_MS = 500;
 /** Publishes outstanding on the dead-letter channel. */
 const DEAD_LETTER_PREFETCH = 100;
@@ -39,6 +42,7 @@ export interface BrokerOptions {
 export class Broker {
   readonly queue: BrokerQueue;
   readonly link: AmqpLink;
+  /** The management API's last counts (`ready` there lags: use ready() for the depth). */
   counts: QueueCounts = { ready: 0, unacked: 0, acks: 0 };
   /** Acks per second over the last 5 s, from the broker's running total (its own rate is one noisy interval). */
   private readonly acked = new RateWindow(5);
@@ -70,7 +74,7 @@ export class Broker {
     const registers = [registry];
     this.nackCounter = new Counter({ name: 'backpressure_broker_publish_nacks_total', help: 'Publishes the broker refused (nack): its queue was at max-length with reject-publish', registers });
     const gauge = (name: string, help: string, read: () => number) => new Gauge({ name, help, registers, collect() { this.set(read()); } });
-    gauge('backpressure_broker_queue_depth', 'Ready messages in the broker queue lab.items', () => this.counts.ready);
+    gauge('backpressure_broker_queue_depth', 'Ready messages in the broker queue lab.items', () => this.ready());
     gauge('backpressure_broker_unacked_messages', 'Messages delivered to consumers and not yet acknowledged', () => this.counts.unacked);
     gauge('backpressure_broker_connected', '1 while connected to the broker', () => (this.link.connected ? 1 : 0));
   }
@@ -109,7 +113,12 @@ export class Broker {
   drainRate(): number {
     const rate = this.acked.perSecond();
     if (rate > 0) return rate;
-    return this.counts.ready > 0 ? 0 : Infinity;
+    return this.ready() > 0 ? 0 : Infinity;
+  }
+
+  /** Ready messages in lab.items (polled over AMQP every 100 ms). */
+  ready(): number {
+    return this.queue.ready;
   }
 
   async check() {
@@ -121,7 +130,7 @@ export class Broker {
     return {
       ...this.describeLink(),
       queue: ITEMS_QUEUE,
-      ready: this.counts.ready,
+      ready: this.ready(),
       unacked: this.counts.unacked,
       publishing: this.queue.publishing,
       publish_nacks: this.publishNacks,
