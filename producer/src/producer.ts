@@ -10,7 +10,7 @@ import { applyPatch, changedFields } from '../../common/src/settings';
 import { tracingEnabled } from '../../common/src/telemetry';
 import { createStrategy, STRATEGY_SETTINGS, waitKindOf } from './admission';
 import { Broker } from './broker/broker';
-import { BROKER_ONLY_SETTINGS, producerSettings, type ProducerSettings } from './config';
+import { BROKER_ONLY_SETTINGS, brokerOnlyMessage, producerSettings, type ProducerSettings } from './config';
 import { Dispatcher } from './dispatcher';
 import { Generator } from './generator';
 import { Intake } from './intake';
@@ -112,7 +112,7 @@ export class Producer {
     const changed = changedFields(this.settings, next);
     const brokerOnly = BROKER_ONLY_SETTINGS.find((key) => next[key] !== 0);
     if (brokerOnly && !this.broker) {
-      throw new HttpError(400, `${brokerOnly} needs the broker (QUEUE_BACKEND=rabbitmq)`, { field: brokerOnly, reason: 'only with QUEUE_BACKEND=rabbitmq' });
+      throw new HttpError(400, brokerOnlyMessage(brokerOnly), { field: brokerOnly, reason: 'only with QUEUE_BACKEND=rabbitmq' });
     }
     this.settings = next;
     if (STRATEGY_SETTINGS.some((key) => key in changed)) {
