@@ -122,7 +122,7 @@ describe('on the broker', () => {
   test('block: a nacked publish is retried until there is room; nothing is refused', async (t) => {
     const producer = await producerFor(t, { QUEUE_MODE: 'block', MAX_QUEUE_SIZE: '10' });
     const burst = producer.post('/produce', { count: 25 });
-    await waitFor(async () => (await producer.get('/status')).queue.admission_waiting === 1, 5000, 'an offer held back');
+    await waitFor(async () => (await producer.get('/status')).queue.admission_waiting > 0, 5000, 'offers held back');
     await sleep(500);
     assert.equal(await readyCount(rabbit), 10, 'the queue at its limit while the offer waits');
     const consumer = await consumerFor(t, { PROCESSING_TIME_MS: '5' });

@@ -78,13 +78,18 @@ export class Producer {
     this.intake = new Intake(this.buildStrategy(), this.ledger, waitKindOf(this.settings.queue_mode), () =>
       this.memoryGuard.shedding(),
     );
-    this.generator = new Generator(this.intake, () => this.settings);
+    this.generator = new Generator(this.intake, () => this.settings, this.offersAtOnce);
   }
 
   start(): void {
     if (this.broker) this.broker.start();
     else this.dispatcher.resize();
     this.generator.start();
+  }
+
+  /** Offers the generator and POST /produce keep outstanding at once (offer-window.ts). */
+  get offersAtOnce(): number {
+    return this.broker ? BROKER_OFFERS_AT_ONCE : 1;
   }
 
   /** Items waiting: in the producer's queue, or ready in the broker's (last polled). */
@@ -154,5 +159,8 @@ export class Producer {
     return createStrategy(this.settings, this.broker?.queue ?? this.queue, () => this.drainCapacity());
   }
 }
+
+/** Publishes awaiting their confirm at once, per source, on the broker: enough to fill its batches. */
+const BROKER_OFFERS_AT_ONCE = 100;
 
 const finiteOrZero = (n: number) => (Number.isFinite(n) ? n : 0);
