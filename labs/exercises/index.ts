@@ -19,10 +19,15 @@ import jobs429 from './16-jobs-429';
 import priorities from './17-priorities';
 import scaleConsumer from './18-scale-consumer';
 import queueSizing from './19-queue-sizing';
+import brokerProducerCrash from './20-broker-producer-crash';
+import brokerConsumerCrash from './21-broker-consumer-crash';
+import brokerOverflow from './22-broker-overflow';
+import brokerTtl from './23-broker-ttl';
 
 export const EXERCISES: Exercise[] = [
   baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
   consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing,
+  brokerProducerCrash, brokerConsumerCrash, brokerOverflow, brokerTtl,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

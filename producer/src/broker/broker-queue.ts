@@ -37,6 +37,8 @@ export class BrokerQueue implements AdmissionQueue {
   private channel?: ConfirmChannel;
   /** Ready messages at the last depth poll. */
   ready = 0;
+  /** Size of the last message published (its JSON body), to estimate what the ready ones weigh. */
+  messageBytes = 0;
   private confirmedSincePoll = 0;
   /** Bumped by releaseWaiters: a waiter from an older generation is superseded. */
   private generation = 0;
@@ -123,7 +125,9 @@ export class BrokerQueue implements AdmissionQueue {
         }
       };
       try {
-        channel.publish('', ITEMS_QUEUE, Buffer.from(itemRequestBody(item)), {
+        const body = Buffer.from(itemRequestBody(item));
+        this.messageBytes = body.length;
+        channel.publish('', ITEMS_QUEUE, body, {
           persistent: true,
           contentType: 'application/json',
           messageId: item.id,
