@@ -75,8 +75,7 @@ export class BrokerQueue implements AdmissionQueue {
 
   /** The broker's drop-head makes room; the dropped heads come back through the dead-letter queue. */
   async addEvictingOldest(item: Item): Promise<EvictResult> {
-    const result = await this.add(item, Infinity);
-    return result === 'queued' ? { result } : { result };
+    return { result: await this.add(item, Infinity) };
   }
 
   async addWhenRoom(item: Item, limit: number, signal: AbortSignal, timeoutMs = Infinity): Promise<RoomResult> {
