@@ -2,7 +2,8 @@
 // 1, 2, 4 and 6, each run through `npm run lab`, time-compressed, against `QUEUE_BACKEND=rabbitmq
 // npm start` (its supervisor restarts what an exercise kills) and a real RabbitMQ.
 import { after, before, describe, test } from 'node:test';
-import { assertExercisePasses, startUnderNpmStart } from './helpers/lab-runner';
+import { assertExercisePasses } from './helpers/lab-runner';
+import { startUnderNpmStart } from './helpers/npm-start';
 import { brokerEnv, startBroker, type RabbitMQ } from './helpers/rabbitmq';
 
 let rabbit: RabbitMQ;

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { findExercise } from '../../labs/exercises';
 import { describeExpectation } from '../../labs/src/checks';
 import type { ExerciseResult } from '../../labs/src/runner';
-import { freePort, startLab, waitFor, type Lab } from './services';
+import { startLab, type Lab } from './services';
 
 const CLI = path.resolve(__dirname, '../../labs/src/cli.js');
 
@@ -81,28 +81,6 @@ export async function assertExercisePasses(
   assert.equal(result.passed, true);
   assert.equal(run.code, 0, `exit code${report}`);
   return result;
-}
-
-/**
- * The lab as `npm start` runs it (its supervisor restarts a crashed service a second later), on
- * free ports, with `env` added; stopped when the test ends. For exercises that crash a service.
- */
-export async function startUnderNpmStart(t: { after: (fn: () => Promise<void>) => void }, env: Record<string, string>) {
-  const [producerPort, consumerPort] = [await freePort(), await freePort()];
-  const supervisor = spawn(process.execPath, [path.resolve(__dirname, '../../scripts/start.js')], {
-    env: { ...process.env, PRODUCER_PORT: String(producerPort), CONSUMER_PORT: String(consumerPort), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = { output: '' };
-  supervisor.stdout.on('data', (d) => (log.output += d));
-  supervisor.stderr.on('data', (d) => (log.output += d));
-  const exited = new Promise((resolve) => supervisor.once('exit', resolve));
-  t.after(async () => {
-    supervisor.kill('SIGTERM');
-    await exited;
-  });
-  await waitFor(() => log.output.includes('Backpressure Lab is running'), 30_000, `npm start to be ready:\n${log.output}`);
-  return { urls: { producer: `http://127.0.0.1:${producerPort}`, consumer: `http://127.0.0.1:${consumerPort}` }, log };
 }
 
 /** One test per exercise, in order, all against one pair of services started for the file. */
