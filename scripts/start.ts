@@ -1,6 +1,8 @@
 // `npm start`: runs the consumer and the producer as two Node processes on 127.0.0.1, and the
 // browser view beside them, waits until they answer, prints where they are and what to try
 // first. Ctrl-C stops them all cleanly.
+// QUEUE_BACKEND=rabbitmq (and AMQP_URL, RABBITMQ_MANAGEMENT_URL) passes through to both: the queue
+// then lives in RabbitMQ (`npm run rabbitmq` starts one), and a restarted service reconnects.
 //
 // Like the Docker stack, the producer's heap is capped at MEMORY_LIMIT_MB (default 256), so
 // Exercise 3's unbounded queue ends in an out-of-memory crash here too; a crashed service is
@@ -16,6 +18,9 @@ const memoryLimitMb = process.env.MEMORY_LIMIT_MB ?? '256';
 const consumerUrl = `http://${host}:${consumerPort}`;
 const producerUrl = `http://${host}:${producerPort}`;
 const dist = path.resolve(__dirname, '..');
+const backend = process.env.QUEUE_BACKEND === 'rabbitmq'
+  ? `RabbitMQ, queue lab.items at ${redact(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672')}`
+  : 'in memory (the producer\'s heap; QUEUE_BACKEND=rabbitmq for a broker)';
 
 interface Service {
   name: string;
@@ -90,12 +95,24 @@ async function main(): Promise<void> {
   Backpressure Lab is running
     producer  ${producerUrl}   (status: ${producerUrl}/status)
     consumer  ${consumerUrl}   (status: ${consumerUrl}/status)
+    queue     ${backend}
     live view ${uiUrl}   (open it in a browser)
 
   Try:  curl -s ${producerUrl}/status | jq '.queue'
   The workshop: labs/README.md — \`npm run watch\` for a live view, \`npm run lab -- list\` for the exercises${urlHint}
   Ctrl-C stops them all.
 `);
+}
+
+/** The URL without its password, for the banner. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url; // the services will say what is wrong with it
+  }
 }
 
 async function stop(): Promise<void> {

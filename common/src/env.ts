@@ -30,3 +30,26 @@ export const serviceEnv = {
   /** When set, /admin/* and /produce need `Authorization: Bearer <ADMIN_TOKEN>`. */
   ADMIN_TOKEN: z.string().min(1).optional(),
 };
+
+/**
+ * Where the queue lives (both services read it): `memory`, the producer's own heap (the default),
+ * or `rabbitmq`, a durable queue in RabbitMQ at AMQP_URL.
+ */
+export const QUEUE_BACKENDS = ['memory', 'rabbitmq'] as const;
+export type QueueBackend = (typeof QUEUE_BACKENDS)[number];
+
+const urlWithScheme = (schemes: string[], fallback: string) =>
+  z
+    .url()
+    .refine((url) => URL.canParse(url) && schemes.includes(new URL(url).protocol), `must start with ${schemes.map((s) => `${s}//`).join(' or ')}`)
+    .default(fallback);
+
+export const brokerEnv = {
+  QUEUE_BACKEND: z.enum(QUEUE_BACKENDS).default('memory'),
+  AMQP_URL: urlWithScheme(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+};
+
+/** The producer also sets policies and reads queue counts, which only the management HTTP API can. */
+export const managementEnv = {
+  RABBITMQ_MANAGEMENT_URL: urlWithScheme(['http:', 'https:'], 'http://guest:guest@127.0.0.1:15672'),
+};

@@ -6,6 +6,7 @@ import { abortWhenClientGone, createApp, errorHandler, notFound, parseInput } fr
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
 import { capacityPerSecond, meanProcessingMs } from './config';
+import type { BrokerConsumer } from './broker-consumer';
 import type { Consumer } from './consumer';
 import { traceProcessing } from './tracing';
 
@@ -25,7 +26,7 @@ const factorBody = z.strictObject({ factor: z.number().gt(0).max(1000).default(2
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-export function consumerStatus(c: Consumer) {
+export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
   const s = c.settings;
   const memory = process.memoryUsage();
   return {
@@ -45,8 +46,10 @@ export function consumerStatus(c: Consumer) {
     effective_max_throughput_per_s: round(capacityPerSecond(s)),
     throughput_per_s: round(c.throughput.perSecond()),
     totals: { processed: c.processed, failed: c.failed, rejected_busy: c.rejected },
+    broker: broker?.describe(),
     config: s,
     process: {
+      pid: process.pid,
       memory_bytes: memory.rss,
       memory_mb: round(memory.rss / 1024 / 1024),
       heap_used_bytes: memory.heapUsed,
@@ -58,7 +61,7 @@ export function consumerStatus(c: Consumer) {
 /** Whole seconds until a slot is likely free: one mean processing time, at least 1. */
 const retryAfterSeconds = (c: Consumer) => String(Math.max(1, Math.ceil(meanProcessingMs(c.settings) / 1000)));
 
-export function createConsumerApp(consumer: Consumer, registry: Registry, logger: Logger, adminToken?: string): Express {
+export function createConsumerApp(consumer: Consumer, registry: Registry, logger: Logger, adminToken?: string, broker?: BrokerConsumer): Express {
   const app = createApp(logger, adminToken);
 
   app.get('/', (_req, res) => {
@@ -71,10 +74,14 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
   app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'consumer' }));
   app.get('/health/live', (_req, res) => res.json({ status: 'live' }));
   app.get('/health/ready', (_req, res) => {
+    if (broker && !broker.connected) {
+      res.status(503).json({ status: 'not ready', broker: broker.describe() });
+      return;
+    }
     const ready = !consumer.settings.paused;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'paused' });
   });
-  app.get('/status', (_req, res) => res.json(consumerStatus(consumer)));
+  app.get('/status', (_req, res) => res.json(consumerStatus(consumer, broker)));
   app.get('/metrics', metricsHandler(registry));
 
   app.post('/process', async (req, res) => {

@@ -1,7 +1,7 @@
 // Everything the consumer can be told, with its range and default. Environment variables use the
 // UPPER_CASE names (PROCESSING_TIME_MS=100); POST /admin/config takes the same names in lower case.
 import { z } from 'zod';
-import { readEnv, serviceEnv } from '../../common/src/env';
+import { brokerEnv, readEnv, serviceEnv } from '../../common/src/env';
 import { settingsFromEnv } from '../../common/src/settings';
 
 const ms = () => z.number().int().min(0).max(600_000);
@@ -28,6 +28,7 @@ export type ConsumerSettings = z.infer<typeof consumerSettings>;
 
 const consumerEnv = z.object({
   ...serviceEnv,
+  ...brokerEnv,
   PORT: z.coerce.number().int().min(0).max(65_535).default(8001),
 });
 

@@ -19,6 +19,7 @@ export class Consumer {
   rejected = 0;
   private resume = new AbortController();
   private readonly metrics: ConsumerMetrics;
+  private readonly changeListeners: ((changed: Partial<ConsumerSettings>) => void)[] = [];
 
   constructor(
     public settings: ConsumerSettings,
@@ -39,7 +40,13 @@ export class Consumer {
     this.settings = next;
     this.limiter.limit = next.max_concurrency;
     if (!next.paused) this.wakePaused();
+    for (const listener of this.changeListeners) listener(changed);
     return changed;
+  }
+
+  /** Calls `listener` after every settings change (the broker consumer re-applies its prefetch). */
+  onChange(listener: (changed: Partial<ConsumerSettings>) => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** Multiplies every processing time by `factor` (slow-down > 1, speed-up < 1). */

@@ -7,8 +7,12 @@ import { createLogger } from '../../common/src/logger';
 import { createRegistry } from '../../common/src/metrics';
 import { closeServer, exitOnProcessFault, listen, onShutdownSignal } from '../../common/src/server';
 import { createConsumerApp } from './app';
+import { BrokerConsumer } from './broker-consumer';
 import { loadConsumerConfig } from './config';
 import { Consumer } from './consumer';
+
+/** How long items being processed from the broker may take to finish at shutdown. */
+const SHUTDOWN_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
   const { env, settings } = loadConsumerConfig();
@@ -16,13 +20,16 @@ async function main(): Promise<void> {
   exitOnProcessFault(logger);
   const registry = createRegistry('consumer');
   const consumer = new Consumer(settings, registry);
-  const app = createConsumerApp(consumer, registry, logger, env.ADMIN_TOKEN);
+  const broker = env.QUEUE_BACKEND === 'rabbitmq' ? new BrokerConsumer(consumer, env.AMQP_URL, logger, registry) : undefined;
+  const app = createConsumerApp(consumer, registry, logger, env.ADMIN_TOKEN, broker);
   const { server } = await listen(app, env.HOST, env.PORT, logger);
-  logger.info({ settings }, 'consumer started');
+  broker?.start();
+  logger.info({ settings, queue_backend: env.QUEUE_BACKEND }, 'consumer started');
 
   // Requests being processed finish (closeServer waits for them); new connections are refused.
+  // From the broker it takes no more; what it holds unprocessed goes back to the queue.
   onShutdownSignal(logger, async () => {
-    await closeServer(server);
+    await Promise.all([closeServer(server), broker?.close(SHUTDOWN_DEADLINE_MS)]);
     await stopTelemetry();
   });
 }

@@ -35,7 +35,7 @@ export default {
         ctx.record('429 without Retry-After', refused.filter((a) => !(Number(a.retryAfter) >= 1)).length);
       },
     ),
-    until('Let the queue drain', (s) => s.producer?.queue.size === 0 && s.producer.accounting.in_flight === 0, 30),
+    until('Let the queue drain', (s) => s.producer?.queue.size === 0 && !('in_flight' in s.producer.accounting && s.producer.accounting.in_flight > 0), 30),
     action('A polite client: 100 jobs one after the other, honouring Retry-After', POLITE_CLIENT, async (ctx) => {
       const run = await submitPolitely(ctx.urls.producer, 100, ctx.scale);
       ctx.say(`accepted ${run.accepted} of 100 in ${run.seconds.toFixed(1)} s after ${run.refusals} answers of 429`);

@@ -2,7 +2,7 @@ import { about, atLeast, atMost, exactly, post, until, watch, type Exercise } fr
 import { PANELS } from '../src/panels';
 import type { Up } from '../src/recording';
 
-const sent = (s: Up) => s.producer.accounting.sent;
+const sent = (s: Up) => ('sent' in s.producer.accounting ? s.producer.accounting.sent : NaN); // in-memory queue only
 const timesOpened = (s: Up) => s.producer.dispatcher.breaker.times_opened;
 const windowFailureRate = (s: Up) => s.producer.dispatcher.breaker.window_failure_rate;
 const JQ_BREAKER = '{size: .queue.size, sent: .accounting.sent, breaker: .dispatcher.breaker | {state, times_opened, consecutive_failures, window_failure_rate}}';

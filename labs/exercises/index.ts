@@ -22,11 +22,16 @@ import queueSizing from './19-queue-sizing';
 import openBlock from './20-open-block';
 import openTimeout from './21-open-timeout';
 import breakerFailureRate from './22-breaker-failure-rate';
+import brokerProducerCrash from './23-broker-producer-crash';
+import brokerConsumerCrash from './24-broker-consumer-crash';
+import brokerOverflow from './25-broker-overflow';
+import brokerTtl from './26-broker-ttl';
 
 export const EXERCISES: Exercise[] = [
   baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
   consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing,
   openBlock, openTimeout, breakerFailureRate,
+  brokerProducerCrash, brokerConsumerCrash, brokerOverflow, brokerTtl,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

@@ -61,7 +61,9 @@ export function ratesBetween(a: Snapshot, b: Snapshot): Partial<Rates> {
   const pa = a.producer?.accounting;
   const pb = b.producer?.accounting;
   rates.produced = per(pa?.produced, pb?.produced);
-  rates.sent = per(pa?.sent, pb?.sent);
+  // With the broker the producer sends nothing itself: it publishes.
+  const sent = (acc: typeof pa) => (acc === undefined ? undefined : 'sent' in acc ? acc.sent : acc.published);
+  rates.sent = per(sent(pa), sent(pb));
   rates.rejected = per(pa?.rejected, pb?.rejected);
   rates.dropped = per(pa?.dropped, pb?.dropped);
   rates.sampled_out = per(pa?.sampled_out, pb?.sampled_out);

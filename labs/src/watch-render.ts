@@ -64,7 +64,8 @@ function producerLines(state: WatchState, c: Paint, barWidth: number): string[] 
   lines.push(row('rates', `produced ${r(rates.produced)}  sent ${r(rates.sent)}  rejected ${r(rates.rejected, 'red')}  ` +
     `dropped ${r(rates.dropped, 'red')}  sampled out ${r(rates.sampled_out, 'yellow')}`));
   const a = p.accounting;
-  lines.push(row('totals', `produced ${a.produced}  sent ${a.sent}  rejected ${a.rejected}  dropped ${a.dropped}  ` +
+  const sent = 'sent' in a ? `sent ${a.sent}` : `published ${a.published}  expired ${a.expired}`;
+  lines.push(row('totals', `produced ${a.produced}  ${sent}  rejected ${a.rejected}  dropped ${a.dropped}  ` +
     `sampled out ${a.sampled_out}  cleared ${a.cleared}  dead-lettered ${a.dead_lettered}  ` +
     (a.balanced ? c('green', '✔ balanced') : c('red', '✖ not balanced'))));
   return lines;

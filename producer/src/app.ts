@@ -8,6 +8,7 @@ import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
 import { createItem } from './item';
 import type { Decision } from './intake';
+import { OfferWindow } from './offer-window';
 import type { Producer } from './producer';
 import { Readiness } from './readiness';
 import { SLOWEST_WINDOW_SECONDS } from './slowest-items';
@@ -36,7 +37,7 @@ const recentItemsQuery = z.object({
 
 export function createProducerApp(producer: Producer, registry: Registry, logger: Logger, adminToken?: string): Express {
   const app = createApp(logger, adminToken);
-  const readiness = new Readiness(producer.consumerUrl, producer.dispatcher.breaker);
+  const readiness = producer.broker ?? new Readiness(producer.consumerUrl, producer.dispatcher.breaker);
 
   app.get('/', (_req, res) => {
     res.json({
@@ -54,29 +55,32 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
   app.get('/status', (_req, res) => res.json(producerStatus(producer)));
   app.get('/metrics', metricsHandler(registry));
 
-  app.post('/admin/config', (req, res) => {
+  app.post('/admin/config', async (req, res) => {
     const changed = producer.configure(req.body ?? {});
+    await producer.broker?.policyApplied(); // the new limits are in force when the answer comes
     req.log.info({ changed }, 'producer settings changed');
     res.json({ status: 'ok', changed, config: producerStatus(producer).config });
   });
 
-  app.post('/admin/clear-queue', (req, res) => {
+  app.post('/admin/clear-queue', async (req, res) => {
     parseInput(z.strictObject({}), req.body);
-    const removed = producer.clearQueue();
+    const removed = await producer.clearQueue();
     req.log.info({ items_removed: removed }, 'queue cleared');
-    res.json({ status: 'ok', items_removed: removed, queue_size: producer.queue.size });
+    res.json({ status: 'ok', items_removed: removed, queue_size: producer.queueSize() });
   });
 
   app.post('/produce', async (req, res) => {
     const { count, priority } = parseInput(produceBody, req.body);
     const signal = abortWhenClientGone(res);
     const tally = { queued: 0, rejected: 0, dropped: 0, sampled_out: 0 };
+    const window = new OfferWindow(producer.offersAtOnce);
     for (let i = 0; i < count && !signal.aborted; i++) {
-      const decision = await producer.intake.offer(createItem(producer.settings.payload_bytes, priority), 'produce', signal);
-      tallyDecision(tally, decision);
+      const offer = producer.intake.offer(createItem(producer.settings.payload_bytes, priority), 'produce', signal);
+      await window.add(offer.then((decision) => tallyDecision(tally, decision)));
       if (i % CHUNK === CHUNK - 1) await yieldToEventLoop(); // let /status and the senders run
     }
-    const body = { requested: count, ...tally, queue_size: producer.queue.size };
+    await window.drain();
+    const body = { requested: count, ...tally, queue_size: producer.queueSize() };
     if (tally.queued === 0 && tally.rejected > 0) {
       res.set('Retry-After', String(retryAfterSeconds(producer))).status(429).json({ error: 'Queue is full', ...body });
     } else {
@@ -93,6 +97,8 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
       res.status(202).location(`/jobs/${item.id}`).json({ id: item.id, status: 'queued', location: `/jobs/${item.id}` });
     } else if (decision.kind === 'rejected' && decision.reason === 'memory') {
       res.set('Retry-After', String(retryAfterSeconds(producer))).status(503).json({ error: 'Producer is low on memory', reason: 'memory' });
+    } else if (decision.kind === 'rejected' && decision.reason === 'broker_unavailable') {
+      res.set('Retry-After', '1').status(503).json({ error: 'The broker cannot be reached', reason: 'broker_unavailable' });
     } else {
       const reason = decision.kind === 'rejected' ? decision.reason : decision.kind;
       res.set('Retry-After', String(retryAfterSeconds(producer))).status(429).json({ error: 'Job queue is full', reason });
@@ -135,8 +141,9 @@ function tallyDecision(tally: { queued: number; rejected: number; dropped: numbe
 /** Seconds until the queue should have room again, from the measured drain rate (1 to 60). */
 export function retryAfterSeconds(p: Producer): number {
   const limit = p.intake.current.limit();
-  const excess = Math.max(1, p.queue.size - (Number.isFinite(limit) ? limit : p.queue.size) + 1);
-  const perSecond = p.dispatcher.drainCapacity();
+  const size = p.queueSize();
+  const excess = Math.max(1, size - (Number.isFinite(limit) ? limit : size) + 1);
+  const perSecond = p.drainCapacity();
   if (!(perSecond > 0)) return 5;
   return Math.min(60, Math.max(1, Math.ceil(excess / perSecond)));
 }

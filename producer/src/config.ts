@@ -1,7 +1,7 @@
 // Everything the producer can be told, with its range and default. Environment variables use the
 // UPPER_CASE names (PRODUCTION_RATE=50); POST /admin/config takes the same names in lower case.
 import { z } from 'zod';
-import { readEnv, serviceEnv } from '../../common/src/env';
+import { brokerEnv, managementEnv, readEnv, serviceEnv } from '../../common/src/env';
 import { settingsFromEnv } from '../../common/src/settings';
 
 export const QUEUE_MODES = ['unbounded', 'bounded', 'rate_limited', 'block', 'timeout', 'sample', 'adaptive'] as const;
@@ -44,6 +44,11 @@ export const producerSettings = z
     breaker_window_ms: int(100, 600_000).default(10_000),
     breaker_minimum_requests: int(1, 100_000).default(20),
     breaker_reset_ms: int(10, 600_000).default(2000),
+    // Only with QUEUE_BACKEND=rabbitmq (0: no limit). The broker enforces them, through its policy.
+    /** The queue's size in message bytes (RabbitMQ max-length-bytes). */
+    max_queue_bytes: int(0, 1_000_000_000_000).default(0),
+    /** How long an item may wait in the queue (message TTL); older ones are dead-lettered as `expired`. */
+    max_item_age_ms: int(0, 86_400_000).default(0),
     // Memory guard (see memory-guard.ts): off by default so that Exercise 3 still crashes
     memory_guard: z.boolean().default(false),
     memory_guard_threshold: z.number().min(0.1).max(1).default(0.9),
@@ -59,13 +64,27 @@ export const producerSettings = z
 
 export type ProducerSettings = z.infer<typeof producerSettings>;
 
+/** Settings only a broker has: with the in-memory queue they must stay 0. */
+export const BROKER_ONLY_SETTINGS = ['max_queue_bytes', 'max_item_age_ms'] as const satisfies readonly (keyof ProducerSettings)[];
+
 const producerEnv = z.object({
   ...serviceEnv,
+  ...brokerEnv,
+  ...managementEnv,
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
   CONSUMER_URL: z.url().default('http://127.0.0.1:8001'),
   MEMORY_LIMIT_MB: z.coerce.number().int().min(16).max(1_048_576).default(256),
 });
 
 export function loadProducerConfig(env: NodeJS.ProcessEnv = process.env) {
-  return { env: readEnv(producerEnv, env), settings: settingsFromEnv(producerSettings, env) };
+  const config = { env: readEnv(producerEnv, env), settings: settingsFromEnv(producerSettings, env) };
+  const brokerOnly = BROKER_ONLY_SETTINGS.find((key) => config.settings[key] !== 0);
+  if (brokerOnly && config.env.QUEUE_BACKEND !== 'rabbitmq') {
+    const variable = brokerOnly.toUpperCase();
+    console.error(`Invalid environment variable ${variable}=${JSON.stringify(env[variable])}: ${brokerOnlyMessage(brokerOnly)}`);
+    process.exit(1);
+  }
+  return config;
 }
+
+export const brokerOnlyMessage = (setting: string) => `${setting} needs the broker (QUEUE_BACKEND=rabbitmq)`;

@@ -6,6 +6,18 @@
 // (`queued` is the live queue size). `produced` counts items once admission has decided about
 // them; an offer still waiting for room or a token is `admission_waiting`, not yet produced.
 //
+// With the queue in RabbitMQ (QUEUE_BACKEND=rabbitmq) an admitted item is `published` (the broker
+// confirmed it) and its later moves happen in other processes. Here:
+//
+//   produced = published + rejected + sampled_out      (a publish awaiting its confirm is not yet produced)
+//
+// and across the producer, the broker and the consumers (checked by the tests, test/helpers/broker-lab.ts):
+//
+//   published = ready + unacked + processed + dropped + expired + dead_lettered + cleared
+//
+// where dropped (drop-head), expired (message-ttl) and dead_lettered (given up after max_attempts)
+// are read back from the broker's dead-letter queue (broker/dead-letters.ts).
+//
 // With tracing on, each move is also a point in the item's trace (tracing.ts), and the counters
 // and histograms get the item's trace id as an exemplar.
 import type { Context } from '@opentelemetry/api';
@@ -38,6 +50,8 @@ const DEAD_LETTERS_KEPT = 1000;
 
 export class Ledger {
   produced = 0;
+  /** Items admitted (queued; with the broker: published and confirmed). */
+  admitted = 0;
   inFlight = 0;
   sent = 0;
   rejected = 0;
@@ -45,6 +59,7 @@ export class Ledger {
   sampledOut = 0;
   clearedCount = 0;
   deadLettered = 0;
+  expired = 0;
   retries = 0;
   rateLimitDelays = 0;
   blockedSeconds = 0;
@@ -72,6 +87,7 @@ export class Ledger {
     this.tracer?.decided(item, outcome);
     switch (outcome.kind) {
       case 'queued':
+        this.admitted++;
         if (item.job) this.jobs.queued(item);
         if (outcome.evicted) this.evicted(outcome.evicted);
         break;
@@ -135,7 +151,7 @@ export class Ledger {
     count(this.metrics.deadLettered, {}, exemplarOf(item.trace));
     this.tracer?.deadLettered(item, error);
     if (item.job) this.jobs.finished(item, `dead-lettered: ${error}`);
-    this.deadLetters.push({
+    this.listDeadLetter({
       id: item.id,
       priority: item.priority,
       attempts: item.attempts,
@@ -143,6 +159,10 @@ export class Ledger {
       created_at: new Date(item.created_at).toISOString(),
       dead_lettered_at: new Date().toISOString(),
     });
+  }
+
+  private listDeadLetter(letter: DeadLetter): void {
+    this.deadLetters.push(letter);
     if (this.deadLetters.length > DEAD_LETTERS_KEPT) this.deadLetters.shift(); // O(1000) at most
   }
 
@@ -154,6 +174,27 @@ export class Ledger {
     this.clearedCount += items.length;
     count(this.metrics.dropped, { reason: 'cleared' satisfies DropReason }, exemplarOf(items[0]?.trace), items.length);
     for (const item of items) if (item.job) this.jobs.finished(item, 'cleared from the queue');
+  }
+
+  /** The broker dropped (drop-head), expired (message-ttl) or gave up (rejected by the consumer) a published item. */
+  brokerDeadLetter(reason: 'dropped' | 'expired' | 'dead_lettered', letter: Omit<DeadLetter, 'dead_lettered_at'>): void {
+    if (reason === 'dropped') {
+      this.dropped++;
+      this.metrics.dropped.inc({ reason: 'drop_oldest' });
+    } else if (reason === 'expired') {
+      this.expired++;
+      this.metrics.expired.inc();
+    } else {
+      this.deadLettered++;
+      this.metrics.deadLettered.inc();
+      this.listDeadLetter({ ...letter, dead_lettered_at: new Date().toISOString() });
+    }
+  }
+
+  /** POST /admin/clear-queue purged `count` items from the broker's queue. */
+  purged(count: number): void {
+    this.clearedCount += count;
+    this.metrics.dropped.inc({ reason: 'cleared' }, count);
   }
 
   /** Newest first, at most `limit`. */
@@ -179,6 +220,22 @@ export class Ledger {
       cleared: this.clearedCount,
       dead_lettered: this.deadLettered,
       balanced: accounted === this.produced,
+    };
+  }
+
+  /** The producer's side of the books with the queue in RabbitMQ (see the top of this file). */
+  brokerAccounting() {
+    return {
+      produced: this.produced,
+      published: this.admitted,
+      rejected: this.rejected,
+      sampled_out: this.sampledOut,
+      balanced: this.produced === this.admitted + this.rejected + this.sampledOut,
+      // Read back from the broker: what became of published items other than being processed.
+      dropped: this.dropped,
+      expired: this.expired,
+      dead_lettered: this.deadLettered,
+      cleared: this.clearedCount,
     };
   }
 

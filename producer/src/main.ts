@@ -25,19 +25,22 @@ async function main(): Promise<void> {
     memoryLimit: detectMemoryLimit(env.MEMORY_LIMIT_MB),
     registry,
     logger,
+    broker: env.QUEUE_BACKEND === 'rabbitmq' ? { amqpUrl: env.AMQP_URL, managementUrl: env.RABBITMQ_MANAGEMENT_URL } : undefined,
   });
   const app = createProducerApp(producer, registry, logger, env.ADMIN_TOKEN);
   const { server } = await listen(app, env.HOST, env.PORT, logger);
   producer.start();
-  logger.info({ settings, consumer_url: env.CONSUMER_URL }, 'producer started');
+  logger.info({ settings, queue_backend: env.QUEUE_BACKEND, consumer_url: env.CONSUMER_URL }, 'producer started');
 
   // Stop making and sending items (in-flight sends finish), then close the server, then count:
   // nothing can change the numbers after that, so the logged count is final.
   onShutdownSignal(logger, async () => {
     await producer.shutdown(SHUTDOWN_DEADLINE_MS);
     await Promise.all([closeServer(server), stopTelemetry()]);
-    const accounting = producer.ledger.accounting(producer.queue.size);
-    logger.info({ discarded_queued_items: accounting.queued, accounting }, 'producer stopped');
+    const accounting = producer.accounting();
+    // In the broker, queued items outlive the producer: none is discarded.
+    const discarded = 'queued' in accounting ? accounting.queued : 0;
+    logger.info({ discarded_queued_items: discarded, accounting }, 'producer stopped');
   });
 }
 

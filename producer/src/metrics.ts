@@ -99,6 +99,7 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
     rejected: knownCounter({ name: 'backpressure_items_rejected_total', help: 'Items refused at admission', registers, ...exemplarOption() }, 'reason', REJECT_REASONS),
     dropped: knownCounter({ name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', registers, ...exemplarOption() }, 'reason', DROP_REASONS),
     deadLettered: new Counter({ name: 'backpressure_items_dead_lettered_total', help: 'Items given up after max_attempts', registers, ...exemplarOption() }),
+    expired: new Counter({ name: 'backpressure_items_expired_total', help: 'Items that outlived max_item_age_ms in the broker (message TTL)', registers }),
     retries: knownCounter({ name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', registers, ...exemplarOption() }, 'reason', RETRY_REASONS),
     rateLimitDelays: new Counter({ name: 'backpressure_rate_limit_delays_total', help: 'Items that waited for a rate-limiter token', registers }),
     blockedSeconds: new Counter({ name: 'backpressure_blocked_seconds_total', help: 'Time offers spent waiting for room (block, timeout)', registers }),

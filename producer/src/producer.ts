@@ -1,11 +1,16 @@
 // The producer, assembled: queue, ledger, intake (admission), dispatcher and generator, and the
 // settings that drive them. Routes (app.ts) call into this; nothing else holds state.
+//
+// With QUEUE_BACKEND=rabbitmq the queue is RabbitMQ's (broker/broker.ts): the same strategies
+// admit into it, the consumer takes items from it itself, and the dispatcher is not started.
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../common/src/logger';
+import { HttpError } from '../../common/src/http';
 import { applyPatch, changedFields } from '../../common/src/settings';
 import { tracingEnabled } from '../../common/src/telemetry';
 import { createStrategy, STRATEGY_SETTINGS, waitKindOf } from './admission';
-import { producerSettings, type ProducerSettings } from './config';
+import { Broker } from './broker/broker';
+import { BROKER_ONLY_SETTINGS, brokerOnlyMessage, producerSettings, type ProducerSettings } from './config';
 import { Dispatcher } from './dispatcher';
 import { Generator } from './generator';
 import { Intake } from './intake';
@@ -23,6 +28,8 @@ export interface ProducerOptions {
   memoryLimit: MemoryLimit;
   registry: Registry;
   logger: Logger;
+  /** Set for QUEUE_BACKEND=rabbitmq. */
+  broker?: { amqpUrl: string; managementUrl: string };
 }
 
 export class Producer {
@@ -37,15 +44,16 @@ export class Producer {
   private started = false;
   readonly consumerUrl: string;
   readonly memoryGuard: MemoryGuard;
+  readonly broker?: Broker;
 
   constructor(options: ProducerOptions) {
     this.settings = options.settings;
     this.consumerUrl = options.consumerUrl;
     this.memoryGuard = new MemoryGuard(options.memoryLimit, () => this.settings);
     const metrics = createProducerMetrics(options.registry, {
-      queueDepth: () => this.queue.size,
+      queueDepth: () => this.queueSize(),
       depthByPriority: () => ({ high: this.queue.sizeOf('high'), normal: this.queue.sizeOf('normal') }),
-      queueBytes: () => this.queue.bytes,
+      queueBytes: () => this.queueBytes(),
       queueLimit: () => this.intake.current.limit(),
       maxQueueSize: () => this.settings.max_queue_size,
       oldestItemAgeSeconds: () => this.oldestItemAgeSeconds(),
@@ -56,7 +64,7 @@ export class Producer {
         const tokens = this.intake.current.describe().tokens;
         return typeof tokens === 'number' ? tokens : undefined;
       },
-      drainCapacity: () => finiteOrZero(this.dispatcher.drainCapacity()),
+      drainCapacity: () => finiteOrZero(this.drainCapacity()),
       breakerState: () => this.dispatcher.breaker.state,
       mode: () => this.settings.queue_mode,
       memoryLimitBytes: () => this.memoryGuard.limit.bytes,
@@ -64,9 +72,12 @@ export class Producer {
       jobsByState: () => this.jobs.countByState(),
     });
     const tracer = tracingEnabled()
-      ? new ItemTracer({ queueSize: () => this.queue.size, mode: () => this.settings.queue_mode })
+      ? new ItemTracer({ queueSize: () => this.queueSize(), mode: () => this.settings.queue_mode })
       : undefined;
     this.ledger = new Ledger(metrics, this.jobs, tracer);
+    if (options.broker) {
+      this.broker = new Broker({ ...options.broker, settings: () => this.settings, ledger: this.ledger, registry: options.registry, logger: options.logger });
+    }
     this.dispatcher = new Dispatcher(this.queue, this.ledger, options.consumerUrl, () => this.settings, options.logger);
     this.intake = new Intake(
       this.buildStrategy(),
@@ -80,8 +91,37 @@ export class Producer {
 
   start(): void {
     this.started = true;
-    this.dispatcher.resize();
+    if (this.broker) this.broker.start();
+    else this.dispatcher.resize();
     this.source.start();
+  }
+
+  /** Offers the generator and POST /produce keep outstanding at once (offer-window.ts). */
+  get offersAtOnce(): number {
+    return this.broker ? BROKER_OFFERS_AT_ONCE : 1;
+  }
+
+  /** Items waiting: in the producer's queue, or ready in the broker's (last polled). */
+  queueSize(): number {
+    return this.broker ? this.broker.ready() : this.queue.size;
+  }
+
+  /**
+   * What the waiting items weigh: the producer's heap estimate, or on the broker their message
+   * bytes in RabbitMQ (ready × the last message's size: the producer's heap holds none of them).
+   */
+  queueBytes(): number {
+    return this.broker ? this.broker.ready() * this.broker.queue.messageBytes : this.queue.bytes;
+  }
+
+  /** Items per second the consumer drains: measured by the dispatcher, or the broker's ack rate. */
+  drainCapacity(): number {
+    return this.broker ? this.broker.drainRate() : this.dispatcher.drainCapacity();
+  }
+
+  /** The accounting identity's numbers (ledger.ts): the producer's own with the broker. */
+  accounting() {
+    return this.broker ? this.ledger.brokerAccounting() : this.ledger.accounting(this.queue.size);
   }
 
   /**
@@ -92,6 +132,10 @@ export class Producer {
   configure(patch: unknown): Partial<ProducerSettings> {
     const next = applyPatch(producerSettings, this.settings, patch);
     const changed = changedFields(this.settings, next);
+    const brokerOnly = BROKER_ONLY_SETTINGS.find((key) => next[key] !== 0);
+    if (brokerOnly && !this.broker) {
+      throw new HttpError(400, brokerOnlyMessage(brokerOnly), { field: brokerOnly, reason: 'only with QUEUE_BACKEND=rabbitmq' });
+    }
     this.settings = next;
     if (STRATEGY_SETTINGS.some((key) => key in changed)) {
       this.intake.use(this.buildStrategy(), waitKindOf(next.queue_mode));
@@ -103,12 +147,14 @@ export class Producer {
     } else if ('production_rate' in changed) {
       this.source.restartCount();
     }
-    this.dispatcher.resize();
+    if (this.broker) this.broker.settingsChanged(changed);
+    else this.dispatcher.resize();
     return changed;
   }
 
   /** Empties the queue (POST /admin/clear-queue); every removed item is counted as cleared. */
-  clearQueue(): number {
+  async clearQueue(): Promise<number> {
+    if (this.broker) return this.broker.clear();
     const removed = this.queue.clear();
     this.ledger.cleared(removed);
     return removed.length;
@@ -123,19 +169,27 @@ export class Producer {
   async shutdown(deadlineMs: number): Promise<void> {
     await Promise.race([this.source.stop(), new Promise((resolve) => setTimeout(resolve, 100))]);
     this.intake.current.close();
-    await this.dispatcher.stop(deadlineMs);
+    if (this.broker) {
+      const deadline = performance.now() + deadlineMs;
+      while (this.broker.queue.publishing > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await this.broker.close(); // what is in the broker stays there
+    } else {
+      await this.dispatcher.stop(deadlineMs);
+    }
   }
 
   private buildSource(): Generator | OpenArrivals {
     const settings = () => this.settings;
-    return this.settings.arrivals === 'open' ? new OpenArrivals(this.intake, settings) : new Generator(this.intake, settings);
+    return this.settings.arrivals === 'open' ? new OpenArrivals(this.intake, settings) : new Generator(this.intake, settings, this.offersAtOnce);
   }
 
   private buildStrategy() {
-    return createStrategy(this.settings, this.queue, () => this.dispatcher.drainCapacity());
+    return createStrategy(this.settings, this.broker?.queue ?? this.queue, () => this.drainCapacity());
   }
 }
 
+/** Publishes awaiting their confirm at once, per source, on the broker: enough to fill its batches. */
+const BROKER_OFFERS_AT_ONCE = 100;
 /** Waiting callers may hold at most this share of the memory limit (64 MB of the default 256 MB). */
 const WAITING_CALLERS_SHARE_OF_MEMORY = 0.25;
 

@@ -4,10 +4,9 @@
 // It also keeps the offers that wait for room (block and timeout modes) in arrival order, and
 // puts each one in the queue itself, synchronously, the moment there is room: two waiters can
 // never both take the same free slot.
+import type { AddResult, AdmissionQueue, EvictResult, RoomResult } from './admission/admission-queue';
 import { Fifo } from './fifo';
 import { itemBytes, type Item, type Priority } from './item';
-
-export type RoomResult = 'queued' | 'timeout' | 'cancelled' | 'superseded';
 
 interface RoomWaiter {
   item: Item;
@@ -15,7 +14,7 @@ interface RoomWaiter {
   settle: (result: RoomResult) => void;
 }
 
-export class ItemQueue {
+export class ItemQueue implements AdmissionQueue {
   private readonly lanes: Record<Priority, Fifo<Item>> = { high: new Fifo(), normal: new Fifo() };
   private readonly roomWaiters = new Fifo<RoomWaiter>();
   private itemWaiters: (() => void)[] = [];
@@ -45,6 +44,18 @@ export class ItemQueue {
     this.lanes[item.priority].push(item);
     this.totalBytes += itemBytes(item);
     this.wakeSenders();
+  }
+
+  add(item: Item, limit: number): AddResult {
+    if (this.size >= limit) return 'full';
+    this.push(item);
+    return 'queued';
+  }
+
+  addEvictingOldest(item: Item, limit: number): EvictResult {
+    const evicted = this.size >= limit ? this.evictOldest() : undefined;
+    this.push(item);
+    return { result: 'queued', evicted };
   }
 
   /** Returns an item to the head of its lane (a failed send is retried first). */
@@ -95,7 +106,7 @@ export class ItemQueue {
    * Puts `item` in the queue as soon as the size is below `limit`, after the offers that were
    * already waiting. Gives up after `timeoutMs` or when `signal` aborts.
    */
-  pushWhenRoom(item: Item, limit: number, signal: AbortSignal, timeoutMs = Infinity): Promise<RoomResult> {
+  addWhenRoom(item: Item, limit: number, signal: AbortSignal, timeoutMs = Infinity): Promise<RoomResult> {
     if (this.roomWaiters.size === 0 && this.size < limit) {
       this.push(item);
       return Promise.resolve('queued');

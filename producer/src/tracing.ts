@@ -139,3 +139,10 @@ export function traceHeaders(): Record<string, string> {
   propagation.inject(context.active(), headers);
   return headers;
 }
+
+/** The W3C trace context headers of an item's own trace (its admission span), for its message on the broker. */
+export function itemTraceHeaders(item: Item): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (item.trace) propagation.inject(trace.setSpanContext(ROOT_CONTEXT, item.trace), headers);
+  return headers;
+}

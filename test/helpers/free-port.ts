@@ -1,11 +1,2 @@
-// A 127.0.0.1 port that was free a moment ago: for servers that cannot listen on port 0 and
-// report the port (Prometheus), or for an address where nothing listens.
-import net, { type AddressInfo } from 'node:net';
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+// The tests find free ports the way the scripts do (scripts/free-port.ts).
+export { freePort } from '../../scripts/free-port';

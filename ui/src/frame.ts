@@ -74,7 +74,7 @@ export function panelOf(s: WatchState) {
     },
     accounting: p && {
       produced: p.accounting.produced,
-      sent: p.accounting.sent,
+      sent: 'sent' in p.accounting ? p.accounting.sent : p.accounting.published, // the broker: published
       rejected: p.accounting.rejected,
       dropped: p.accounting.dropped,
       sampled_out: p.accounting.sampled_out,

@@ -9,12 +9,12 @@
 // Cost: the limit lags the consumer by the measurement window, and the target is a bound on
 // average wait, not a guarantee for every item; items are still lost when over the limit.
 import type { Item } from '../item';
-import type { ItemQueue } from '../queue';
-import type { Outcome, Strategy } from './strategy';
+import type { AdmissionQueue } from './admission-queue';
+import { outcomeOf, type Outcome, type Strategy } from './strategy';
 
 export class Adaptive implements Strategy {
   constructor(
-    private readonly queue: ItemQueue,
+    private readonly queue: AdmissionQueue,
     /** Items per second the consumer is measured to drain at the current concurrency. */
     private readonly drainCapacity: () => number,
     private readonly targetLatencyMs: number,
@@ -28,9 +28,7 @@ export class Adaptive implements Strategy {
   }
 
   async offer(item: Item): Promise<Outcome> {
-    if (this.queue.size >= this.limit()) return { kind: 'rejected', reason: 'adaptive_limit' };
-    this.queue.push(item);
-    return { kind: 'queued' };
+    return outcomeOf(await this.queue.add(item, this.limit()), 'adaptive_limit');
   }
 
   close(): void {}

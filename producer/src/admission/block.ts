@@ -4,12 +4,12 @@
 // Cost: the producer stalls; its own callers wait too, so the slowdown travels upstream. For an
 // HTTP API every waiting client holds a connection open (seed 000's "blocking approach").
 import type { Item } from '../item';
-import type { ItemQueue } from '../queue';
-import type { Outcome, Strategy } from './strategy';
+import type { AdmissionQueue } from './admission-queue';
+import { outcomeOf, type Outcome, type Strategy } from './strategy';
 
 export class Block implements Strategy {
   constructor(
-    private readonly queue: ItemQueue,
+    private readonly queue: AdmissionQueue,
     private readonly maxSize: number,
   ) {}
 
@@ -18,9 +18,10 @@ export class Block implements Strategy {
   }
 
   async offer(item: Item, signal: AbortSignal): Promise<Outcome> {
-    const result = await this.queue.pushWhenRoom(item, this.maxSize, signal);
+    const result = await this.queue.addWhenRoom(item, this.maxSize, signal);
     if (result === 'queued') return { kind: 'queued' };
     if (result === 'superseded') return { kind: 'superseded' };
+    if (result === 'unavailable') return outcomeOf(result, 'queue_full');
     return { kind: 'rejected', reason: 'cancelled' }; // the caller went away while waiting
   }
 

@@ -6,14 +6,14 @@
 // Cost: lost work. With reject the newest items are lost and the caller knows; with
 // drop_oldest items already accepted are lost and nobody is told except the counters.
 import type { Item } from '../item';
-import type { ItemQueue } from '../queue';
-import type { Outcome, Strategy } from './strategy';
+import type { AdmissionQueue } from './admission-queue';
+import { outcomeOf, type Outcome, type Strategy } from './strategy';
 
 export type Overflow = 'reject' | 'drop_oldest';
 
 export class Bounded implements Strategy {
   constructor(
-    private readonly queue: ItemQueue,
+    private readonly queue: AdmissionQueue,
     private readonly maxSize: number,
     private readonly overflow: Overflow,
   ) {}
@@ -23,15 +23,11 @@ export class Bounded implements Strategy {
   }
 
   async offer(item: Item): Promise<Outcome> {
-    if (this.queue.size < this.maxSize) {
-      this.queue.push(item);
-      return { kind: 'queued' };
-    }
-    if (this.overflow === 'reject') return { kind: 'rejected', reason: 'queue_full' };
-    // drop_oldest. A queue above a lowered limit shrinks by one per new item, never all at once.
-    const evicted = this.queue.evictOldest();
-    this.queue.push(item);
-    return { kind: 'queued', evicted };
+    if (this.overflow === 'reject') return outcomeOf(await this.queue.add(item, this.maxSize), 'queue_full');
+    // drop_oldest. In memory, a queue above a lowered limit shrinks by one per new item, never
+    // all at once; RabbitMQ's drop-head drops the excess at once (and counts it, see the README).
+    const added = await this.queue.addEvictingOldest(item, this.maxSize);
+    return added.result === 'queued' ? { kind: 'queued', evicted: added.evicted } : outcomeOf(added.result, 'queue_full');
   }
 
   close(): void {}

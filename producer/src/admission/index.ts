@@ -2,7 +2,7 @@
 // lives in its own file and reads on its own.
 import type { ProducerSettings } from '../config';
 import type { WaitKind } from '../intake';
-import type { ItemQueue } from '../queue';
+import type { AdmissionQueue } from './admission-queue';
 import { Adaptive } from './adaptive';
 import { Block } from './block';
 import { Bounded } from './bounded';
@@ -12,7 +12,7 @@ import type { Strategy } from './strategy';
 import { Timeout } from './timeout';
 import { Unbounded } from './unbounded';
 
-export function createStrategy(s: ProducerSettings, queue: ItemQueue, drainCapacity: () => number): Strategy {
+export function createStrategy(s: ProducerSettings, queue: AdmissionQueue, drainCapacity: () => number): Strategy {
   switch (s.queue_mode) {
     case 'unbounded':
       return new Unbounded(queue);

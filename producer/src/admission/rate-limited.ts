@@ -7,8 +7,8 @@
 // Cost: producers wait, so their own latency grows; a rate set above the consumer's capacity
 // still lets the queue grow (the limiter only knows the rate, not the queue).
 import type { Item } from '../item';
-import type { ItemQueue } from '../queue';
-import type { Outcome, Strategy } from './strategy';
+import type { AdmissionQueue } from './admission-queue';
+import { outcomeOf, type Outcome, type Strategy } from './strategy';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -18,7 +18,7 @@ export class RateLimited implements Strategy {
   private readonly waiting = new Set<() => void>();
 
   constructor(
-    private readonly queue: ItemQueue,
+    private readonly queue: AdmissionQueue,
     private readonly ratePerSecond: number,
     private readonly burst: number,
   ) {
@@ -42,8 +42,7 @@ export class RateLimited implements Strategy {
         return result === 'superseded' ? { kind: 'superseded' } : { kind: 'rejected', reason: 'cancelled' };
       }
     }
-    this.queue.push(item);
-    return { kind: 'queued' };
+    return outcomeOf(await this.queue.add(item, Infinity), 'queue_full');
   }
 
   close(): void {

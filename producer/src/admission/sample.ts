@@ -6,14 +6,14 @@
 // Cost: deliberate loss, spread evenly instead of in a block, so statistics stay usable but
 // any single item may be gone.
 import type { Item } from '../item';
-import type { ItemQueue } from '../queue';
-import type { Outcome, Strategy } from './strategy';
+import type { AdmissionQueue } from './admission-queue';
+import { outcomeOf, type Outcome, type Strategy } from './strategy';
 
 export class Sample implements Strategy {
   private seenAboveMark = 0;
 
   constructor(
-    private readonly queue: ItemQueue,
+    private readonly queue: AdmissionQueue,
     private readonly maxSize: number,
     private readonly highWaterMark: number,
     private readonly keepOneIn: number,
@@ -30,9 +30,7 @@ export class Sample implements Strategy {
     } else {
       this.seenAboveMark = 0;
     }
-    if (this.queue.size >= this.maxSize) return { kind: 'rejected', reason: 'queue_full' };
-    this.queue.push(item);
-    return { kind: 'queued' };
+    return outcomeOf(await this.queue.add(item, this.maxSize), 'queue_full');
   }
 
   close(): void {}

@@ -2,8 +2,9 @@
 // with these four members; the intake (../intake.ts) calls it for every new item, whichever
 // entry point made the item (generator, POST /produce, POST /jobs).
 import type { Item } from '../item';
+import type { AddResult } from './admission-queue';
 
-export const REJECT_REASONS = ['queue_full', 'timeout', 'adaptive_limit', 'memory', 'cancelled'] as const;
+export const REJECT_REASONS = ['queue_full', 'timeout', 'adaptive_limit', 'memory', 'cancelled', 'broker_unavailable'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export type Outcome =
@@ -25,4 +26,10 @@ export interface Strategy {
   close(): void;
   /** Numbers worth showing in /status (tokens left, measured capacity, ...). */
   describe(): Record<string, number | string>;
+}
+
+/** The outcome of an add: queued, or refused for `whenFull` (or because the broker is down). */
+export function outcomeOf(result: AddResult, whenFull: RejectReason): Exclude<Outcome, { kind: 'superseded' }> {
+  if (result === 'queued') return { kind: 'queued' };
+  return { kind: 'rejected', reason: result === 'full' ? whenFull : 'broker_unavailable' };
 }

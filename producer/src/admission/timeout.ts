@@ -4,12 +4,12 @@
 // overload refused. The middle ground between block and bounded/reject.
 // Cost: items can still be lost, and each refused one first cost its caller the full wait.
 import type { Item } from '../item';
-import type { ItemQueue } from '../queue';
-import type { Outcome, Strategy } from './strategy';
+import type { AdmissionQueue } from './admission-queue';
+import { outcomeOf, type Outcome, type Strategy } from './strategy';
 
 export class Timeout implements Strategy {
   constructor(
-    private readonly queue: ItemQueue,
+    private readonly queue: AdmissionQueue,
     private readonly maxSize: number,
     private readonly timeoutMs: number,
   ) {}
@@ -19,9 +19,10 @@ export class Timeout implements Strategy {
   }
 
   async offer(item: Item, signal: AbortSignal): Promise<Outcome> {
-    const result = await this.queue.pushWhenRoom(item, this.maxSize, signal, this.timeoutMs);
+    const result = await this.queue.addWhenRoom(item, this.maxSize, signal, this.timeoutMs);
     if (result === 'queued') return { kind: 'queued' };
     if (result === 'superseded') return { kind: 'superseded' };
+    if (result === 'unavailable') return outcomeOf(result, 'timeout');
     return { kind: 'rejected', reason: result }; // 'timeout' or 'cancelled'
   }
 

@@ -4,19 +4,18 @@
 // Cost: when producers outpace the consumer the queue, its memory and every item's wait grow
 // without limit until the process runs out of memory and loses everything it held.
 import type { Item } from '../item';
-import type { ItemQueue } from '../queue';
-import type { Outcome, Strategy } from './strategy';
+import type { AdmissionQueue } from './admission-queue';
+import { outcomeOf, type Outcome, type Strategy } from './strategy';
 
 export class Unbounded implements Strategy {
-  constructor(private readonly queue: ItemQueue) {}
+  constructor(private readonly queue: AdmissionQueue) {}
 
   limit(): number {
     return Infinity;
   }
 
   async offer(item: Item): Promise<Outcome> {
-    this.queue.push(item);
-    return { kind: 'queued' };
+    return outcomeOf(await this.queue.add(item, Infinity), 'queue_full');
   }
 
   close(): void {}

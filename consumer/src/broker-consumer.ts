@@ -1,0 +1,196 @@
+// The consumer's side of QUEUE_BACKEND=rabbitmq: it takes items from lab.items itself, with a
+// prefetch of max_concurrency (the broker never hands it more unacked items than it processes
+// at once), processes each through the same Consumer.process as POST /process, and acks it after.
+// Pause holds the deliveries it has (at most the prefetch); the broker keeps the rest.
+//
+// A failed item is retried by publishing a copy with `x-attempts` + 1 (confirmed) and then acking
+// the original, so the retry goes to the back of the queue. At `x-max-attempts` (stamped by the
+// producer from its max_attempts) it is rejected without requeue: RabbitMQ dead-letters it, and
+// the producer counts it as dead_lettered. A consumer that dies leaves its unacked items to the
+// broker, which delivers them again with the `redelivered` flag: counted here as redeliveries.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { AmqpLink, reconnectOnChannelClose } from '../../common/src/amqp-link';
+import { declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-topology';
+import type { Logger } from '../../common/src/logger';
+import type { Consumer, ProcessResult } from './consumer';
+import { traceDelivery } from './tracing';
+
+/** How often a delivery that finds every slot taken (max_concurrency was just lowered) looks again. */
+const BUSY_RETRY_MS = 5;
+/** How long a retry that the full queue refused (reject-publish) waits before it is published again. */
+const REPUBLISH_BACKOFF_MS = 100;
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+interface ItemMessage {
+  id: string;
+  created_at: number;
+  priority?: string;
+}
+
+export class BrokerConsumer {
+  redeliveries = 0;
+  retried = 0;
+  gaveUp = 0;
+  private channel?: ConfirmChannel;
+  private consumerTag?: string;
+  private holding = 0;
+  private readonly link: AmqpLink;
+  private readonly stopping = new AbortController();
+  private readonly redeliveryCounter: Counter;
+
+  constructor(
+    private readonly consumer: Consumer,
+    amqpUrl: string,
+    private readonly logger: Logger,
+    registry: Registry,
+  ) {
+    this.link = new AmqpLink(amqpUrl, 'backpressure-lab consumer', logger, (model) => this.setup(model), () => {
+      this.channel = undefined;
+    });
+    const registers = [registry];
+    this.redeliveryCounter = new Counter({ name: 'backpressure_broker_redeliveries_total', help: 'Items the broker delivered again (a consumer died or disconnected holding them unacked)', registers });
+    const link = this.link;
+    new Gauge({ name: 'backpressure_broker_connected', help: '1 while connected to the broker', registers, collect() { this.set(link.connected ? 1 : 0); } });
+    consumer.onChange((changed) => {
+      if ('max_concurrency' in changed) this.resubscribe().catch((err) => logger.warn({ err: (err as Error).message }, 'prefetch not changed'));
+    });
+  }
+
+  start(): void {
+    this.link.start();
+  }
+
+  get connected(): boolean {
+    return this.link.connected;
+  }
+
+  describe() {
+    const { connected, since, last_error } = this.link.state;
+    return {
+      backend: 'rabbitmq' as const,
+      connected,
+      since,
+      last_error,
+      queue: ITEMS_QUEUE,
+      prefetch: this.consumer.settings.max_concurrency,
+      holding: this.holding,
+      redeliveries: this.redeliveries,
+      retried: this.retried,
+      gave_up: this.gaveUp,
+    };
+  }
+
+  /** Stops taking items; those being processed finish (up to `deadlineMs`); the rest go back to the broker. */
+  async close(deadlineMs: number): Promise<void> {
+    if (this.channel && this.consumerTag) await this.channel.cancel(this.consumerTag).catch(() => {});
+    const deadline = performance.now() + deadlineMs;
+    while (this.holding > 0 && !this.consumer.settings.paused && performance.now() < deadline) await sleep(20);
+    this.stopping.abort(); // held (paused) items are handed back unprocessed
+    await this.link.close();
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    reconnectOnChannelClose(model, channel);
+    await declareTopology(channel);
+    this.channel = channel;
+    await this.subscribe(channel);
+  }
+
+  /** The prefetch applies to consumers started after it is set. */
+  private async subscribe(channel: ConfirmChannel): Promise<void> {
+    await channel.prefetch(this.consumer.settings.max_concurrency);
+    const { consumerTag } = await channel.consume(ITEMS_QUEUE, (message) => {
+      if (message) void this.handle(channel, message);
+    });
+    this.consumerTag = consumerTag;
+  }
+
+  /**
+   * max_concurrency changed: a new subscription with the new prefetch (RabbitMQ applies a
+   * prefetch to consumers started after it; global prefetch is deprecated in 4.x). Items held
+   * under the old one stay held and are processed and acked as usual, so for a moment the
+   * consumer may hold both; it still processes no more than max_concurrency at once.
+   */
+  private async resubscribe(): Promise<void> {
+    const channel = this.channel;
+    if (!channel || !this.consumerTag) return;
+    await channel.cancel(this.consumerTag);
+    await this.subscribe(channel);
+  }
+
+  private async handle(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    this.holding++;
+    try {
+      if (message.fields.redelivered) {
+        this.redeliveries++;
+        this.redeliveryCounter.inc();
+      }
+      const item = parseItem(message.content);
+      if (!item) {
+        this.logger.warn({ message_id: message.properties.messageId }, 'unreadable message dead-lettered');
+        channel.reject(message, false);
+        return;
+      }
+      const headers = message.properties.headers ?? {};
+      const attempt = Number(headers[HEADERS.attempts] ?? 1);
+      const result = await traceDelivery(headers, { ...item, attempt }, Number(headers[HEADERS.enqueuedAt]) || undefined, () =>
+        this.processWhenFree(item.created_at),
+      );
+      if (channel !== this.channel) return; // the connection was lost meanwhile: the broker delivers it again
+      if (result === 'processed') {
+        channel.ack(message);
+      } else if (result === 'failed') {
+        await this.failed(channel, message, attempt, Number(headers[HEADERS.maxAttempts]) || DEFAULT_MAX_ATTEMPTS);
+      } else {
+        channel.nack(message, false, true); // shutting down while paused: back to the queue
+      }
+    } catch (err) {
+      // The channel closed under us (ack on a closed channel): the broker delivers it again.
+      this.logger.debug({ err: (err as Error).message }, 'delivery left to the broker');
+    } finally {
+      this.holding--;
+    }
+  }
+
+  /**
+   * Processes one delivery; waits for a free slot rather than being refused (and counted as
+   * busy): the prefetch is never above max_concurrency except just after it was lowered.
+   */
+  private async processWhenFree(createdAt: number): Promise<ProcessResult> {
+    const { limiter } = this.consumer;
+    while (limiter.inUse >= limiter.limit) await sleep(BUSY_RETRY_MS);
+    return this.consumer.process(createdAt, this.stopping.signal);
+  }
+
+  private async failed(channel: ConfirmChannel, message: ConsumeMessage, attempt: number, maxAttempts: number): Promise<void> {
+    if (attempt >= maxAttempts) {
+      this.gaveUp++;
+      channel.reject(message, false); // dead-lettered with reason "rejected"
+      return;
+    }
+    const headers = { ...message.properties.headers, [HEADERS.attempts]: attempt + 1, [HEADERS.enqueuedAt]: Date.now() };
+    for (;;) {
+      const confirmed = await new Promise<boolean>((resolve) => {
+        channel.publish('', ITEMS_QUEUE, message.content, { ...message.properties, headers }, (err: unknown) => resolve(!err));
+      });
+      if (channel !== this.channel) return; // lost: the original is delivered again (the copy may be there too)
+      if (confirmed) break;
+      await sleep(REPUBLISH_BACKOFF_MS); // the queue is full (reject-publish): hold the item and try again
+    }
+    this.retried++;
+    channel.ack(message);
+  }
+}
+
+function parseItem(content: Buffer): ItemMessage | undefined {
+  try {
+    const item = JSON.parse(content.toString()) as Partial<ItemMessage>;
+    if (typeof item.id === 'string' && typeof item.created_at === 'number') return item as ItemMessage;
+  } catch {
+    // not JSON
+  }
+  return undefined;
+}

@@ -1,0 +1,217 @@
+// The producer's side of QUEUE_BACKEND=rabbitmq: the connection (kept up by AmqpLink), the queue
+// the strategies publish into (broker-queue.ts), the policy that holds the limits (policy.ts), the
+// dead-letter reader that counts what the broker dropped, expired or gave up (dead-letters.ts),
+// and the numbers only the broker knows (ready and unacked counts, ack rate), polled.
+//
+// The limits must be in force before anything is published: a connection whose policy cannot be
+// PUT (the management API is down) is not used — it is closed and tried again, and meanwhile
+// every offer is refused as `broker_unavailable`. A producer is ready only when connected with
+// its policy in force.
+import type { Channel, ChannelModel } from 'amqplib';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { AmqpLink, reconnectOnChannelClose } from '../../../common/src/amqp-link';
+import { RateWindow } from '../../../common/src/rate-window';
+import { declareTopology, ITEMS_QUEUE } from '../../../common/src/broker-topology';
+import type { Logger } from '../../../common/src/logger';
+import type { ProducerSettings } from '../config';
+import type { Ledger } from '../ledger';
+import { BrokerQueue } from './broker-queue';
+import { readDeadLetters } from './dead-letters';
+import { Management, type QueueCounts } from './management';
+import { brokerMaxLength, itemsPolicy, POLICY_SETTINGS } from './policy';
+
+/** The ready count, for admission, /status and metrics (AMQP: exact at that moment). */
+const DEPTH_POLL_MS = 100;
+/**
+ * The unacked count and the ack rate (management API). Its statistics refresh every second at
+ * best and lag more for a queue that has gone idle, which is why the ready count comes from AMQP.
+ */
+const COUNTS_POLL_MS = 500;
+/** Publishes outstanding on the dead-letter channel. */
+const DEAD_LETTER_PREFETCH = 100;
+
+export interface BrokerOptions {
+  amqpUrl: string;
+  managementUrl: string;
+  settings: () => ProducerSettings;
+  ledger: Ledger;
+  registry: Registry;
+  logger: Logger;
+}
+
+export class Broker {
+  readonly queue: BrokerQueue;
+  readonly link: AmqpLink;
+  /** The management API's last counts (`ready` there lags: use ready() for the depth). */
+  counts: QueueCounts = { ready: 0, unacked: 0, acks: 0 };
+  /** Acks per second over the last 5 s, from the broker's running total (its own rate is one noisy interval). */
+  private readonly acked = new RateWindow(5);
+  private countsPolled = false;
+  publishNacks = 0;
+  private readonly management: Management;
+  private readonly nackCounter: Counter;
+  private readonly answerTime: Histogram;
+  private policy = { in_force: false, last_error: null as string | null };
+  private countsError: string | null = null;
+  private sideChannel?: Channel;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private pendingPolicy: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: BrokerOptions) {
+    const { settings, logger, registry } = options;
+    this.management = new Management(options.managementUrl);
+    this.queue = new BrokerQueue({
+      hardCap: () => brokerMaxLength(settings()),
+      maxAttempts: () => settings().max_attempts,
+      onNack: () => {
+        this.publishNacks++;
+        this.nackCounter.inc();
+      },
+      onAnswer: (seconds) => this.answerTime.observe(seconds),
+    });
+    this.link = new AmqpLink(options.amqpUrl, 'backpressure-lab producer', logger, (model) => this.setup(model), () => {
+      this.queue.attach(undefined);
+      this.sideChannel = undefined;
+    });
+    const registers = [registry];
+    this.nackCounter = new Counter({ name: 'backpressure_broker_publish_nacks_total', help: 'Publishes the broker refused (nack): its queue was at max-length with reject-publish', registers });
+    this.answerTime = new Histogram({
+      name: 'backpressure_broker_confirm_duration_seconds',
+      help: 'Publish to the broker\'s answer (confirm or nack); a persistent message is confirmed once on disk',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    const gauge = (name: string, help: string, read: () => number) => new Gauge({ name, help, registers, collect() { this.set(read()); } });
+    gauge('backpressure_broker_queue_depth', 'Ready messages in the broker queue lab.items', () => this.ready());
+    gauge('backpressure_broker_unacked_messages', 'Messages delivered to consumers and not yet acknowledged', () => this.counts.unacked);
+    gauge('backpressure_broker_connected', '1 while connected to the broker', () => (this.link.connected ? 1 : 0));
+  }
+
+  start(): void {
+    this.link.start();
+    this.every(DEPTH_POLL_MS, () => this.pollDepth());
+    this.every(COUNTS_POLL_MS, () => this.pollCounts());
+  }
+
+  /** Call after a settings change: PUTs the policy again when a setting behind it changed. */
+  settingsChanged(changed: Partial<ProducerSettings>): void {
+    if (POLICY_SETTINGS.some((key) => key in changed) && this.link.connected) this.pendingPolicy = this.applyPolicy();
+  }
+
+  /** Resolves once the latest policy change is in force (or failed: see describe()). */
+  policyApplied(): Promise<void> {
+    return this.pendingPolicy.catch(() => {});
+  }
+
+  /** POST /admin/clear-queue: purges the broker's ready messages (unacked ones stay with their consumers). */
+  async clear(): Promise<number> {
+    if (!this.sideChannel) throw new Error('not connected to the broker');
+    const { messageCount } = await this.sideChannel.purgeQueue(ITEMS_QUEUE);
+    this.options.ledger.purged(messageCount);
+    this.queue.depthPolled(0);
+    return messageCount;
+  }
+
+  /**
+   * Items per second the consumers ack lately: 0 when they ack nothing although items are ready,
+   * Infinity when nothing waits and nothing was acked (no sign of a limit, as the dispatcher's
+   * meter before its first send). Unlike that meter this is throughput, not capacity: the two
+   * meet when the queue is not empty, which is when the adaptive limit matters.
+   */
+  drainRate(): number {
+    const rate = this.acked.perSecond();
+    if (rate > 0) return rate;
+    return this.ready() > 0 ? 0 : Infinity;
+  }
+
+  /** Ready messages in lab.items (polled over AMQP every 100 ms). */
+  ready(): number {
+    return this.queue.ready;
+  }
+
+  async check() {
+    const ready = this.link.connected && this.policy.in_force;
+    return { ready, broker: this.describeLink() };
+  }
+
+  describe() {
+    return {
+      ...this.describeLink(),
+      queue: ITEMS_QUEUE,
+      ready: this.ready(),
+      unacked: this.counts.unacked,
+      publishing: this.queue.publishing,
+      publish_nacks: this.publishNacks,
+      ack_rate_per_s: Math.round(this.acked.perSecond() * 100) / 100,
+      counts_error: this.countsError,
+      policy: { ...this.policy, definition: itemsPolicy(this.options.settings()).definition },
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await this.link.close();
+  }
+
+  private describeLink() {
+    const { connected, since, last_error } = this.link.state;
+    return { backend: 'rabbitmq' as const, connected, since, last_error };
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const publishing = await model.createConfirmChannel();
+    reconnectOnChannelClose(model, publishing);
+    await declareTopology(publishing);
+    await this.applyPolicy();
+    const side = await model.createChannel();
+    reconnectOnChannelClose(model, side);
+    await side.prefetch(DEAD_LETTER_PREFETCH);
+    await readDeadLetters(side, this.options.ledger);
+    this.sideChannel = side;
+    this.queue.attach(publishing);
+  }
+
+  private async applyPolicy(): Promise<void> {
+    try {
+      await this.management.putPolicy(itemsPolicy(this.options.settings()));
+      this.policy = { in_force: true, last_error: null };
+    } catch (err) {
+      this.policy = { in_force: false, last_error: (err as Error).message };
+      this.options.logger.warn({ err: this.policy.last_error }, 'broker policy not applied');
+      throw err;
+    }
+  }
+
+  private async pollDepth(): Promise<void> {
+    if (!this.sideChannel) return;
+    const { messageCount } = await this.sideChannel.checkQueue(ITEMS_QUEUE);
+    this.queue.depthPolled(messageCount);
+  }
+
+  private async pollCounts(): Promise<void> {
+    try {
+      const counts = await this.management.queueCounts();
+      const newAcks = counts.acks - this.counts.acks;
+      if (newAcks > 0 && this.countsPolled) this.acked.add(newAcks); // a smaller total: the broker restarted
+      this.countsPolled = true;
+      this.counts = counts;
+      this.countsError = null;
+    } catch (err) {
+      this.countsError = (err as Error).message;
+    }
+    // A policy change that failed is tried again while connected.
+    if (!this.policy.in_force && this.link.connected) await this.applyPolicy().catch(() => {});
+  }
+
+  /** Runs `poll` every `ms`, never two at once; a failed poll (a connection just lost) waits for the next. */
+  private every(ms: number, poll: () => Promise<void>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      poll().catch(() => {}).finally(() => (busy = false));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
