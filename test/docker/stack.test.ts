@@ -321,6 +321,32 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     assert.ok(status.queue.size < 1000, `queue started empty: ${status.queue.size}`);
   });
 
+  test('the broker profile end to end: QUEUE_BACKEND=rabbitmq, the producer reports broker.connected and items flow through lab18-rabbitmq', async (t) => {
+    // As `QUEUE_BACKEND=rabbitmq docker compose --profile broker up -d` would resolve it.
+    const onBroker = structuredClone(plan.compose);
+    for (const name of ['lab18-producer', 'lab18-consumer']) onBroker.services[name].environment.QUEUE_BACKEND = 'rabbitmq';
+    writeFileSync(composeFile, JSON.stringify(onBroker, null, 2));
+    await timed(t, 'docker-compose up -d (both services re-created on the broker)', () =>
+      compose(['--profile', 'broker', 'up', '-d', 'lab18-rabbitmq', 'lab18-consumer', 'lab18-producer']),
+    );
+    await timed(t, 'until the producer is connected', () =>
+      waitFor(async () => (await curl(`${producerUrl()}/status`).catch(() => undefined))?.broker?.connected === true, 60_000, 'broker.connected'),
+    );
+    const before = (await curl(`${consumerUrl()}/status`)).totals.processed;
+    await waitFor(async () => (await curl(`${consumerUrl()}/status`)).totals.processed > before + 20, 20_000, 'items processed off the broker');
+    // Every metric of the dashboard's Broker row is stored (the row's panels have data).
+    const api = `http://127.0.0.1:${plan.ports['lab18-prometheus']}/api/v1`;
+    const brokerMetrics = [...new Set(dashboardQueries().filter((q) => q.backend === 'rabbitmq').flatMap((q) => metricNames(q.expr)))];
+    const missing = async () => {
+      const absent: string[] = [];
+      for (const metric of brokerMetrics) if ((await curl(`${api}/query?query=${metric}`)).data.result.length === 0) absent.push(metric);
+      return absent;
+    };
+    await waitFor(async () => (await missing()).length === 0, 30_000, 'every metric of the Broker row in Prometheus').catch(async () => {
+      assert.deepEqual(await missing(), [], 'broker metrics of the dashboard not in Prometheus');
+    });
+  });
+
   test('docker-compose stop: SIGTERM handled (exit 0, seconds not the 10 s kill), RabbitMQ too; down -v in seconds', async (t) => {
     // RabbitMQ first (docker-compose 1.29's `stop` stops a running service of an inactive profile
     // too): its orderly shutdown takes seconds of its own, within its stop_grace_period, not killed.
