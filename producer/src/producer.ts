@@ -8,6 +8,7 @@ import { createStrategy, STRATEGY_SETTINGS, waitKindOf } from './admission';
 import { producerSettings, type ProducerSettings } from './config';
 import { Dispatcher } from './dispatcher';
 import { Generator } from './generator';
+import { releaseHeapAfterClear } from './heap-release';
 import { Intake } from './intake';
 import { JobStore } from './jobs';
 import { Ledger } from './ledger';
@@ -96,6 +97,7 @@ export class Producer {
   clearQueue(): number {
     const removed = this.queue.clear();
     this.ledger.cleared(removed);
+    releaseHeapAfterClear(removed.length);
     return removed.length;
   }
 
