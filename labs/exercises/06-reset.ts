@@ -53,7 +53,7 @@ export default {
     'to grow again. After the clear, `heap_used_mb` falls at once (the producer runs a full garbage collection; ' +
     'without it V8 would keep the dead items until its heap next reached its limit, minutes away at 10 items/s). ' +
     'RSS falls in two steps: about half of what the burst added, at once, as V8 returns the pages that held ' +
-    'the items; the rest some 10–30 s later, when V8\'s memory reducer sees the process quiet and shrinks the ' +
+    'the items; the rest 8–30 s later, when V8\'s memory reducer sees the process quiet and shrinks the ' +
     'heap it had reserved (`npm run bench` measures both steps; see the README\'s Performance section). A memory ' +
     'graph of RSS alone would say clearing did little; the heap says what the program holds.',
   answer:
