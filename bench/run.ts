@@ -1,11 +1,15 @@
 // `npm run bench`: starts the real services as processes on free 127.0.0.1 ports, measures the
-// figures of issue 7 (each the median of several runs), prints a table and writes
+// figures of issues 7 and 14 (each the median of several runs), prints a table and writes
 // bench/results/latest.json. BENCH_QUICK=1: one short run per figure (the smoke test uses it);
-// BENCH_OUTPUT=path writes the JSON elsewhere.
+// BENCH_OUTPUT=path writes the JSON elsewhere; BENCH_ONLY=delivery_ceiling,idle_cost measures only
+// those figures and prints them (it writes JSON only where BENCH_OUTPUT says).
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { killAll } from '../test/helpers/services';
+import { burstFigure } from './figures/burst';
 import { deliveryCeiling } from './figures/delivery';
+import { idleCost } from './figures/idle';
 import { memoryPerItem } from './figures/memory';
 import { rateAccuracy } from './figures/rate';
 import { rejectionPath } from './figures/rejection';
@@ -13,10 +17,12 @@ import { responsiveness } from './figures/responsiveness';
 import { tracingCost } from './figures/tracing';
 import { memoryPerWaitingCaller } from './figures/waiting-callers';
 import { planFor } from './plan';
+import { LATEST, updateReadme } from './readme';
 import { describeMachine, machineWasBusy, renderTable, type Figure } from './report';
 
 const plan = planFor(process.env.BENCH_QUICK === '1');
-const output = process.env.BENCH_OUTPUT ?? path.resolve(__dirname, '../../bench/results/latest.json');
+const only = process.env.BENCH_ONLY?.split(',');
+const output = process.env.BENCH_OUTPUT ?? (only ? undefined : LATEST);
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -29,15 +35,18 @@ async function main(): Promise<void> {
 
   const figures: Record<string, Figure> = {};
   const step = async (key: string, measure: () => Promise<Figure>) => {
+    if (only && !only.includes(key)) return;
     const t0 = performance.now();
     process.stderr.write(`bench: ${key} ...`);
     figures[key] = await measure();
     process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   };
+  await step('idle_cost', () => idleCost(plan));
   await step('rate_accuracy', () => rateAccuracy(plan));
   await step('delivery_ceiling', () => deliveryCeiling(plan));
   await step('tracing_cost', () => tracingCost(plan));
   await step('memory_per_item', () => memoryPerItem(plan));
+  await step('burst', () => burstFigure(plan));
   await step('responsiveness', () => responsiveness(plan));
   await step('rejection_path', () => rejectionPath(plan));
   await step('memory_per_waiting_caller', () => memoryPerWaitingCaller(plan));
@@ -49,11 +58,13 @@ async function main(): Promise<void> {
     mode: plan.quick ? 'quick' : 'full',
     runs_per_figure: plan.runs,
     duration_seconds: Math.round((performance.now() - started) / 1000),
-    machine: { ...machine, busy_at_start: busy },
+    machine: { ...machine, load_average_end_1m: os.loadavg()[0]!, busy_at_start: busy },
     figures,
   };
-  mkdirSync(path.dirname(output), { recursive: true });
-  writeFileSync(output, `${JSON.stringify(result, null, 2)}\n`);
+  if (output) {
+    mkdirSync(path.dirname(output), { recursive: true });
+    writeFileSync(output, `${JSON.stringify(result, null, 2)}\n`);
+  }
 
   console.log(renderTable(figures));
   for (const figure of Object.values(figures)) for (const note of figure.notes) console.log(`- ${figure.title}: ${note}`);
@@ -61,7 +72,12 @@ async function main(): Promise<void> {
     `\n${machine.nproc} × ${machine.cpu_model}, Node ${machine.node}; median of ${plan.runs} run(s); ${result.duration_seconds} s.` +
       (busy ? ` Other processes were using the CPU (load average ${machine.load_average_1m.toFixed(2)} at start).` : ''),
   );
-  console.log(`Written to ${path.relative(process.cwd(), output)}`);
+  if (output) console.log(`Written to ${path.relative(process.cwd(), output)}`);
+  // A full run written where the README's table comes from: the table follows it.
+  if (!plan.quick && output === LATEST) {
+    updateReadme(result);
+    console.log('README.md: Performance table regenerated');
+  }
 }
 
 main().catch((err) => {

@@ -6,9 +6,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { LATEST, README, withReadmeBlock } from '../bench/readme';
 import { startProcess } from './helpers/process';
 
-const FIGURES = ['rate_accuracy', 'delivery_ceiling', 'tracing_cost', 'memory_per_item', 'responsiveness', 'rejection_path',
+const FIGURES = ['idle_cost', 'rate_accuracy', 'delivery_ceiling', 'tracing_cost', 'memory_per_item', 'burst', 'responsiveness', 'rejection_path',
   'memory_per_waiting_caller'];
 
 test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 150_000 }, async () => {
@@ -40,5 +41,14 @@ test('the bench in quick mode writes every figure to its JSON and prints the tab
   assert.equal(result.figures.rate_accuracy.rows.length, 4);
   assert.equal(result.figures.memory_per_item.rows.length, 4);
   const delivered = result.figures.delivery_ceiling.rows.map((r: { values: Record<string, number> }) => r.values);
-  assert.ok(delivered.every((v: Record<string, number>) => (v.items_per_second ?? v.requests_per_second)! > 0), 'something was delivered');
+  assert.ok(delivered.every((v: Record<string, number>) => v.items_per_second! > 0 && v.cpu_ms_per_item! > 0), 'something was delivered, at some CPU cost');
+  // The bare pair, express + axios and the lab, at 2 in flight and saturated; then batched.
+  assert.equal(result.figures.delivery_ceiling.rows.length, 7);
+  assert.equal(result.figures.idle_cost.rows.length, 4);
+  assert.equal(result.figures.burst.rows.length, 5);
+});
+
+test('the README\'s Performance table is the one bench/results/latest.json makes (npm run bench:readme)', () => {
+  const readme = readFileSync(README, 'utf8');
+  assert.equal(readme, withReadmeBlock(readme, JSON.parse(readFileSync(LATEST, 'utf8'))));
 });

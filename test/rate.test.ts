@@ -37,6 +37,17 @@ test('production_rate 0 stops the generator', async () => {
   assert.equal(achieved, 0);
 });
 
+test('a rate set while the generator idles at 0 takes effect at once, not at its next wake-up', async () => {
+  await lab.producer.post('/admin/config', { production_rate: 0 });
+  await sleep(1200); // at rate 0 the generator sleeps up to a second between looks
+  const a = await lab.producer.get('/status');
+  await lab.producer.post('/admin/config', { production_rate: 1000 });
+  await sleep(300);
+  const b = await lab.producer.get('/status');
+  const produced = b.accounting.produced - a.accounting.produced;
+  assert.ok(produced >= 100, `${produced} items in the first 0.3 s at 1000/s`);
+});
+
 test('a producer stalled for 0.6 s (SIGSTOP) makes up the items it owed at the next tick', async () => {
   await lab.producer.post('/admin/config', { production_rate: 100 });
   await sleep(300);

@@ -9,10 +9,11 @@ import { ceilingRun, startCeilingLab, summarize, type CeilingRun } from './deliv
 
 export async function tracingCost(plan: Plan): Promise<Figure> {
   const sink = await startOtlpSink();
-  const off = await startCeilingLab(plan);
-  const on = await startCeilingLab(plan, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
+  const off = await startCeilingLab();
+  const on = await startCeilingLab({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
   try {
-    const settings = { send_batch_size: 1, sender_concurrency: plan.delivery.senders };
+    const inFlight = Math.max(...plan.delivery.inFlight); // saturated
+    const settings = { send_batch_size: 1, sender_concurrency: inFlight, consumer_max_concurrency: inFlight };
     const offRuns: CeilingRun[] = [];
     const onRuns: CeilingRun[] = [];
     for (let run = 0; run < plan.runs; run++) {

@@ -17,6 +17,7 @@ export const waitingCallersMb = (s: Up) => s.producer.queue.admission_waiting_me
 export const blockedSeconds = (s: Up) => s.producer.admission.blocked_seconds ?? 0;
 export const highQueued = (s: Up) => s.producer.queue.by_priority.high;
 export const normalQueued = (s: Up) => s.producer.queue.by_priority.normal;
+export const heapMb = (s: Up) => s.producer.process.heap_used_mb;
 export const heapShareOfLimit = (s: Up) => (100 * s.producer.process.heap_used_mb) / s.producer.process.memory_limit_mb;
 export const processed = (s: Up) => s.consumer.totals.processed;
 export const consumerCapacity = (s: Up) => s.consumer.effective_max_throughput_per_s;

@@ -13,6 +13,7 @@ import { Broker } from './broker/broker';
 import { BROKER_ONLY_SETTINGS, brokerOnlyMessage, producerSettings, type ProducerSettings } from './config';
 import { Dispatcher } from './dispatcher';
 import { Generator } from './generator';
+import { releaseHeapAfterClear } from './heap-release';
 import { Intake } from './intake';
 import { JobStore } from './jobs';
 import { Ledger } from './ledger';
@@ -157,6 +158,7 @@ export class Producer {
     if (this.broker) return this.broker.clear();
     const removed = this.queue.clear();
     this.ledger.cleared(removed);
+    releaseHeapAfterClear(removed.length);
     return removed.length;
   }
 
