@@ -3,6 +3,9 @@
 // instances, scales the consumers with the queue (losing nothing when it removes one) and
 // replaces an instance that dies.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { brokerBooks, brokerEnv, emptyQueues, readyCount, settledCounts, startBroker, startBrokerConsumer, startBrokerProducer, waitBrokerReady, type RabbitMQ } from './helpers/rabbitmq';
 import { assertNoProcessFault, sleep, waitFor, type Service } from './helpers/services';
@@ -13,6 +16,11 @@ before(async () => {
   rabbit = await startBroker();
 });
 after(() => rabbit?.stop());
+
+const runWatchOnce = async (env: Record<string, string>) => {
+  const { stdout } = await promisify(execFile)(process.execPath, [path.resolve(__dirname, '../labs/src/watch.js'), '--once'], { env: { ...process.env, ...env } });
+  return stdout;
+};
 
 type T = { after: (fn: () => Promise<unknown>) => void };
 
@@ -160,5 +168,12 @@ describe('scale-out on the broker', () => {
     assert.notEqual(back.pid, victim.pid);
     assert.equal((await (await fetch(`${run.consumerUrl(2)}/status`)).json()).instance, 'consumer-2');
     assert.match(run.output(), /\*\*\* consumer-2 exited \(SIGKILL\); restarting it in 1 s \(restart 1\) \*\*\*/);
+
+    // npm run watch shows every instance, the restart, and the totals.
+    const watch = await runWatchOnce({ PRODUCER_URL: run.producerUrl(1), CONSUMER_URL: run.consumerUrl(1), SUPERVISOR_URL: run.supervisorUrl });
+    const section = watch.slice(watch.indexOf('INSTANCES'));
+    for (const name of ['producer-1', 'consumer-1', 'consumer-2']) assert.match(section, new RegExp(`${name} +:\\d+ +● up`), `${name} in:\n${watch}`);
+    assert.match(section, /consumer-2 .*restarts 1 \(last: SIGKILL\)/);
+    assert.match(section, /total +producers .*consumers .*processed/);
   });
 });
