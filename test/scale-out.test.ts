@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { brokerBooks, brokerEnv, emptyQueues, readyCount, settledCounts, startBroker, startBrokerConsumer, startBrokerProducer, waitBrokerReady, type RabbitMQ } from './helpers/rabbitmq';
 import { assertNoProcessFault, sleep, waitFor, type Service } from './helpers/services';
+import { assertExercisePasses } from './helpers/lab-runner';
 import { startSupervised } from './helpers/supervised';
 
 let rabbit: RabbitMQ;
@@ -175,5 +176,13 @@ describe('scale-out on the broker', () => {
     for (const name of ['producer-1', 'consumer-1', 'consumer-2']) assert.match(section, new RegExp(`${name} +:\\d+ +● up`), `${name} in:\n${watch}`);
     assert.match(section, /consumer-2 .*restarts 1 \(last: SIGKILL\)/);
     assert.match(section, /total +producers .*consumers .*processed/);
+  });
+
+  test('exercise 20-one-limit keeps its promises, on two producers under npm start', async (t) => {
+    await emptyQueues(rabbit);
+    const run = await startSupervised({ ...brokerEnv(rabbit), PRODUCERS: '2', LOG_LEVEL: 'warn' });
+    t.after(() => run.stop());
+    for (const n of [1, 2]) await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
+    await assertExercisePasses(t, '20-one-limit', { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
   });
 });
