@@ -185,4 +185,12 @@ describe('scale-out on the broker', () => {
     for (const n of [1, 2]) await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
     await assertExercisePasses(t, '20-one-limit', { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
   });
+
+  test('exercise 21-competing-consumers keeps its promises, on three consumers under npm start', async (t) => {
+    await emptyQueues(rabbit);
+    const run = await startSupervised({ ...brokerEnv(rabbit), CONSUMERS: '3', LOG_LEVEL: 'warn' });
+    t.after(() => run.stop());
+    await waitFor(async () => (await fetch(`${run.producerUrl(1)}/health/ready`)).ok, 30_000, 'producer ready');
+    await assertExercisePasses(t, '21-competing-consumers', { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
+  });
 });

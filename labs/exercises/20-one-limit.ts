@@ -1,7 +1,6 @@
-import { about, action, atLeast, atMost, post, until, watch, type Exercise } from '../src/exercise';
+import { about, atLeast, atMost, post, until, watch, type Exercise } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { instanceUrl, request } from '../src/services';
-import { scaleSettings } from '../src/time-scale';
+import { postTo, recordFrom, requireInstance, startIntro } from './instances';
 import { rejected } from './measures';
 
 const BOUNDED = { queue_mode: 'bounded', max_queue_size: 100, production_rate: 10 };
@@ -16,33 +15,18 @@ export default {
     'Two producers publish into one RabbitMQ queue bounded at 100. The limit belongs to the queue, not to a ' +
     'process: the queue plateaus at 100 (a limit per producer would let it reach 200), and the rejections split ' +
     'between the producers, about half each.',
-  intro:
-    `Start the lab on the broker with two producers: \`npm run rabbitmq\` in one terminal, \`${START}\` in another ` +
-    '(producer-1 on :8000, producer-2 on :8002, one consumer on :8001).',
+  intro: startIntro('two producers', START, 'producer-1 on :8000, producer-2 on :8002, one consumer on :8001'),
   steps: [
-    action('Check that the lab runs on the broker with a second producer', `curl -s http://localhost:8002/status | jq '.queue.backend'`, async (ctx) => {
-      const answer = await request(`${instanceUrl(ctx.urls.producer, 2)}/status`).catch(() => undefined);
-      if (answer?.status !== 200 || answer.body.queue?.backend !== 'rabbitmq') throw new Error(`this exercise needs two producers on the broker: ${START}`);
-      ctx.say(`producer-2 answers at ${instanceUrl(ctx.urls.producer, 2)}, on the broker`);
-    }),
+    requireInstance('producer', 2, START),
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: it takes 4 items/s'),
     post('producer', '/admin/clear-queue', undefined, 'Empty the queue (it is the same queue for both producers)'),
     post('producer', '/admin/config', BOUNDED, 'Producer 1: a bounded queue of 100, 10 items/s'),
-    action('Producer 2: the same settings', `curl -s -X POST http://localhost:8002/admin/config -d '${JSON.stringify(BOUNDED)}' | jq`, async (ctx) => {
-      const answer = await request(`${instanceUrl(ctx.urls.producer, 2)}/admin/config`, 'POST', scaleSettings(BOUNDED, ctx.scale));
-      if (answer.status !== 200) throw new Error(`producer-2 answered ${answer.status}`);
-    }),
+    postTo('producer', 2, '/admin/config', BOUNDED, 'Producer 2: the same settings'),
     until('Wait until the queue is full', (s) => (s.producer?.broker?.ready ?? 0) >= 98, 60),
-    action('Producer 2 so far', `curl -s http://localhost:8002/status | jq '.accounting.rejected'`, async (ctx) => {
-      ctx.record('producer-2 rejected before', (await request(`${instanceUrl(ctx.urls.producer, 2)}/status`)).body.accounting.rejected);
-    }),
+    recordFrom('producer', 2, '.accounting.rejected', 'rejected before', (s) => s.accounting.rejected),
     watch(20, 'Watch both producers meet the one limit', { window: 'full', jq: '{ready: .broker.ready, rejected: .accounting.rejected}' }),
-    action('Producer 2 now', `curl -s http://localhost:8002/status | jq '.accounting.rejected'`, async (ctx) => {
-      ctx.record('producer-2 rejected after', (await request(`${instanceUrl(ctx.urls.producer, 2)}/status`)).body.accounting.rejected);
-    }),
-    action('Producer 2 back to the defaults', `curl -s -X POST http://localhost:8002/admin/config -d '{"queue_mode": "unbounded"}' | jq`, async (ctx) => {
-      await request(`${instanceUrl(ctx.urls.producer, 2)}/admin/config`, 'POST', scaleSettings({ queue_mode: 'unbounded', production_rate: 10 }, ctx.scale));
-    }),
+    recordFrom('producer', 2, '.accounting.rejected', 'rejected after', (s) => s.accounting.rejected),
+    postTo('producer', 2, '/admin/config', { queue_mode: 'unbounded', production_rate: 10 }, 'Producer 2 back to its defaults'),
   ],
   watch: {
     panels: [PANELS.queueDepth, PANELS.rejectedDropped],
@@ -52,7 +36,7 @@ export default {
     atMost('largest queue in the broker', 100, 'items', (r) => r.window('full').max(ready), { why: 'one max-length for both: not 2 × 100' }),
     atLeast('smallest queue once full', 95, 'items', (r) => r.window('full').min(ready), { why: '20 made against 4 taken: a freed place is taken at once' }),
     about('rejections, producer 1', 8, 'items/s', (r) => r.window('full').rate(rejected), { tolerance: 0.3, why: '(2 × 10 − 4) ÷ 2: half the overflow' }),
-    about('rejections, producer 2', 8, 'items/s', (r) => (r.value('producer-2 rejected after') - r.value('producer-2 rejected before')) / r.window('full').seconds, {
+    about('rejections, producer 2', 8, 'items/s', (r) => (r.value('rejected after') - r.value('rejected before')) / r.window('full').seconds, {
       tolerance: 0.3,
       why: 'the other half',
     }),

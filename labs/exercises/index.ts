@@ -20,10 +20,12 @@ import priorities from './17-priorities';
 import scaleConsumer from './18-scale-consumer';
 import queueSizing from './19-queue-sizing';
 import oneLimit from './20-one-limit';
+import competingConsumers from './21-competing-consumers';
 
 export const EXERCISES: Exercise[] = [
   baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
   consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing, oneLimit,
+  competingConsumers,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */
