@@ -10,6 +10,7 @@ import { memoryPerItem } from './figures/memory';
 import { rateAccuracy } from './figures/rate';
 import { rejectionPath } from './figures/rejection';
 import { responsiveness } from './figures/responsiveness';
+import { scaleOut } from './figures/scale-out';
 import { tracingCost } from './figures/tracing';
 import { planFor } from './plan';
 import { describeMachine, machineWasBusy, renderTable, type Figure } from './report';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
   await step('memory_per_item', () => memoryPerItem(plan));
   await step('responsiveness', () => responsiveness(plan));
   await step('rejection_path', () => rejectionPath(plan));
+  await step('scale_out', () => scaleOut(plan));
   clearTimeout(watchdog);
 
   const busy = machineWasBusy(machine.load_average_1m);
