@@ -1,5 +1,7 @@
 // `npm start`: runs the consumer and the producer as Node processes on 127.0.0.1, waits until
 // they answer, prints where they are and what to try first. Ctrl-C stops them all cleanly.
+// QUEUE_BACKEND=rabbitmq (and AMQP_URL, RABBITMQ_MANAGEMENT_URL) passes through to all: the queue
+// then lives in RabbitMQ (`npm run rabbitmq` starts one), and a restarted service reconnects.
 //
 // Like the Docker stack, the producer's heap is capped at MEMORY_LIMIT_MB (default 256), so
 // Exercise 3's unbounded queue ends in an out-of-memory crash here too; a crashed service is
@@ -135,7 +137,9 @@ function banner(supervisorUrl: string | undefined): string {
   const lines = [...supervisor.of('producer'), ...supervisor.of('consumer')].map((i) => `    ${i.name.padEnd(12)}${i.url}   (status: ${i.url}/status)`);
   const defaults = first === 'http://127.0.0.1:8000' && consumerUrl === 'http://127.0.0.1:8001';
   const urlHint = defaults ? '' : `\n  (first: export PRODUCER_URL=${first} CONSUMER_URL=${consumerUrl})`;
-  const queue = onBroker ? `  The queue: RabbitMQ lab.items at ${new URL(env.AMQP_URL).host}${env.PRODUCERS + env.CONSUMERS > 2 ? ' — one queue, one limit, for every instance' : ''}\n` : '';
+  const backend = onBroker
+    ? `RabbitMQ, queue lab.items at ${redact(env.AMQP_URL)}${supervisor.instances.length > 2 ? ' — one queue, one limit, for every instance' : ''}`
+    : 'in memory (the producer\'s heap; QUEUE_BACKEND=rabbitmq for a broker)';
   const scaler = autoscaler
     ? `  Autoscaling consumers: ceil(depth ÷ ${env.TARGET_ITEMS_PER_CONSUMER}) within ${env.MIN_CONSUMERS}…${env.MAX_CONSUMERS}, cooldown ${env.SCALE_COOLDOWN_S} s\n`
     : '';
@@ -143,11 +147,19 @@ function banner(supervisorUrl: string | undefined): string {
   return `
   Backpressure Lab is running
 ${lines.join('\n')}
-${queue}${scaler}${status}
+    queue       ${backend}
+${scaler}${status}
   Try:  curl -s ${first}/status | jq '.queue'
   The workshop: labs/README.md — \`npm run watch\` for a live view, \`npm run lab -- list\` for the exercises${urlHint}
   Ctrl-C stops every service.
 `;
+}
+
+/** The URL without its password, for the banner. */
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 async function main(): Promise<void> {

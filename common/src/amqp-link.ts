@@ -59,7 +59,8 @@ export class AmqpLink {
     while (!this.closing) {
       let model: ChannelModel | undefined;
       try {
-        model = await amqp.connect(this.url, { timeout: CONNECT_TIMEOUT_MS, clientProperties: { connection_name: this.name } });
+        // noDelay: a publish is several small frames; Nagle's algorithm would hold them back for acks.
+        model = await amqp.connect(this.url, { timeout: CONNECT_TIMEOUT_MS, noDelay: true, clientProperties: { connection_name: this.name } });
         const closed = new Promise<Error | undefined>((resolve) => model!.once('close', resolve));
         model.on('error', () => {}); // 'close' follows with the same error
         await this.setup(model);

@@ -42,7 +42,7 @@ export type QueueBackend = (typeof QUEUE_BACKENDS)[number];
 const urlWithScheme = (schemes: string[], fallback: string) =>
   z
     .url()
-    .refine((url) => schemes.includes(new URL(url).protocol), `must start with ${schemes.map((s) => `${s}//`).join(' or ')}`)
+    .refine((url) => URL.canParse(url) && schemes.includes(new URL(url).protocol), `must start with ${schemes.map((s) => `${s}//`).join(' or ')}`)
     .default(fallback);
 
 export const brokerEnv = {

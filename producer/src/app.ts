@@ -8,6 +8,7 @@ import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
 import { createItem } from './item';
 import type { Decision } from './intake';
+import { OfferWindow } from './offer-window';
 import type { Producer } from './producer';
 import { Readiness } from './readiness';
 import { producerStatus } from './status';
@@ -66,11 +67,13 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
     const { count, priority } = parseInput(produceBody, req.body);
     const signal = abortWhenClientGone(res);
     const tally = { queued: 0, rejected: 0, dropped: 0, sampled_out: 0 };
+    const window = new OfferWindow(producer.offersAtOnce);
     for (let i = 0; i < count && !signal.aborted; i++) {
-      const decision = await producer.intake.offer(createItem(producer.settings.payload_bytes, priority), 'produce', signal);
-      tallyDecision(tally, decision);
+      const offer = producer.intake.offer(createItem(producer.settings.payload_bytes, priority), 'produce', signal);
+      await window.add(offer.then((decision) => tallyDecision(tally, decision)));
       if (i % CHUNK === CHUNK - 1) await yieldToEventLoop(); // let /status and the senders run
     }
+    await window.drain();
     const body = { requested: count, ...tally, queue_size: producer.queueSize() };
     if (tally.queued === 0 && tally.rejected > 0) {
       res.set('Retry-After', String(retryAfterSeconds(producer))).status(429).json({ error: 'Queue is full', ...body });

@@ -71,5 +71,14 @@ const producerEnv = z.object({
 });
 
 export function loadProducerConfig(env: NodeJS.ProcessEnv = process.env) {
-  return { env: readEnv(producerEnv, env), settings: settingsFromEnv(producerSettings, env) };
+  const config = { env: readEnv(producerEnv, env), settings: settingsFromEnv(producerSettings, env) };
+  const brokerOnly = BROKER_ONLY_SETTINGS.find((key) => config.settings[key] !== 0);
+  if (brokerOnly && config.env.QUEUE_BACKEND !== 'rabbitmq') {
+    const variable = brokerOnly.toUpperCase();
+    console.error(`Invalid environment variable ${variable}=${JSON.stringify(env[variable])}: ${brokerOnlyMessage(brokerOnly)}`);
+    process.exit(1);
+  }
+  return config;
 }
+
+export const brokerOnlyMessage = (setting: string) => `${setting} needs the broker (QUEUE_BACKEND=rabbitmq)`;

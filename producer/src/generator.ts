@@ -9,6 +9,7 @@
 // tick, as real clients would have kept sending meanwhile.
 import type { Intake } from './intake';
 import { createItem } from './item';
+import { OfferWindow } from './offer-window';
 
 const TICK_MS = 10;
 /** How long a stall is made up; a longer one (a laptop asleep, a debugger) is not. */
@@ -29,6 +30,8 @@ export class Generator {
   constructor(
     private readonly intake: Intake,
     private readonly settings: () => GeneratorSettings,
+    /** Offers outstanding at once: 1 in memory, more on the broker (offer-window.ts). */
+    private readonly offersAtOnce = 1,
   ) {}
 
   start(): void {
@@ -38,7 +41,7 @@ export class Generator {
     this.loop = this.run();
   }
 
-  /** Stops making items; resolves once the item being offered (if any) is decided. */
+  /** Stops making items; resolves once the items being offered (if any) are decided. */
   stop(): Promise<void> {
     this.running = false;
     return this.loop;
@@ -51,6 +54,7 @@ export class Generator {
   }
 
   private async run(): Promise<void> {
+    const window = new OfferWindow(this.offersAtOnce);
     while (this.running) {
       await new Promise((resolve) => setTimeout(resolve, TICK_MS));
       const { production_rate: rate, payload_bytes, high_priority_ratio } = this.settings();
@@ -63,10 +67,11 @@ export class Generator {
         const priority = high_priority_ratio > 0 && Math.random() < high_priority_ratio ? 'high' : 'normal';
         this.made++;
         const offeredAt = performance.now();
-        await this.intake.offer(createItem(payload_bytes, priority), 'generator');
-        const tookMs = performance.now() - offeredAt;
+        await window.add(this.intake.offer(createItem(payload_bytes, priority), 'generator'));
+        const tookMs = performance.now() - offeredAt; // how long the generator was held back
         if (this.intake.waitedFor(tookMs / 1000)) this.startedAt += tookMs;
       }
     }
+    await window.drain();
   }
 }

@@ -10,7 +10,7 @@ import { applyPatch, changedFields } from '../../common/src/settings';
 import { tracingEnabled } from '../../common/src/telemetry';
 import { createStrategy, STRATEGY_SETTINGS, waitKindOf } from './admission';
 import { Broker } from './broker/broker';
-import { BROKER_ONLY_SETTINGS, producerSettings, type ProducerSettings } from './config';
+import { BROKER_ONLY_SETTINGS, brokerOnlyMessage, producerSettings, type ProducerSettings } from './config';
 import { Dispatcher } from './dispatcher';
 import { Generator } from './generator';
 import { Intake } from './intake';
@@ -78,13 +78,18 @@ export class Producer {
     this.intake = new Intake(this.buildStrategy(), this.ledger, waitKindOf(this.settings.queue_mode), () =>
       this.memoryGuard.shedding(),
     );
-    this.generator = new Generator(this.intake, () => this.settings);
+    this.generator = new Generator(this.intake, () => this.settings, this.offersAtOnce);
   }
 
   start(): void {
     if (this.broker) this.broker.start();
     else this.dispatcher.resize();
     this.generator.start();
+  }
+
+  /** Offers the generator and POST /produce keep outstanding at once (offer-window.ts). */
+  get offersAtOnce(): number {
+    return this.broker ? BROKER_OFFERS_AT_ONCE : 1;
   }
 
   /** Items waiting: in the producer's queue, or ready in the broker's (last polled). */
@@ -112,7 +117,7 @@ export class Producer {
     const changed = changedFields(this.settings, next);
     const brokerOnly = BROKER_ONLY_SETTINGS.find((key) => next[key] !== 0);
     if (brokerOnly && !this.broker) {
-      throw new HttpError(400, `${brokerOnly} needs the broker (QUEUE_BACKEND=rabbitmq)`, { field: brokerOnly, reason: 'only with QUEUE_BACKEND=rabbitmq' });
+      throw new HttpError(400, brokerOnlyMessage(brokerOnly), { field: brokerOnly, reason: 'only with QUEUE_BACKEND=rabbitmq' });
     }
     this.settings = next;
     if (STRATEGY_SETTINGS.some((key) => key in changed)) {
@@ -154,5 +159,8 @@ export class Producer {
     return createStrategy(this.settings, this.broker?.queue ?? this.queue, () => this.drainCapacity());
   }
 }
+
+/** Publishes awaiting their confirm at once, per source, on the broker: enough to fill its batches. */
+const BROKER_OFFERS_AT_ONCE = 100;
 
 const finiteOrZero = (n: number) => (Number.isFinite(n) ? n : 0);

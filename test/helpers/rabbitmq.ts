@@ -56,28 +56,23 @@ export async function readyCount(rabbit: RabbitMQ, queue = ITEMS_QUEUE): Promise
   }
 }
 
-/** Unacked messages of lab.items (the management API's statistics: a second or more old). */
-async function unackedCount(rabbit: RabbitMQ): Promise<number> {
-  const q = await management(rabbit, 'GET', `/api/queues/%2F/${encodeURIComponent(ITEMS_QUEUE)}`);
-  return q?.messages_unacknowledged ?? 0;
-}
+
 
 /** Empties the lab's queues between scenarios (with no service attached). */
 export async function emptyQueues(rabbit: RabbitMQ): Promise<void> {
   for (const queue of [ITEMS_QUEUE, DEAD_LETTER_QUEUE]) await management(rabbit, 'DELETE', `/api/queues/%2F/${encodeURIComponent(queue)}/contents`);
 }
 
-/** Waits until the broker's ready and unacked counts have not changed for 2.5 s (its statistics lag) and returns them. */
+/** lab.items' ready and unacked counts once two readings 0.5 s apart agree (exact: rabbitmqctl, not the lagging statistics). */
 export async function settledCounts(rabbit: RabbitMQ, timeoutMs = 30_000): Promise<{ ready: number; unacked: number }> {
   let last = '';
-  let since = Date.now();
   const counts = await waitFor(async () => {
-    const counts = { ready: await readyCount(rabbit), unacked: await unackedCount(rabbit) };
+    const counts = (await rabbit.listQueues())[ITEMS_QUEUE] ?? { ready: 0, unacked: 0 };
     const key = JSON.stringify(counts);
-    if (key !== last) since = Date.now();
+    const settled = key === last;
     last = key;
-    await sleep(200);
-    return Date.now() - since >= 2500 ? counts : undefined;
+    if (!settled) await sleep(500);
+    return settled ? counts : undefined;
   }, timeoutMs, 'the broker counts to settle');
   return counts!;
 }

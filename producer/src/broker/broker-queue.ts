@@ -27,6 +27,8 @@ export interface BrokerQueueOptions {
   maxAttempts(): number;
   /** Each nacked publish (retried or not). */
   onNack(): void;
+  /** The broker answered a publish (confirm or nack) after `seconds`. */
+  onAnswer(seconds: number): void;
 }
 
 export class BrokerQueue implements AdmissionQueue {
@@ -105,9 +107,11 @@ export class BrokerQueue implements AdmissionQueue {
       [HEADERS.enqueuedAt]: now,
     };
     this.publishing++;
+    const started = performance.now();
     return new Promise((resolve) => {
       const settle = (err: unknown) => {
         this.publishing--;
+        this.options.onAnswer((performance.now() - started) / 1000);
         if (!err) {
           this.confirmedSincePoll++;
           resolve('queued');

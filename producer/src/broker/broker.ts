@@ -8,7 +8,7 @@
 // every offer is refused as `broker_unavailable`. A producer is ready only when connected with
 // its policy in force.
 import type { Channel, ChannelModel } from 'amqplib';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../../common/src/amqp-link';
 import { RateWindow } from '../../../common/src/rate-window';
 import { declareTopology, ITEMS_QUEUE } from '../../../common/src/broker-topology';
@@ -50,6 +50,7 @@ export class Broker {
   publishNacks = 0;
   private readonly management: Management;
   private readonly nackCounter: Counter;
+  private readonly answerTime: Histogram;
   private policy = { in_force: false, last_error: null as string | null };
   private countsError: string | null = null;
   private sideChannel?: Channel;
@@ -66,6 +67,7 @@ export class Broker {
         this.publishNacks++;
         this.nackCounter.inc();
       },
+      onAnswer: (seconds) => this.answerTime.observe(seconds),
     });
     this.link = new AmqpLink(options.amqpUrl, 'backpressure-lab producer', logger, (model) => this.setup(model), () => {
       this.queue.attach(undefined);
@@ -73,6 +75,12 @@ export class Broker {
     });
     const registers = [registry];
     this.nackCounter = new Counter({ name: 'backpressure_broker_publish_nacks_total', help: 'Publishes the broker refused (nack): its queue was at max-length with reject-publish', registers });
+    this.answerTime = new Histogram({
+      name: 'backpressure_broker_confirm_duration_seconds',
+      help: 'Publish to the broker\'s answer (confirm or nack); a persistent message is confirmed once on disk',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
     const gauge = (name: string, help: string, read: () => number) => new Gauge({ name, help, registers, collect() { this.set(read()); } });
     gauge('backpressure_broker_queue_depth', 'Ready messages in the broker queue lab.items', () => this.ready());
     gauge('backpressure_broker_unacked_messages', 'Messages delivered to consumers and not yet acknowledged', () => this.counts.unacked);
