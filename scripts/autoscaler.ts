@@ -1,7 +1,7 @@
 // The consumer autoscaler of `AUTOSCALE=1 QUEUE_BACKEND=rabbitmq npm start`, done the way KEDA's
 // RabbitMQ scaler does it: keep ceil(depth ÷ TARGET_ITEMS_PER_CONSUMER) consumers, within
-// MIN_CONSUMERS … MAX_CONSUMERS, and change the count at most once per SCALE_COOLDOWN_S so that
-// it does not flap. The depth is the broker's ready count, read over AMQP as the producer reads
+// MIN_CONSUMERS … MAX_CONSUMERS. It scales up as soon as the depth asks for it, and down only
+// SCALE_COOLDOWN_S after its last change, so that it does not flap (as Kubernetes' HPA does). The depth is the broker's ready count, read over AMQP as the producer reads
 // it (producer/src/broker/broker.ts): exact at that moment, where the management statistics lag.
 //
 // It only decides; the supervisor starts and stops the processes. A consumer is removed with
@@ -108,8 +108,9 @@ export class Autoscaler {
       this.depth = (await this.channel.checkQueue(ITEMS_QUEUE)).messageCount;
       const from = this.consumers.count();
       const to = this.desired();
+      // Up at once (a backlog only waits longer); down only after the cooldown, so that it does not flap.
       const cooled = performance.now() - this.lastChange >= this.settings.cooldownSeconds * 1000;
-      if (to !== from && cooled) await this.scale(from, to, this.depth);
+      if (to > from || (to < from && cooled)) await this.scale(from, to, this.depth);
     } catch {
       // the connection was lost: the link reconnects, the next tick reads again
     } finally {

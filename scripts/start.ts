@@ -141,7 +141,7 @@ function banner(supervisorUrl: string | undefined): string {
     ? `RabbitMQ, queue lab.items at ${redact(env.AMQP_URL)}${supervisor.instances.length > 2 ? ' — one queue, one limit, for every instance' : ''}`
     : 'in memory (the producer\'s heap; QUEUE_BACKEND=rabbitmq for a broker)';
   const scaler = autoscaler
-    ? `  Autoscaling consumers: ceil(depth ÷ ${env.TARGET_ITEMS_PER_CONSUMER}) within ${env.MIN_CONSUMERS}…${env.MAX_CONSUMERS}, cooldown ${env.SCALE_COOLDOWN_S} s\n`
+    ? `  Autoscaling consumers: ceil(depth ÷ ${env.TARGET_ITEMS_PER_CONSUMER}) within ${env.MIN_CONSUMERS}…${env.MAX_CONSUMERS}, down after ${env.SCALE_COOLDOWN_S} s\n`
     : '';
   const status = supervisorUrl ? `  Supervisor: ${supervisorUrl}/status (every instance, restarts${autoscaler ? ', the autoscaler' : ''})\n` : '';
   return `

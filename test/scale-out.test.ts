@@ -193,4 +193,15 @@ describe('scale-out on the broker', () => {
     await waitFor(async () => (await fetch(`${run.producerUrl(1)}/health/ready`)).ok, 30_000, 'producer ready');
     await assertExercisePasses(t, '21-competing-consumers', { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
   });
+
+  test('exercise 22-autoscale keeps its promises, under npm start with AUTOSCALE=1', async (t) => {
+    await emptyQueues(rabbit);
+    const run = await startSupervised({ ...brokerEnv(rabbit), AUTOSCALE: '1', LOG_LEVEL: 'warn' });
+    t.after(() => run.stop());
+    await waitFor(async () => (await fetch(`${run.producerUrl(1)}/health/ready`)).ok, 30_000, 'producer ready');
+    // The runner (a child process) finds the supervisor where `npm run watch` does.
+    process.env.SUPERVISOR_URL = run.supervisorUrl;
+    t.after(() => delete process.env.SUPERVISOR_URL);
+    await assertExercisePasses(t, '22-autoscale', { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
+  });
 });

@@ -21,11 +21,12 @@ import scaleConsumer from './18-scale-consumer';
 import queueSizing from './19-queue-sizing';
 import oneLimit from './20-one-limit';
 import competingConsumers from './21-competing-consumers';
+import autoscale from './22-autoscale';
 
 export const EXERCISES: Exercise[] = [
   baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
   consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing, oneLimit,
-  competingConsumers,
+  competingConsumers, autoscale,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */
