@@ -178,30 +178,20 @@ describe('scale-out on the broker', () => {
     assert.match(section, /total +producers .*consumers .*processed/);
   });
 
-  test('exercise 20-one-limit keeps its promises, on two producers under npm start', async (t) => {
+  /** Runs an exercise with `npm run lab` against a real `npm start` on the broker started with `env`. */
+  async function exerciseUnderStart(t: T & { diagnostic(message: string): void }, id: string, env: Record<string, string>, producers = 1): Promise<void> {
     await emptyQueues(rabbit);
-    const run = await startSupervised({ ...brokerEnv(rabbit), PRODUCERS: '2', LOG_LEVEL: 'warn' });
+    const run = await startSupervised({ ...brokerEnv(rabbit), LOG_LEVEL: 'warn', ...env });
     t.after(() => run.stop());
-    for (const n of [1, 2]) await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
-    await assertExercisePasses(t, '20-one-limit', { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
-  });
-
-  test('exercise 21-competing-consumers keeps its promises, on three consumers under npm start', async (t) => {
-    await emptyQueues(rabbit);
-    const run = await startSupervised({ ...brokerEnv(rabbit), CONSUMERS: '3', LOG_LEVEL: 'warn' });
-    t.after(() => run.stop());
-    await waitFor(async () => (await fetch(`${run.producerUrl(1)}/health/ready`)).ok, 30_000, 'producer ready');
-    await assertExercisePasses(t, '21-competing-consumers', { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
-  });
-
-  test('exercise 22-autoscale keeps its promises, under npm start with AUTOSCALE=1', async (t) => {
-    await emptyQueues(rabbit);
-    const run = await startSupervised({ ...brokerEnv(rabbit), AUTOSCALE: '1', LOG_LEVEL: 'warn' });
-    t.after(() => run.stop());
-    await waitFor(async () => (await fetch(`${run.producerUrl(1)}/health/ready`)).ok, 30_000, 'producer ready');
+    for (let n = 1; n <= producers; n++) await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
     // The runner (a child process) finds the supervisor where `npm run watch` does.
     process.env.SUPERVISOR_URL = run.supervisorUrl;
-    t.after(() => delete process.env.SUPERVISOR_URL);
-    await assertExercisePasses(t, '22-autoscale', { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
-  });
+    t.after(async () => delete process.env.SUPERVISOR_URL);
+    await assertExercisePasses(t, id, { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
+  }
+
+  test('exercise 20-one-limit keeps its promises, on two producers under npm start', (t) => exerciseUnderStart(t, '20-one-limit', { PRODUCERS: '2' }, 2));
+  test('exercise 21-competing-consumers keeps its promises, on three consumers', (t) => exerciseUnderStart(t, '21-competing-consumers', { CONSUMERS: '3' }));
+  test('exercise 22-autoscale keeps its promises, with AUTOSCALE=1', (t) => exerciseUnderStart(t, '22-autoscale', { AUTOSCALE: '1' }));
+  test('exercise 23-consumer-dies keeps its promises, on two consumers', (t) => exerciseUnderStart(t, '23-consumer-dies', { CONSUMERS: '2' }));
 });

@@ -22,11 +22,12 @@ import queueSizing from './19-queue-sizing';
 import oneLimit from './20-one-limit';
 import competingConsumers from './21-competing-consumers';
 import autoscale from './22-autoscale';
+import consumerDies from './23-consumer-dies';
 
 export const EXERCISES: Exercise[] = [
   baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
   consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing, oneLimit,
-  competingConsumers, autoscale,
+  competingConsumers, autoscale, consumerDies,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */
