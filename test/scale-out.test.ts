@@ -194,4 +194,5 @@ describe('scale-out on the broker', () => {
   test('exercise 21-competing-consumers keeps its promises, on three consumers', (t) => exerciseUnderStart(t, '21-competing-consumers', { CONSUMERS: '3' }));
   test('exercise 22-autoscale keeps its promises, with AUTOSCALE=1', (t) => exerciseUnderStart(t, '22-autoscale', { AUTOSCALE: '1' }));
   test('exercise 23-consumer-dies keeps its promises, on two consumers', (t) => exerciseUnderStart(t, '23-consumer-dies', { CONSUMERS: '2' }));
+  test('exercise 24-prefetch keeps its promises, on three consumers', (t) => exerciseUnderStart(t, '24-prefetch', { CONSUMERS: '3' }));
 });

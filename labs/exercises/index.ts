@@ -23,11 +23,12 @@ import oneLimit from './20-one-limit';
 import competingConsumers from './21-competing-consumers';
 import autoscale from './22-autoscale';
 import consumerDies from './23-consumer-dies';
+import prefetch from './24-prefetch';
 
 export const EXERCISES: Exercise[] = [
   baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
   consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing, oneLimit,
-  competingConsumers, autoscale, consumerDies,
+  competingConsumers, autoscale, consumerDies, prefetch,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

@@ -34,3 +34,10 @@ export const recordFrom = (service: ServiceName, n: number, jq: string, name: st
   action(`${service}-${n}: ${name}`, `curl -s ${shownUrl(service, n)}/status | jq '${jq}'`, async (ctx) => {
     ctx.record(name, read((await request(`${instanceUrl(ctx.urls[service], n)}/status`)).body));
   });
+
+/** Records every consumer's processed total (1 … count) as `${name} ${n}`, in one look. */
+export const recordProcessed = (count: number, name: string): ActionStep =>
+  action(`Processed so far, by each consumer (${name})`, `for p in ${Array.from({ length: count }, (_, i) => 8001 + 2 * i).join(' ')}; do curl -s localhost:$p/status | jq '.totals.processed'; done`, async (ctx) => {
+    const totals = await Promise.all(Array.from({ length: count }, async (_, i) => (await request(`${instanceUrl(ctx.urls.consumer, i + 1)}/status`)).body.totals.processed as number));
+    totals.forEach((total, i) => ctx.record(`${name} ${i + 1}`, total));
+  });
