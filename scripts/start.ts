@@ -15,7 +15,8 @@
 // GET /status (every instance, restarts, the autoscaler's state) and GET /metrics.
 // In-memory, each producer would hold its own queue, so more than one of each is refused.
 import { startTelemetry, stopTelemetry } from '../common/src/telemetry';
-startTelemetry('supervisor');
+// TRACE_SAMPLE_RATIO is for the items' traces: the autoscaler's few decisions are all kept.
+startTelemetry('supervisor', { ...process.env, TRACE_SAMPLE_RATIO: '1' });
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -90,10 +91,10 @@ function nextConsumerSpec(): InstanceSpec {
 const consumers = {
   count: () => supervisor.of('consumer').length,
   async scaleTo(to: number): Promise<void> {
-    const adding: Promise<boolean>[] = [];
-    while (supervisor.of('consumer').length + adding.length < to) adding.push(supervisor.add(nextConsumerSpec()));
+    const running = supervisor.of('consumer');
     // The newest go first, so the ports in use stay 8001, 8003, … without gaps.
-    const surplus = supervisor.of('consumer').slice(to).reverse();
+    const surplus = running.slice(to).reverse();
+    const adding = Array.from({ length: Math.max(0, to - running.length) }, () => supervisor.add(nextConsumerSpec()));
     await Promise.all([...adding, ...surplus.map((c) => supervisor.remove(c))]);
   },
 };

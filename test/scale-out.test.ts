@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { brokerBooks, brokerEnv, emptyQueues, readyCount, settledCounts, startBroker, startBrokerConsumer, startBrokerProducer, waitBrokerReady, type RabbitMQ } from './helpers/rabbitmq';
 import { assertNoProcessFault, sleep, waitFor, type Service } from './helpers/services';
 import { assertExercisePasses } from './helpers/lab-runner';
+import { startOtlpReceiver } from './helpers/otlp-receiver';
 import { startSupervised } from './helpers/supervised';
 
 let rabbit: RabbitMQ;
@@ -104,8 +105,13 @@ describe('scale-out on the broker', () => {
 
   test('npm start on the broker: the autoscaler goes up with a burst and back down, and loses nothing', async (t) => {
     await emptyQueues(rabbit);
+    const otlp = await startOtlpReceiver();
+    t.after(() => otlp.close());
     const run = await startSupervised({
       ...brokerEnv(rabbit),
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      TRACE_SAMPLE_RATIO: '0.01',
       AUTOSCALE: '1',
       MIN_CONSUMERS: '1',
       MAX_CONSUMERS: '3',
@@ -124,10 +130,17 @@ describe('scale-out on the broker', () => {
     // 2 × 400 items: the depth asks for 3 consumers (the most allowed), which drain it, and then 1.
     await Promise.all([1, 2].map((n) => fetch(`${run.producerUrl(n)}/produce`, { method: 'POST', body: JSON.stringify({ count: 400 }) })));
     const up = await waitFor(async () => ((await supervisor()).autoscaler.consumers === 3 ? await supervisor() : undefined), 30_000, 'three consumers');
+    assert.match(run.output(), /"msg":"scaled 1 → 3: depth \d+, target 100"/, 'the depth asked for 3 or more: 3 at once');
     assert.equal(up.instances.filter((i: any) => i.role === 'consumer').length, 3);
     await waitFor(async () => (await supervisor()).autoscaler.consumers === 1 && (await readyCount(rabbit)) === 0, 60_000, 'back to one consumer, the queue drained');
-    assert.match(run.output(), /"msg":"scaled 1 → [23]: depth \d+, target 100"/, 'the scaler logs its decision up');
-    assert.match(run.output(), /"msg":"scaled [23] → 1: depth 0, target 100"/, 'and down');
+    assert.match(run.output(), /"msg":"scaled [23] → 1: depth \d+, target 100"/, 'and down (at a depth of 100 or less)');
+    const spans = (await waitFor(() => {
+      const found = otlp.spans.filter((span) => span.service === 'supervisor' && span.name === 'autoscale');
+      return found.some((s) => s.attributes['consumers.to'] === 1) ? found : undefined;
+    }, 10_000, 'the autoscale spans'))!;
+    assert.ok(spans.some((s) => s.attributes['consumers.from'] === 1 && s.attributes['consumers.to'] === 3), 'a span for the decision up: 1 → 3 at once');
+    assert.ok(spans.some((s) => s.attributes['consumers.to'] === 1), 'and one for the way down');
+    assert.ok(spans.every((s) => typeof s.attributes['queue.depth'] === 'number' && s.attributes['autoscale.target_items_per_consumer'] === 100));
     const metrics = await (await fetch(`${run.supervisorUrl}/metrics`)).text();
     assert.match(metrics, /backpressure_autoscaler_scale_events_total\{direction="up"/);
     assert.match(metrics, /backpressure_autoscaler_scale_events_total\{direction="down"/);
@@ -146,7 +159,7 @@ describe('scale-out on the broker', () => {
     const byStopped = stopped.reduce((sum, line) => sum + line.totals.processed, 0);
     const books = brokerBooks(accounting, counts, live + byStopped);
     assert.equal(books.published, 800);
-    assert.ok(books.balanced, `published = processed by every consumer, none lost: ${JSON.stringify({ books, live, byStopped })}`);
+    assert.ok(books.balanced, `published = processed by every consumer, none lost: ${JSON.stringify({ books, live, byStopped, redelivered: consumer.broker.redeliveries, stopped, accounting })}`);
     assert.equal(counts.unacked, 0);
   });
 
