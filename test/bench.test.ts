@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
-const FIGURES = ['rate_accuracy', 'delivery_ceiling', 'tracing_cost', 'memory_per_item', 'responsiveness', 'rejection_path'];
+const FIGURES = ['rate_accuracy', 'delivery_ceiling', 'tracing_cost', 'memory_per_item', 'responsiveness', 'rejection_path', 'scale_out'];
 
 test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 270_000 }, async () => {
   const output = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'latest.json');

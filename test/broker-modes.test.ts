@@ -16,6 +16,7 @@ import {
   waitBrokerReady,
   type RabbitMQ,
 } from './helpers/rabbitmq';
+import { startOtlpReceiver } from './helpers/otlp-receiver';
 import { assertNoProcessFault, metricValue, sleep, waitFor, type Service } from './helpers/services';
 
 let rabbit: RabbitMQ;
@@ -216,6 +217,49 @@ describe('on the broker', () => {
     assert.equal(c.broker.gave_up, 5);
     assert.equal(c.totals.failed, 15);
     await assertBooksBalance(producer, consumer);
+  });
+
+  test('the consumer takes max_concurrency unacked items (its prefetch), re-applied when it changes; its concurrency holds', async (t) => {
+    const producer = await producerFor(t);
+    const consumer = await consumerFor(t, { PAUSED: 'true', MAX_CONCURRENCY: '2' });
+    await producer.post('/produce', { count: 20 });
+    await waitFor(async () => (await consumer.get('/status')).broker.holding === 2, 5000, 'holding 2');
+    // A prefetch applies to a new subscription: the 2 held under the old one stay held until processed.
+    await consumer.post('/admin/config', { max_concurrency: 5 });
+    await waitFor(async () => (await consumer.get('/status')).broker.holding === 7, 5000, 'holding 2 + 5');
+    assert.deepEqual(await settledCounts(rabbit), { ready: 13, unacked: 7 });
+    await consumer.post('/admin/config', { max_concurrency: 1, paused: false, processing_time_ms: 1 });
+    await waitFor(async () => (await consumer.get('/status')).totals.processed === 20, 10_000, 'all 20 processed');
+    assert.equal((await consumer.get('/status')).totals.rejected_busy, 0, 'held beyond the new limit: waited, not refused');
+    await assertBooksBalance(producer, consumer);
+  });
+
+  test('traces go through the broker: queue_wait (its time in RabbitMQ) and process_item are children of admission', async (t) => {
+    const receiver = await startOtlpReceiver();
+    t.after(() => receiver.close());
+    const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
+    const producer = await producerFor(t, tracing);
+    await producer.post('/produce', { count: 3 });
+    await sleep(300); // they wait in RabbitMQ until a consumer comes
+    await consumerFor(t, { ...tracing, PROCESSING_TIME_MS: '10' });
+    const named = (name: string, traceId?: string) => receiver.spans.filter((s) => s.name === name && (!traceId || s.traceId === traceId));
+    await waitFor(() => named('process_item').length >= 3 && named('admission').length >= 3, 10_000, 'three whole traces');
+    for (const admission of named('admission')) {
+      const [wait] = named('queue_wait', admission.traceId);
+      const [process] = named('process_item', admission.traceId);
+      assert.ok(wait && process, 'every trace whole');
+      assert.equal(admission.service, 'producer');
+      assert.equal(admission.parentSpanId, '', 'admission is the root');
+      assert.equal(wait.service, 'consumer');
+      assert.equal(wait.parentSpanId, admission.spanId);
+      assert.equal(wait.attributes['queue.backend'], 'rabbitmq');
+      assert.ok(wait.endMs - wait.startMs >= 250, `the wait covers the time in RabbitMQ: ${wait.endMs - wait.startMs} ms`);
+      assert.equal(process.service, 'consumer');
+      assert.equal(process.parentSpanId, admission.spanId);
+      assert.equal(process.attributes['item.id'], admission.attributes['item.id']);
+      assert.ok(process.startMs >= wait.endMs - 1, 'processing starts when the wait ends');
+    }
+    assert.equal(receiver.rejected.length, 0);
   });
 
   test('clear-queue purges the broker\'s queue; every purged item is counted as cleared', async (t) => {

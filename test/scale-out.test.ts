@@ -203,9 +203,9 @@ describe('scale-out on the broker', () => {
     await assertExercisePasses(t, id, { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
   }
 
-  test('exercise 20-one-limit keeps its promises, on two producers under npm start', (t) => exerciseUnderStart(t, '20-one-limit', { PRODUCERS: '2' }, 2));
-  test('exercise 21-competing-consumers keeps its promises, on three consumers', (t) => exerciseUnderStart(t, '21-competing-consumers', { CONSUMERS: '3' }));
-  test('exercise 22-autoscale keeps its promises, with AUTOSCALE=1', (t) => exerciseUnderStart(t, '22-autoscale', { AUTOSCALE: '1' }));
-  test('exercise 23-consumer-dies keeps its promises, on two consumers', (t) => exerciseUnderStart(t, '23-consumer-dies', { CONSUMERS: '2' }));
-  test('exercise 24-prefetch keeps its promises, on three consumers', (t) => exerciseUnderStart(t, '24-prefetch', { CONSUMERS: '3' }));
+  test('exercise 24-one-limit keeps its promises, on two producers under npm start', (t) => exerciseUnderStart(t, '24-one-limit', { PRODUCERS: '2' }, 2));
+  test('exercise 25-competing-consumers keeps its promises, on three consumers', (t) => exerciseUnderStart(t, '25-competing-consumers', { CONSUMERS: '3' }));
+  test('exercise 26-autoscale keeps its promises, with AUTOSCALE=1', (t) => exerciseUnderStart(t, '26-autoscale', { AUTOSCALE: '1' }));
+  test('exercise 27-consumer-dies keeps its promises, on two consumers', (t) => exerciseUnderStart(t, '27-consumer-dies', { CONSUMERS: '2' }));
+  test('exercise 28-prefetch keeps its promises, on three consumers', (t) => exerciseUnderStart(t, '28-prefetch', { CONSUMERS: '3' }));
 });

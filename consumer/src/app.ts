@@ -51,6 +51,7 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
     broker: broker?.describe(),
     config: s,
     process: {
+      pid: process.pid,
       memory_bytes: memory.rss,
       memory_mb: round(memory.rss / 1024 / 1024),
       heap_used_bytes: memory.heapUsed,

@@ -17,7 +17,7 @@ import type { Logger } from '../../common/src/logger';
 import type { Consumer, ProcessResult } from './consumer';
 import { traceDelivery } from './tracing';
 
-/** How often an item that found every slot taken (max_concurrency was just lowered) tries again. */
+/** How often a delivery that finds every slot taken (max_concurrency was just lowered) looks again. */
 const BUSY_RETRY_MS = 5;
 /** How long a retry that the full queue refused (reject-publish) waits before it is published again. */
 const REPUBLISH_BACKOFF_MS = 100;
@@ -108,7 +108,12 @@ export class BrokerConsumer {
     this.consumerTag = consumerTag;
   }
 
-  /** max_concurrency changed: a new consumer with the new prefetch (items held so far stay held and are acked as usual). */
+  /**
+   * max_concurrency changed: a new subscription with the new prefetch (RabbitMQ applies a
+   * prefetch to consumers started after it; global prefetch is deprecated in 4.x). Items held
+   * under the old one stay held and are processed and acked as usual, so for a moment the
+   * consumer may hold both; it still processes no more than max_concurrency at once.
+   */
   private async resubscribe(): Promise<void> {
     const channel = this.channel;
     if (!channel || !this.consumerTag) return;
@@ -150,13 +155,14 @@ export class BrokerConsumer {
     }
   }
 
-  /** Processes one delivery; waits for a free slot rather than refusing it. */
+  /**
+   * Processes one delivery; waits for a free slot rather than being refused (and counted as
+   * busy): the prefetch is never above max_concurrency except just after it was lowered.
+   */
   private async processWhenFree(createdAt: number): Promise<ProcessResult> {
-    for (;;) {
-      const result = await this.consumer.process(createdAt, this.stopping.signal);
-      if (result !== 'busy') return result;
-      await sleep(BUSY_RETRY_MS);
-    }
+    const { limiter } = this.consumer;
+    while (limiter.inUse >= limiter.limit) await sleep(BUSY_RETRY_MS);
+    return this.consumer.process(createdAt, this.stopping.signal);
   }
 
   private async failed(channel: ConfirmChannel, message: ConsumeMessage, attempt: number, maxAttempts: number): Promise<void> {

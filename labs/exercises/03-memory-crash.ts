@@ -5,6 +5,7 @@ import { JQ, heapShareOfLimit, queueMb, queued } from './measures';
 export default {
   id: '03-memory-crash',
   title: 'Memory pressure: the unbounded queue until the crash',
+  backend: 'memory', // the point is the producer's own heap (exercise 20 repeats it on the broker)
   goal:
     'Keep the consumer slow and the queue unbounded, and follow the producer\'s memory until it dies. ' +
     '`npm start` caps the producer\'s heap at MEMORY_LIMIT_MB (256) and restarts it a second after a crash; ' +

@@ -19,16 +19,21 @@ import jobs429 from './16-jobs-429';
 import priorities from './17-priorities';
 import scaleConsumer from './18-scale-consumer';
 import queueSizing from './19-queue-sizing';
-import oneLimit from './20-one-limit';
-import competingConsumers from './21-competing-consumers';
-import autoscale from './22-autoscale';
-import consumerDies from './23-consumer-dies';
-import prefetch from './24-prefetch';
+import brokerProducerCrash from './20-broker-producer-crash';
+import brokerConsumerCrash from './21-broker-consumer-crash';
+import brokerOverflow from './22-broker-overflow';
+import brokerTtl from './23-broker-ttl';
+import oneLimit from './24-one-limit';
+import competingConsumers from './25-competing-consumers';
+import autoscale from './26-autoscale';
+import consumerDies from './27-consumer-dies';
+import prefetch from './28-prefetch';
 
 export const EXERCISES: Exercise[] = [
   baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
-  consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing, oneLimit,
-  competingConsumers, autoscale, consumerDies, prefetch,
+  consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing,
+  brokerProducerCrash, brokerConsumerCrash, brokerOverflow, brokerTtl, oneLimit, competingConsumers, autoscale, consumerDies,
+  prefetch,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

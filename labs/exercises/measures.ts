@@ -28,3 +28,15 @@ export const JQ = {
   age: '.queue | {size, oldest_item_age_seconds}',
   breaker: '{size: .queue.size, breaker: .dispatcher.breaker.state, retries: .dispatcher.retries}',
 };
+
+// With the queue in RabbitMQ (QUEUE_BACKEND=rabbitmq).
+const brokerBooks = (s: Up) => s.producer.accounting as { published?: number; expired?: number };
+export const published = (s: Up) => brokerBooks(s).published ?? NaN;
+export const expired = (s: Up) => brokerBooks(s).expired ?? NaN;
+/** Unacked items the consumer holds (its own count: the broker's statistics lag). */
+export const held = (s: Up) => s.consumer.broker?.holding ?? NaN;
+export const redeliveries = (s: Up) => s.consumer.broker?.redeliveries ?? NaN;
+export const BROKER_JQ = '{ready: .broker.ready, unacked: .broker.unacked, published: .accounting.published}';
+export const NEEDS_BROKER =
+  'This exercise needs the queue in RabbitMQ: `sudo apt-get install rabbitmq-server` once, then `npm run rabbitmq` in ' +
+  'one terminal and `QUEUE_BACKEND=rabbitmq npm start` in another (see "On a broker" in the README).';

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { EXERCISES, findExercise } from '../exercises';
 import { writeDocs } from './docs';
 import { streamOutput } from './output';
-import { requireServices, resetServices, runExercise, type ExerciseResult } from './runner';
+import { requireServices, resetServices, runExercise, runningBackend, type ExerciseResult } from './runner';
 import { urlsFromEnv } from './services';
 import { timeScaleFromEnv } from './time-scale';
 
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     out.line(out.paint('green', 'Both services are back to their defaults.'));
     return 0;
   }
-  const chosen = command === 'all' ? EXERCISES : args.map(findExercise);
+  const chosen = command === 'all' ? await exercisesForTheRunningLab(options) : args.map(findExercise);
   const unknown = args.filter((_, i) => chosen[i] === undefined);
   if (unknown.length > 0) {
     out.line(`No exercise "${unknown.join('", "')}". Run \`npm run lab -- list\` to see them.`);
@@ -57,6 +57,17 @@ async function main(argv: string[]): Promise<number> {
     for (const r of results) out.line(`${r.passed ? out.paint('green', 'PASS') : out.paint('red', 'FAIL')}  ${r.id}`);
   }
   return results.every((r) => r.passed) ? 0 : 1;
+}
+
+/** Every exercise, but those that need the other queue backend (said, and left out). */
+async function exercisesForTheRunningLab(options: Parameters<typeof requireServices>[0]) {
+  await requireServices(options).catch(() => {}); // runExercise says what is wrong
+  const backend = await runningBackend(options).catch(() => undefined);
+  const skipped = EXERCISES.filter((e) => backend && e.backend && e.backend !== backend);
+  if (skipped.length > 0) {
+    options.out.line(`Left out (they need QUEUE_BACKEND=${skipped[0]!.backend}): ${skipped.map((e) => e.id).join(', ')}`);
+  }
+  return EXERCISES.filter((e) => !skipped.includes(e));
 }
 
 process.once('SIGINT', () => {

@@ -2,6 +2,7 @@
 // learner could type), and checks — the numbers the exercise promises, measured while it runs.
 // One file per exercise in ../exercises/ builds one of these; the runner runs it and the
 // learner's markdown page is generated from it, so the promise and the check are one thing.
+import type { QueueBackend } from '../../common/src/env';
 import type { PanelTitle } from './panels';
 import type { Recording } from './recording';
 import type { ServiceName, Urls } from './services';
@@ -25,6 +26,8 @@ export interface Exercise {
   answer: string;
   /** What differs on the Docker stack (markdown), if anything. */
   docker?: string;
+  /** Set when the exercise needs one queue backend (QUEUE_BACKEND); `npm run lab -- all` skips it on the other. */
+  backend?: QueueBackend;
 }
 
 export type Step = PostStep | WatchStep | UntilStep | ActionStep | PredictStep;
@@ -110,6 +113,18 @@ export const until = (say: string, done: (s: Snapshot) => boolean, timeout: numb
 export const action = (say: string, shown: string, run: ActionStep['run']): ActionStep => ({ kind: 'action', say, shown, run });
 
 export const predict = (question: string, answer: string): PredictStep => ({ kind: 'predict', question, answer });
+
+/**
+ * SIGKILLs a service, as a crash would (no shutdown, no goodbye): the runner finds its PID in its
+ * /status, so it works where the lab runs natively. `npm start` restarts it a second later.
+ */
+export const kill = (service: ServiceName, say: string): ActionStep =>
+  action(say, `kill -9 $(curl -s http://localhost:${service === 'producer' ? 8000 : 8001}/status | jq .process.pid)`, async (ctx) => {
+    const status = await fetch(`${ctx.urls[service]}/status`, { signal: AbortSignal.timeout(3000) });
+    const { process: { pid } } = (await status.json()) as { process: { pid: number } };
+    process.kill(pid, 'SIGKILL');
+    ctx.say(`${service} (PID ${pid}) killed`);
+  });
 
 type CheckOptions = Pick<Check, 'tolerance' | 'within' | 'why'>;
 

@@ -8,7 +8,8 @@ import { RESET_SAY, type Exercise, type PostStep, type Step } from './exercise';
 import { duration, num } from './format';
 import type { Output } from './output';
 import { Recording, Window } from './recording';
-import { curlFor, describeError, request, type ServiceName, type Urls } from './services';
+import type { QueueBackend } from '../../common/src/env';
+import { curlFor, describeError, request, type ProducerStatus, type ServiceName, type Urls } from './services';
 import { ratesBetween, takeSnapshot, type Snapshot } from './snapshot';
 import { DEFAULTS, scaleSettings } from './time-scale';
 
@@ -50,6 +51,7 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
   const total = exercise.steps.length;
   try {
     await requireServices(options);
+    if (exercise.backend) await requireBackend(exercise.backend, options);
     await resetServices(options, `Step 0/${total}`);
     for (const [index, step] of exercise.steps.entries()) {
       await runStep(step, `Step ${index + 1}/${total}`, options, recording, predictions);
@@ -95,6 +97,23 @@ export async function requireServices({ urls, out }: RunOptions): Promise<void> 
       throw new Error(`${name} is not reachable`);
     }
   }
+}
+
+/** The queue backend the running producer uses (QUEUE_BACKEND). */
+export async function runningBackend({ urls }: Pick<RunOptions, 'urls'>): Promise<QueueBackend> {
+  const { body } = await request<ProducerStatus>(`${urls.producer}/status`);
+  return body.queue.backend === 'rabbitmq' ? 'rabbitmq' : 'memory';
+}
+
+const START_FOR: Record<QueueBackend, string> = {
+  memory: 'the in-memory queue: `npm start` (without QUEUE_BACKEND)',
+  rabbitmq: 'the broker: `npm run rabbitmq`, then `QUEUE_BACKEND=rabbitmq npm start`',
+};
+
+async function requireBackend(backend: QueueBackend, options: RunOptions): Promise<void> {
+  if ((await runningBackend(options)) === backend) return;
+  options.out.line(`This exercise needs the lab on ${START_FOR[backend]}.`);
+  throw new Error(`the lab does not run with QUEUE_BACKEND=${backend}`);
 }
 
 async function runStep(

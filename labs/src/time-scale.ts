@@ -27,7 +27,7 @@ export function scaleSettings(body: Record<string, unknown>, scale: number): Rec
   for (const [key, value] of Object.entries(body)) {
     if (typeof value !== 'number' || scale === 1) scaled[key] = value;
     else if (RATE_SETTINGS.has(key)) scaled[key] = Math.round(value * scale * 1000) / 1000;
-    // 0 stays 0: for max_item_age_ms it means "no limit", and 1 ms would expire every item.
+    // 0 stays 0: max_item_age_ms 0 means no age limit, not 1 ms.
     else if (isDuration(key)) scaled[key] = value === 0 ? 0 : Math.max(1, Math.round(value / scale));
     else scaled[key] = value;
   }

@@ -50,7 +50,7 @@ export class Producer {
     const metrics = createProducerMetrics(options.registry, {
       queueDepth: () => this.queueSize(),
       depthByPriority: () => ({ high: this.queue.sizeOf('high'), normal: this.queue.sizeOf('normal') }),
-      queueBytes: () => this.queue.bytes,
+      queueBytes: () => this.queueBytes(),
       queueLimit: () => this.intake.current.limit(),
       maxQueueSize: () => this.settings.max_queue_size,
       oldestItemAgeSeconds: () => this.oldestItemAgeSeconds(),
@@ -95,6 +95,14 @@ export class Producer {
   /** Items waiting: in the producer's queue, or ready in the broker's (last polled). */
   queueSize(): number {
     return this.broker ? this.broker.ready() : this.queue.size;
+  }
+
+  /**
+   * What the waiting items weigh: the producer's heap estimate, or on the broker their message
+   * bytes in RabbitMQ (ready × the last message's size: the producer's heap holds none of them).
+   */
+  queueBytes(): number {
+    return this.broker ? this.broker.ready() * this.broker.queue.messageBytes : this.queue.bytes;
   }
 
   /** Items per second the consumer drains: measured by the dispatcher, or the broker's ack rate. */

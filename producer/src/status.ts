@@ -20,8 +20,8 @@ export function producerStatus(p: Producer) {
       size: p.queueSize(),
       max_size: s.max_queue_size,
       limit: Number.isFinite(limit) ? limit : null,
-      memory_bytes: p.queue.bytes,
-      memory_mb: mb(p.queue.bytes),
+      memory_bytes: p.queueBytes(),
+      memory_mb: mb(p.queueBytes()),
       by_priority: { high: p.queue.sizeOf('high'), normal: p.queue.sizeOf('normal') },
       oldest_item_age_seconds: round(p.oldestItemAgeSeconds(), 3),
       admission_waiting: p.intake.waiting,
@@ -50,6 +50,7 @@ export function producerStatus(p: Producer) {
     jobs: p.jobs.countByState(),
     config: { ...s, consumer_url: p.consumerUrl },
     process: {
+      pid: process.pid,
       memory_bytes: memory.rss,
       memory_mb: mb(memory.rss),
       heap_used_bytes: memory.heapUsed,

@@ -32,7 +32,7 @@ export interface CliRun {
  *   scale 5 leaves a few tenths of a second of slack: one stall of a busy CI machine would use it up.
  */
 const LESS_COMPRESSED = ['04-bounded', '07-queue-latency', '08-variable-processing', '09-burst', '10-consumer-failure',
-  '15-adaptive', '17-priorities', '18-scale-consumer', '21-competing-consumers'];
+  '15-adaptive', '17-priorities', '18-scale-consumer', '25-competing-consumers'];
 const SCALE_FOR: Record<string, string> = Object.fromEntries(LESS_COMPRESSED.map((id) => [id, '2']));
 
 export async function runLab(args: string[], urls: { producer: string; consumer: string }, scale = CI_TIME_SCALE): Promise<CliRun> {

@@ -37,6 +37,8 @@ export class BrokerQueue implements AdmissionQueue {
   private channel?: ConfirmChannel;
   /** Ready messages at the last depth poll. */
   ready = 0;
+  /** Size of the last message published (its JSON body), to estimate what the ready ones weigh. */
+  messageBytes = 0;
   private confirmedSincePoll = 0;
   /** Bumped by releaseWaiters: a waiter from an older generation is superseded. */
   private generation = 0;
@@ -73,8 +75,7 @@ export class BrokerQueue implements AdmissionQueue {
 
   /** The broker's drop-head makes room; the dropped heads come back through the dead-letter queue. */
   async addEvictingOldest(item: Item): Promise<EvictResult> {
-    const result = await this.add(item, Infinity);
-    return result === 'queued' ? { result } : { result };
+    return { result: await this.add(item, Infinity) };
   }
 
   async addWhenRoom(item: Item, limit: number, signal: AbortSignal, timeoutMs = Infinity): Promise<RoomResult> {
@@ -123,7 +124,9 @@ export class BrokerQueue implements AdmissionQueue {
         }
       };
       try {
-        channel.publish('', ITEMS_QUEUE, Buffer.from(itemRequestBody(item)), {
+        const body = Buffer.from(itemRequestBody(item));
+        this.messageBytes = body.length;
+        channel.publish('', ITEMS_QUEUE, body, {
           persistent: true,
           contentType: 'application/json',
           messageId: item.id,

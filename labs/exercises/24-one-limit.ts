@@ -9,8 +9,9 @@ const START = 'QUEUE_BACKEND=rabbitmq PRODUCERS=2 CONSUMERS=1 npm start';
 const ready = (s: { producer: { broker?: { ready?: number } } }) => s.producer.broker?.ready ?? NaN;
 
 export default {
-  id: '20-one-limit',
+  id: '24-one-limit',
   title: 'One limit, two producers (broker)',
+  backend: 'rabbitmq',
   goal:
     'Two producers publish into one RabbitMQ queue bounded at 100. The limit belongs to the queue, not to a ' +
     'process: the queue plateaus at 100 (a limit per producer would let it reach 200), and the rejections split ' +

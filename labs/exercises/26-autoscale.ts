@@ -11,8 +11,9 @@ const BURST = 1000;
 const GIVE_UP_AFTER_S = 120;
 
 export default {
-  id: '22-autoscale',
+  id: '26-autoscale',
   title: 'Consumers that scale themselves (broker)',
+  backend: 'rabbitmq',
   goal:
     'The supervisor keeps ceil(queue depth ÷ 100) consumers running, between 1 and 4, the way KEDA scales on a ' +
     'RabbitMQ queue. A burst of 1,000 items asks for 10: it starts 4, the most allowed; they drain the queue, and ' +

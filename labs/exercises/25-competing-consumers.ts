@@ -11,8 +11,9 @@ const START = 'QUEUE_BACKEND=rabbitmq CONSUMERS=3 npm start';
 const SAME = { processing_time_ms: 100, max_concurrency: 2 };
 
 export default {
-  id: '21-competing-consumers',
+  id: '25-competing-consumers',
   title: 'Competing consumers (broker)',
+  backend: 'rabbitmq',
   goal:
     'On a broker, "add more consumers" is literal: three consumer processes take items from one queue, each as fast ' +
     'as it can. With more produced (70 items/s) than even three take, every consumer added takes its 20 items/s: ' +

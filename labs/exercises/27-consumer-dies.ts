@@ -11,8 +11,9 @@ const supervisorStatus = async () => (await request(`${supervisorUrlFromEnv()}/s
 const consumer2 = (status: any) => status.instances.find((i: any) => i.name === 'consumer-2');
 
 export default {
-  id: '23-consumer-dies',
+  id: '27-consumer-dies',
   title: 'A consumer dies holding items (broker)',
+  backend: 'rabbitmq',
   goal:
     `A consumer that takes ${HELD} items and dies before acking them loses none: the broker still has them, unacked, ` +
     'and delivers them again to a consumer that is alive, flagged as redelivered. Meanwhile the other consumer keeps ' +

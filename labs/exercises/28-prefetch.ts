@@ -14,8 +14,9 @@ function slowShare(r: Recording, from: string, to: string): number {
 }
 
 export default {
-  id: '24-prefetch',
+  id: '28-prefetch',
   title: 'Prefetch: how much a slow consumer may take (broker)',
+  backend: 'rabbitmq',
   goal:
     'RabbitMQ hands each consumer up to its prefetch of unacked items, in turn. A slow consumer (1 s an item) with a ' +
     'prefetch of 50 takes a full third of the items — each of which then takes 1 s, ten times what the fast ones ' +
@@ -59,6 +60,6 @@ export default {
     'Because it costs throughput when processing is fast: a consumer with a prefetch of 1 waits a full round trip to ' +
     'the broker (ack, then the next delivery) between items, so at a millisecond per item it idles most of the time. ' +
     'A larger prefetch keeps items waiting in the consumer, ready — good for fast, even work, bad when one consumer is ' +
-    'slow or dies (a crash puts back everything it holds, exercise 23). Prefetch is backpressure from consumer to ' +
+    'slow or dies (a crash puts back everything it holds, exercises 21 and 27). Prefetch is backpressure from consumer to ' +
     'broker: set it near concurrency × a little, not at "unlimited".',
 } satisfies Exercise;

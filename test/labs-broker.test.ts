@@ -1,0 +1,30 @@
+// The workshop on the broker: exercises 20–23 (crashes, overflow, TTL) and seed 002's exercises
+// 1, 2, 4 and 6, each run through `npm run lab`, time-compressed, against `QUEUE_BACKEND=rabbitmq
+// npm start` (its supervisor restarts what an exercise kills) and a real RabbitMQ.
+import { after, before, describe, test } from 'node:test';
+import { assertExercisePasses } from './helpers/lab-runner';
+import { startUnderNpmStart } from './helpers/npm-start';
+import { brokerEnv, startBroker, type RabbitMQ } from './helpers/rabbitmq';
+
+let rabbit: RabbitMQ;
+before(async () => {
+  rabbit = await startBroker();
+});
+after(() => rabbit?.stop());
+
+describe('on the broker, under npm start', () => {
+  let urls: { producer: string; consumer: string };
+  const cleanups: (() => Promise<void>)[] = [];
+  before(async () => {
+    ({ urls } = await startUnderNpmStart({ after: (fn) => cleanups.push(fn) }, brokerEnv(rabbit)));
+  });
+  after(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+  for (const id of ['20-broker-producer-crash', '21-broker-consumer-crash', '22-broker-overflow', '23-broker-ttl',
+    '01-baseline', '02-slow-consumer', '04-bounded', '06-reset']) {
+    test(`exercise ${id} keeps its promises`, async (t) => {
+      await assertExercisePasses(t, id, urls);
+    });
+  }
+});
