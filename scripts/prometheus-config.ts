@@ -14,8 +14,13 @@ export interface NativeTargets {
   consumer: string;
 }
 
-/** prometheus.yml for these targets; `scrapeInterval` (e.g. "1s") overrides the file's, for tests. */
-export function nativePrometheusConfig(targets: NativeTargets, scrapeInterval?: string): string {
+/**
+ * prometheus.yml for these targets; `scrapeInterval` (e.g. "1s") overrides the file's, for tests.
+ * With `supervisorUrl` (`npm start` running several instances) each job finds its targets there
+ * instead, over HTTP service discovery (GET /sd/producer, /sd/consumer): every instance, however
+ * many the autoscaler runs, with no edit when the count changes.
+ */
+export function nativePrometheusConfig(targets: NativeTargets, scrapeInterval?: string, supervisorUrl?: string): string {
   const doc = YAML.parseDocument(readFileSync(DOCKER_CONFIG, 'utf8'));
   const jobs = doc.get('scrape_configs') as YAML.YAMLSeq<YAML.YAMLMap>;
   for (const [job, target] of Object.entries(targets)) {
@@ -26,6 +31,10 @@ export function nativePrometheusConfig(targets: NativeTargets, scrapeInterval?: 
       throw new Error(`${DOCKER_CONFIG}: expected job "${job}" with exactly one static target`);
     }
     list.set(0, target);
+    if (supervisorUrl) {
+      config!.delete('static_configs');
+      config!.set('http_sd_configs', doc.createNode([{ url: `${supervisorUrl}/sd/${job}`, refresh_interval: scrapeInterval ?? '5s' }]));
+    }
   }
   if (scrapeInterval) {
     doc.setIn(['global', 'scrape_interval'], scrapeInterval);

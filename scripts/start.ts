@@ -12,7 +12,8 @@
 // stepping by 2), named producer-1, …, consumer-1, … (their `instance` label). They compete for
 // one queue and share its one limit. AUTOSCALE=1 lets autoscaler.ts set the number of consumers.
 // With several instances or the autoscaler, the supervisor answers on SUPERVISOR_PORT (8090):
-// GET /status (every instance, restarts, the autoscaler's state) and GET /metrics.
+// GET /status (every instance, restarts, the autoscaler's state), GET /metrics, and GET
+// /sd/producer, /sd/consumer for Prometheus (`SUPERVISOR_URL=http://127.0.0.1:8090 npm run prometheus`).
 // In-memory, each producer would hold its own queue, so more than one of each is refused.
 import { startTelemetry, stopTelemetry } from '../common/src/telemetry';
 // TRACE_SAMPLE_RATIO is for the items' traces: the autoscaler's few decisions are all kept.
@@ -115,6 +116,13 @@ function serveStatus(): Promise<string> {
     if (req.url === '/metrics') {
       res.setHeader('Content-Type', registry.contentType);
       res.end(await registry.metrics());
+      return;
+    }
+    const sd = /^\/sd\/(producer|consumer)$/.exec(req.url ?? '');
+    if (sd) {
+      // Prometheus HTTP service discovery (`SUPERVISOR_URL=… npm run prometheus`): one group per instance.
+      const groups = supervisor.of(sd[1] as 'producer' | 'consumer').map((i) => ({ targets: [new URL(i.url).host], labels: { instance: i.name } }));
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(groups));
       return;
     }
     if (req.url !== '/status' && req.url !== '/health') {

@@ -11,6 +11,7 @@ import { brokerBooks, brokerEnv, emptyQueues, readyCount, settledCounts, startBr
 import { assertNoProcessFault, sleep, waitFor, type Service } from './helpers/services';
 import { assertExercisePasses } from './helpers/lab-runner';
 import { startOtlpReceiver } from './helpers/otlp-receiver';
+import { startPrometheus } from './helpers/prometheus';
 import { startSupervised } from './helpers/supervised';
 
 let rabbit: RabbitMQ;
@@ -189,6 +190,15 @@ describe('scale-out on the broker', () => {
     for (const name of ['producer-1', 'consumer-1', 'consumer-2']) assert.match(section, new RegExp(`${name} +:\\d+ +● up`), `${name} in:\n${watch}`);
     assert.match(section, /consumer-2 .*restarts 1 \(last: SIGKILL\)/);
     assert.match(section, /total +producers .*consumers .*processed/);
+
+    // `SUPERVISOR_URL=… npm run prometheus` scrapes every instance the supervisor lists.
+    const prometheus = await startPrometheus({ producer: 'unused:1', consumer: 'unused:2' }, '1s', run.supervisorUrl);
+    t.after(() => prometheus.stop());
+    const up = (await waitFor(async () => {
+      const series = await prometheus.query('up == 1', Date.now() / 1000);
+      return series.length === 3 ? series : undefined;
+    }, 30_000, 'Prometheus to scrape all three instances'))!;
+    assert.deepEqual(up.map((s) => s.metric.instance).sort(), ['consumer-1', 'consumer-2', 'producer-1']);
   });
 
   /** Runs an exercise with `npm run lab` against a real `npm start` on the broker started with `env`. */
