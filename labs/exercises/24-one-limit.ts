@@ -1,6 +1,6 @@
 import { about, atLeast, atMost, post, until, watch, type Exercise } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { postTo, recordFrom, requireInstance, startIntro } from './instances';
+import { needsInstance, postTo, recordFrom, requireInstance, startIntro } from './instances';
 import { rejected } from './measures';
 
 const BOUNDED = { queue_mode: 'bounded', max_queue_size: 100, production_rate: 10 };
@@ -12,6 +12,7 @@ export default {
   id: '24-one-limit',
   title: 'One limit, two producers (broker)',
   backend: 'rabbitmq',
+  needs: needsInstance('producer', 2, START),
   goal:
     'Two producers publish into one RabbitMQ queue bounded at 100. The limit belongs to the queue, not to a ' +
     'process: the queue plateaus at 100 (a limit per producer would let it reach 200), and the rejections split ' +

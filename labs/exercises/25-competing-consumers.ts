@@ -1,7 +1,7 @@
 import { about, post, watch, type Exercise } from '../src/exercise';
 import type { Window } from '../src/recording';
 import { PANELS } from '../src/panels';
-import { postTo, requireInstance, startIntro } from './instances';
+import { needsInstance, postTo, requireInstance, startIntro } from './instances';
 import { produced, queued } from './measures';
 
 /** What all the consumers took: produced minus what the queue gained (the runner sees consumer 1 only). */
@@ -14,6 +14,7 @@ export default {
   id: '25-competing-consumers',
   title: 'Competing consumers (broker)',
   backend: 'rabbitmq',
+  needs: needsInstance('consumer', 3, START),
   goal:
     'On a broker, "add more consumers" is literal: three consumer processes take items from one queue, each as fast ' +
     'as it can. With more produced (70 items/s) than even three take, every consumer added takes its 20 items/s: ' +

@@ -14,6 +14,10 @@ export default {
   id: '26-autoscale',
   title: 'Consumers that scale themselves (broker)',
   backend: 'rabbitmq',
+  needs: {
+    start: `\`${START}\``,
+    running: async () => Boolean((await request(`${supervisorUrlFromEnv()}/status`)).body.autoscaler?.enabled),
+  },
   goal:
     'The supervisor keeps ceil(queue depth ÷ 100) consumers running, between 1 and 4, the way KEDA scales on a ' +
     'RabbitMQ queue. A burst of 1,000 items asks for 10: it starts 4, the most allowed; they drain the queue, and ' +

@@ -2,7 +2,7 @@ import { action, atLeast, exactly, watch, type Exercise } from '../src/exercise'
 import { PANELS } from '../src/panels';
 import { instanceUrl, request } from '../src/services';
 import { supervisorUrlFromEnv } from '../src/watch-instances';
-import { postTo, recordFrom, requireInstance, startIntro } from './instances';
+import { needsInstance, postTo, recordFrom, requireInstance, startIntro } from './instances';
 import { processed } from './measures';
 
 const START = 'QUEUE_BACKEND=rabbitmq CONSUMERS=2 npm start';
@@ -14,6 +14,7 @@ export default {
   id: '27-consumer-dies',
   title: 'A consumer dies holding items (broker)',
   backend: 'rabbitmq',
+  needs: needsInstance('consumer', 2, START),
   goal:
     `A consumer that takes ${HELD} items and dies before acking them loses none: the broker still has them, unacked, ` +
     'and delivers them again to a consumer that is alive, flagged as redelivered. Meanwhile the other consumer keeps ' +

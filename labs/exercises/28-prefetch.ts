@@ -1,7 +1,7 @@
 import { about, post, watch, type Exercise } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import type { Recording } from '../src/recording';
-import { postTo, recordProcessed, requireInstance, startIntro } from './instances';
+import { needsInstance, postTo, recordProcessed, requireInstance, startIntro } from './instances';
 
 const START = 'QUEUE_BACKEND=rabbitmq CONSUMERS=3 npm start';
 const FAST = { processing_time_ms: 100, max_concurrency: 10 };
@@ -17,6 +17,7 @@ export default {
   id: '28-prefetch',
   title: 'Prefetch: how much a slow consumer may take (broker)',
   backend: 'rabbitmq',
+  needs: needsInstance('consumer', 3, START),
   goal:
     'RabbitMQ hands each consumer up to its prefetch of unacked items, in turn. A slow consumer (1 s an item) with a ' +
     'prefetch of 50 takes a full third of the items — each of which then takes 1 s, ten times what the fast ones ' +

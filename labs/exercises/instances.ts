@@ -1,8 +1,8 @@
 // Steps for the exercises that run on several instances (`PRODUCERS=N CONSUMERS=M
 // QUEUE_BACKEND=rabbitmq npm start`): the runner knows the first producer and consumer; instance n
 // is two ports up per step (instanceUrl). Each step is still one request a learner could type.
-import { action, type ActionStep } from '../src/exercise';
-import { curlFor, instanceUrl, request, type ServiceName } from '../src/services';
+import { action, type ActionStep, type Exercise } from '../src/exercise';
+import { curlFor, instanceUrl, request, type ServiceName, type Urls } from '../src/services';
 import { scaleSettings } from '../src/time-scale';
 
 /** The intro of such an exercise: how to start the lab it needs. */
@@ -12,14 +12,23 @@ export const startIntro = (what: string, start: string, where: string) =>
 /** The port of instance n as the learner's commands show it (8000/8001 for the first pair). */
 const shownUrl = (service: ServiceName, n: number) => instanceUrl(service === 'producer' ? 'http://localhost:8000' : 'http://localhost:8001', n);
 
+/** Whether instance n of `service` answers, on the broker. */
+async function instanceRuns(urls: Urls, service: ServiceName, n: number): Promise<boolean> {
+  const answer = await request(`${instanceUrl(urls[service], n)}/status`).catch(() => undefined);
+  const backend = service === 'producer' ? answer?.body?.queue?.backend : answer?.body?.broker?.backend;
+  return answer?.status === 200 && backend === 'rabbitmq';
+}
+
+/** An exercise's `needs`: instance n of `service`, as `start` runs it. */
+export const needsInstance = (service: ServiceName, n: number, start: string): Exercise['needs'] =>
+  ({ start: `\`${start}\``, running: (urls) => instanceRuns(urls, service, n) });
+
 /** Fails the exercise at once, saying how to start the lab, unless instance n of `service` answers on the broker. */
 export const requireInstance = (service: ServiceName, n: number, start: string): ActionStep =>
   action(`Check that ${service}-${n} runs, on the broker`, `curl -s ${shownUrl(service, n)}/status | jq '.instance'`, async (ctx) => {
     const url = instanceUrl(ctx.urls[service], n);
-    const answer = await request(`${url}/status`).catch(() => undefined);
-    const backend = service === 'producer' ? answer?.body?.queue?.backend : answer?.body?.broker?.backend;
-    if (answer?.status !== 200 || backend !== 'rabbitmq') throw new Error(`this exercise needs ${service}-${n} on the broker (${url}): ${start}`);
-    ctx.say(`${answer.body.instance} answers at ${url}`);
+    if (!(await instanceRuns(ctx.urls, service, n))) throw new Error(`this exercise needs ${service}-${n} on the broker (${url}): ${start}`);
+    ctx.say(`${service}-${n} answers at ${url}`);
   });
 
 /** POST to instance n (settings in the body are time-scaled, as in a post step). */
