@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
 import { startRabbitMQ, type RabbitMQ } from '../scripts/rabbitmq-server';
 import { brokerEnv } from '../test/helpers/rabbitmq';
-import { startService, type Service } from '../test/helpers/services';
+import { killAll, startService, type Service } from '../test/helpers/services';
 import { histogramDelta, histogramOf, histogramQuantile, parseExposition } from '../labs/src/prometheus';
 
 const SECONDS = Number(process.env.BENCH_BROKER_SECONDS ?? 10);
@@ -125,5 +125,6 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   console.error(err);
+  killAll(); // services a failed step left running
   process.exit(1);
 });

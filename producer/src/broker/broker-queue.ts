@@ -7,9 +7,10 @@
 // the depth: the broker's ready count, polled every 100 ms over AMQP (exact at that moment), plus
 // what was confirmed since and what is being published (an overestimate: consumers drain meanwhile).
 //
-// block and timeout: a nacked publish is retried when the polled depth shows room, or after a
-// short backoff, until it is confirmed or the time is up. Unlike the in-memory queue, waiters are
-// not served strictly in arrival order: each retries on its own.
+// block and timeout: a nacked publish is retried when the polled depth shows room (as many
+// waiters as there is room for, oldest first), or after a backoff, until it is confirmed or the
+// time is up. Unlike the in-memory queue, arrival order is not strict: a waiter whose backoff ends
+// retries on its own.
 import type { ConfirmChannel } from 'amqplib';
 import { HEADERS, ITEMS_QUEUE } from '../../../common/src/broker-topology';
 import type { AddResult, AdmissionQueue, EvictResult, RoomResult } from '../admission/admission-queue';
@@ -17,8 +18,8 @@ import { itemRequestBody } from '../consumer-client';
 import type { Item } from '../item';
 import { itemTraceHeaders } from '../tracing';
 
-/** Longest a nacked block/timeout offer waits before it publishes again (if no poll showed room first). */
-const RETRY_AFTER_NACK_MS = 200;
+/** Longest a nacked block/timeout offer waits before it publishes again (if no poll woke it first). */
+const RETRY_AFTER_NACK_MS = 1000;
 
 export interface BrokerQueueOptions {
   /** The max-length the broker enforces now (Infinity: none). */
@@ -64,7 +65,8 @@ export class BrokerQueue implements AdmissionQueue {
   depthPolled(ready: number): void {
     this.ready = ready;
     this.confirmedSincePoll = 0;
-    if (this.size < this.options.hardCap()) this.wakeWaiters();
+    const room = this.options.hardCap() - this.size;
+    if (room > 0) this.wakeWaiters(room);
   }
 
   add(item: Item, limit: number): AddResult | Promise<AddResult> {
@@ -152,7 +154,8 @@ export class BrokerQueue implements AdmissionQueue {
     });
   }
 
-  private wakeWaiters(): void {
-    for (const wake of [...this.roomWaiters]) wake();
+  /** Wakes the `count` longest-waiting offers (a Set keeps insertion order), or all. */
+  private wakeWaiters(count = Infinity): void {
+    for (const wake of [...this.roomWaiters].slice(0, count)) wake();
   }
 }
