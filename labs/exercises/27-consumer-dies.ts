@@ -65,8 +65,8 @@ export default {
   ],
   question: 'The items came back. What did the crash still cost, and what would a consumer have to do so that processing twice does no harm?',
   answer:
-    'Time: each held item waited in a dead process until the connection was seen to be gone, then queued again at ' +
-    'the back. And at-least-once delivery: an item processed but not yet acked when the process died is processed ' +
+    'Time: each held item waited in a dead process until the broker saw the connection gone, and only then went back ' +
+    'to the queue (RabbitMQ puts it back in its old place, near the head). And at-least-once delivery: an item processed but not yet acked when the process died is processed ' +
     'again (the `redelivered` flag says it may have been). A consumer must be idempotent — remember item ids it has ' +
     'done, or make the effect of processing twice the same as once. A smaller prefetch bounds how much a crash puts back.',
 } satisfies Exercise;
