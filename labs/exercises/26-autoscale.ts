@@ -20,8 +20,9 @@ export default {
   },
   goal:
     'The supervisor keeps ceil(queue depth ÷ 100) consumers running, between 1 and 4, the way KEDA scales on a ' +
-    'RabbitMQ queue. A burst of 1,000 items asks for 10: it starts 4, the most allowed; they drain the queue, and ' +
-    'after the 10 s cooldown it stops 3 of them again — each finishes and acks what it holds first, so nothing is lost.',
+    'RabbitMQ queue. A burst of 1,000 items asks for 10: it starts 4 at once, the most allowed; they drain the queue, ' +
+    'and as it empties it stops them again, at most one change every 10 s (the cooldown) — each one stopped finishes ' +
+    'and acks what it holds first, so nothing is lost.',
   intro:
     startIntro('the autoscaler', START, 'it starts with one consumer; its state is at http://localhost:8090/status') +
     ' `npm run watch` shows the consumers come and go under INSTANCES, and the supervisor logs each decision: ' +
