@@ -14,6 +14,7 @@ import { memoryPerItem } from './figures/memory';
 import { rateAccuracy } from './figures/rate';
 import { rejectionPath } from './figures/rejection';
 import { responsiveness } from './figures/responsiveness';
+import { scaleOut } from './figures/scale-out';
 import { tracingCost } from './figures/tracing';
 import { memoryPerWaitingCaller } from './figures/waiting-callers';
 import { planFor } from './plan';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   await step('responsiveness', () => responsiveness(plan));
   await step('rejection_path', () => rejectionPath(plan));
   await step('memory_per_waiting_caller', () => memoryPerWaitingCaller(plan));
+  await step('scale_out', () => scaleOut(plan));
   clearTimeout(watchdog);
 
   const busy = machineWasBusy(machine.load_average_1m);

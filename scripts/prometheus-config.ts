@@ -19,8 +19,11 @@ export interface NativeTargets {
 /**
  * prometheus.yml for these targets; a job given no target (rabbitmq, natively without a broker) is
  * left out. `scrapeInterval` (e.g. "1s") overrides the file's, for tests.
+ * With `supervisorUrl` (`npm start` running several instances) each job finds its targets there
+ * instead, over HTTP service discovery (GET /sd/producer, /sd/consumer): every instance, however
+ * many the autoscaler runs, with no edit when the count changes.
  */
-export function nativePrometheusConfig(targets: NativeTargets, scrapeInterval?: string): string {
+export function nativePrometheusConfig(targets: NativeTargets, scrapeInterval?: string, supervisorUrl?: string): string {
   const doc = YAML.parseDocument(readFileSync(DOCKER_CONFIG, 'utf8'));
   const jobs = doc.get('scrape_configs') as YAML.YAMLSeq<YAML.YAMLMap>;
   const given = Object.entries(targets).filter((entry): entry is [string, string] => entry[1] !== undefined);
@@ -33,6 +36,10 @@ export function nativePrometheusConfig(targets: NativeTargets, scrapeInterval?: 
       throw new Error(`${DOCKER_CONFIG}: expected job "${job}" with exactly one static target`);
     }
     list.set(0, target);
+    if (supervisorUrl && (job === 'producer' || job === 'consumer')) {
+      config!.delete('static_configs');
+      config!.set('http_sd_configs', doc.createNode([{ url: `${supervisorUrl}/sd/${job}`, refresh_interval: scrapeInterval ?? '5s' }]));
+    }
   }
   if (scrapeInterval) {
     doc.setIn(['global', 'scrape_interval'], scrapeInterval);

@@ -1,7 +1,8 @@
 // `npm run prometheus`: Debian's `prometheus` (apt-get install prometheus) for the native lab.
 // It scrapes the services `npm start` runs (HOST, PRODUCER_PORT, CONSUMER_PORT as there), with
-// the Docker stack's config rewritten for them, keeps its data in a temporary directory that is
-// removed at exit, stores exemplars, and serves its UI on http://127.0.0.1:9090 (PROMETHEUS_PORT).
+// the Docker stack's config rewritten for them (with SUPERVISOR_URL: every instance the
+// supervisor runs), keeps its data in a temporary directory that is removed at exit, stores
+// exemplars, and serves its UI on http://127.0.0.1:9090 (PROMETHEUS_PORT).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,9 +21,12 @@ if (spawnSync('prometheus', ['--version']).error) {
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'backpressure-prometheus-'));
 const configFile = path.join(dir, 'prometheus.yml');
-writeFileSync(configFile, nativePrometheusConfig({ producer, consumer }));
+// With several instances (`PRODUCERS=2 CONSUMERS=3 npm start`): their supervisor lists them all.
+const supervisorUrl = process.env.SUPERVISOR_URL?.replace(/\/+$/, '');
+writeFileSync(configFile, nativePrometheusConfig({ producer, consumer }, undefined, supervisorUrl));
 
-console.log(`Prometheus on http://${listen}, scraping producer ${producer} and consumer ${consumer} every 5 s`);
+const scraping = supervisorUrl ? `every instance that ${supervisorUrl}/sd/{producer,consumer} lists` : `producer ${producer} and consumer ${consumer}`;
+console.log(`Prometheus on http://${listen}, scraping ${scraping} every 5 s`);
 console.log(`(config ${configFile}, data in ${dir}, removed at exit; Ctrl-C stops it)`);
 const child = spawn('prometheus', prometheusArgs(configFile, path.join(dir, 'data'), listen), { stdio: 'inherit' });
 

@@ -25,11 +25,17 @@ export const serviceEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** json, pretty, or auto: pretty when stdout is a terminal (common/src/logger.ts). */
   LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
-  /** Names this process among several of the same service, on every log line. */
-  INSTANCE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)').optional(),
   /** When set, /admin/* and /produce need `Authorization: Bearer <ADMIN_TOKEN>`. */
   ADMIN_TOKEN: z.string().min(1).optional(),
+  /**
+   * Which copy of the service this process is (`npm start` with PRODUCERS/CONSUMERS sets
+   * producer-1, producer-2, …): the `instance` label on its metrics, in /status and its logs.
+   */
+  INSTANCE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." and "-" only (at most 64)').optional(),
 };
+
+/** This process's instance name: INSTANCE, or `<service>-1` when it runs alone. */
+export const instanceName = (service: string, env: { INSTANCE?: string }) => env.INSTANCE ?? `${service}-1`;
 
 /**
  * Where the queue lives (both services read it): `memory`, the producer's own heap (the default),

@@ -1,5 +1,6 @@
-// One Prometheus registry per process, with the `service` label on every series and
-// prom-client's default process/Node.js metrics.
+// One Prometheus registry per process, with the `service` and `instance` labels on every series
+// and prom-client's default process/Node.js metrics. (A scrape keeps the `instance` label only
+// with honor_labels: true; otherwise Prometheus files it as `exported_instance`.)
 //
 // With tracing on, the registry speaks OpenMetrics, the only text format that carries exemplars
 // (trace ids on samples, see exemplars.ts). Prometheus 2.x and 3.x both ask for it first in their
@@ -12,10 +13,10 @@ import { Counter, Registry, collectDefaultMetrics, type CounterConfiguration, ty
 import type { RequestHandler } from 'express';
 import { tracingEnabled } from './telemetry';
 
-export function createRegistry(service: string): Registry {
+export function createRegistry(service: string, instance: string): Registry {
   const registry = new Registry();
   if (tracingEnabled()) (registry as Registry<RegistryContentType>).setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  registry.setDefaultLabels({ service });
+  registry.setDefaultLabels({ service, instance });
   collectDefaultMetrics({ register: registry });
   return registry;
 }

@@ -2,6 +2,7 @@
 import type { Express, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import { instanceName } from '../../common/src/env';
 import { abortWhenClientGone, createApp, errorHandler, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
@@ -31,6 +32,7 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
   const memory = process.memoryUsage();
   return {
     service: 'consumer',
+    instance: instanceName('consumer', process.env),
     uptime_seconds: Math.round(process.uptime()),
     in_flight: c.limiter.inUse,
     max_concurrency: s.max_concurrency,

@@ -88,6 +88,13 @@ export class BrokerConsumer {
     const deadline = performance.now() + deadlineMs;
     while (this.holding > 0 && !this.consumer.settings.paused && performance.now() < deadline) await sleep(20);
     this.stopping.abort(); // held (paused) items are handed back unprocessed
+    // The channel first: its close-ok means the broker has taken every ack sent on it. Closing only
+    // the connection could lose the last acks, and the broker delivered those items again.
+    const channel = this.channel;
+    if (channel) {
+      channel.removeAllListeners('close'); // closed on purpose: no reason to reconnect
+      await channel.close().catch(() => {});
+    }
     await this.link.close();
   }
 

@@ -3,6 +3,7 @@
 // relies on the CommonJS output running these lines in order; see common/src/telemetry.ts).
 import { startTelemetry, stopTelemetry } from '../../common/src/telemetry';
 startTelemetry('consumer');
+import { instanceName } from '../../common/src/env';
 import { createLogger } from '../../common/src/logger';
 import { createRegistry } from '../../common/src/metrics';
 import { closeServer, exitOnProcessFault, listen, onShutdownSignal } from '../../common/src/server';
@@ -16,9 +17,10 @@ const SHUTDOWN_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
   const { env, settings } = loadConsumerConfig();
+  const instance = instanceName('consumer', env);
   const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'consumer', env);
   exitOnProcessFault(logger);
-  const registry = createRegistry('consumer');
+  const registry = createRegistry('consumer', instance);
   const consumer = new Consumer(settings, registry);
   const broker = env.QUEUE_BACKEND === 'rabbitmq' ? new BrokerConsumer(consumer, env.AMQP_URL, logger, registry) : undefined;
   const app = createConsumerApp(consumer, registry, logger, env.ADMIN_TOKEN, broker);
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
   onShutdownSignal(logger, async () => {
     await Promise.all([closeServer(server), broker?.close(SHUTDOWN_DEADLINE_MS)]);
     await stopTelemetry();
+    // The final count: what a consumer that is scaled down or restarted had processed.
+    logger.info({ totals: { processed: consumer.processed, failed: consumer.failed } }, 'consumer stopped');
   });
 }
 

@@ -26,12 +26,18 @@ import brokerProducerCrash from './23-broker-producer-crash';
 import brokerConsumerCrash from './24-broker-consumer-crash';
 import brokerOverflow from './25-broker-overflow';
 import brokerTtl from './26-broker-ttl';
+import oneLimit from './27-one-limit';
+import competingConsumers from './28-competing-consumers';
+import autoscale from './29-autoscale';
+import consumerDies from './30-consumer-dies';
+import prefetch from './31-prefetch';
 
 export const EXERCISES: Exercise[] = [
   baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
   consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing,
   openBlock, openTimeout, breakerFailureRate,
   brokerProducerCrash, brokerConsumerCrash, brokerOverflow, brokerTtl,
+  oneLimit, competingConsumers, autoscale, consumerDies, prefetch,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

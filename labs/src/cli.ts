@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   return results.every((r) => r.passed) ? 0 : 1;
 }
 
-/** Every exercise, but those that need the other queue backend (said, and left out). */
+/** Every exercise, but those that need the other queue backend or instances not running (said, and left out). */
 async function exercisesForTheRunningLab(options: Parameters<typeof requireServices>[0]) {
   await requireServices(options).catch(() => {}); // runExercise says what is wrong
   const backend = await runningBackend(options).catch(() => undefined);
@@ -67,7 +67,13 @@ async function exercisesForTheRunningLab(options: Parameters<typeof requireServi
   if (skipped.length > 0) {
     options.out.line(`Left out (they need QUEUE_BACKEND=${skipped[0]!.backend}): ${skipped.map((e) => e.id).join(', ')}`);
   }
-  return EXERCISES.filter((e) => !skipped.includes(e));
+  const unmet: string[] = [];
+  for (const e of EXERCISES) {
+    if (skipped.includes(e) || !e.needs || (await e.needs.running(options.urls).catch(() => false))) continue;
+    unmet.push(e.id);
+    options.out.line(`Left out: ${e.id} (it needs ${e.needs.start})`);
+  }
+  return EXERCISES.filter((e) => !skipped.includes(e) && !unmet.includes(e.id));
 }
 
 process.once('SIGINT', () => {

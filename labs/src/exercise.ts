@@ -28,6 +28,8 @@ export interface Exercise {
   docker?: string;
   /** Set when the exercise needs one queue backend (QUEUE_BACKEND); `npm run lab -- all` skips it on the other. */
   backend?: QueueBackend;
+  /** Set when it needs more of the lab than one producer and one consumer: `npm run lab -- all` skips it when that is not running. */
+  needs?: { start: string; running(urls: Urls): Promise<boolean> };
 }
 
 export type Step = PostStep | WatchStep | UntilStep | ActionStep | PredictStep;

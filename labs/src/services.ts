@@ -25,6 +25,16 @@ export function urlsFromEnv(env: NodeJS.ProcessEnv = process.env): Urls {
   return { producer: read('PRODUCER_URL', 'http://127.0.0.1:8000'), consumer: read('CONSUMER_URL', 'http://127.0.0.1:8001') };
 }
 
+/**
+ * Instance n (1-based) of a service that `PRODUCERS=N CONSUMERS=M npm start` runs several of: the
+ * first on `url`, each next one two ports up (producers 8000, 8002, …; consumers 8001, 8003, …).
+ */
+export function instanceUrl(url: string, n: number): string {
+  const parsed = new URL(url);
+  parsed.port = String(Number(parsed.port || 80) + 2 * (n - 1));
+  return parsed.toString().replace(/\/+$/, '');
+}
+
 export interface Answer<T = any> {
   status: number;
   body: T;

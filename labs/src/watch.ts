@@ -1,11 +1,12 @@
 // `npm run watch`: the live terminal view of both services (seed 003's visualizer, done
-// properly). Reads only GET /status and GET /metrics, so it needs no Grafana; redraws 2.5
+// properly), and of every instance when `npm start` runs several (watch-instances.ts). Reads only GET /status and GET /metrics, so it needs no Grafana; redraws 2.5
 // times a second; keeps going while a service is down and says so.
 // Options: --once prints one frame and exits (no colour when not on a terminal).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { colorWanted } from './format';
 import { urlsFromEnv } from './services';
 import { takeSnapshot } from './snapshot';
+import { InstancesWatch, renderInstances, supervisorUrlFromEnv } from './watch-instances';
 import { WatchModel } from './watch-model';
 import { renderFrame } from './watch-render';
 
@@ -21,11 +22,18 @@ async function main(): Promise<void> {
   const model = new WatchModel(urls);
   const out = process.stdout;
   const options = () => ({ width: out.columns ?? 120, color: colorWanted(out) });
+  // With several instances (`PRODUCERS=2 CONSUMERS=3 npm start`): a line each, and the totals.
+  const instances = new InstancesWatch(supervisorUrlFromEnv());
+  const withInstances = async (frame: string) => {
+    const view = await instances.look();
+    return view ? `${frame}\n\n${renderInstances(view, options().color).join('\n')}` : frame;
+  };
 
   if (process.argv.includes('--once')) {
     await takeSnapshot(urls).then((s) => model.update(s)); // a first look, so rates have a base
+    await instances.look();
     await sleep(1000);
-    out.write(`${renderFrame(model.update(await takeSnapshot(urls)), options())}\n`);
+    out.write(`${await withInstances(renderFrame(model.update(await takeSnapshot(urls)), options()))}\n`);
     return;
   }
 
@@ -36,7 +44,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
   for (;;) {
     const started = performance.now();
-    const frame = renderFrame(model.update(await takeSnapshot(urls)), options());
+    const frame = await withInstances(renderFrame(model.update(await takeSnapshot(urls)), options()));
     // Overwrite in place (no flicker): each line clears its own rest, then everything below.
     if (out.isTTY) out.write(`${HOME}${frame.split('\n').join(`${CLEAR_LINE_END}\n`)}${CLEAR_LINE_END}\n${CLEAR_TO_END}`);
     else out.write(`${frame}\n\n`);

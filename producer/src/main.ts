@@ -3,6 +3,7 @@
 // relies on the CommonJS output running these lines in order; see common/src/telemetry.ts).
 import { startTelemetry, stopTelemetry } from '../../common/src/telemetry';
 startTelemetry('producer');
+import { instanceName } from '../../common/src/env';
 import { createLogger } from '../../common/src/logger';
 import { createRegistry } from '../../common/src/metrics';
 import { closeServer, exitOnProcessFault, listen, onShutdownSignal } from '../../common/src/server';
@@ -16,9 +17,10 @@ const SHUTDOWN_DEADLINE_MS = 5000;
 
 async function main(): Promise<void> {
   const { env, settings } = loadProducerConfig();
+  const instance = instanceName('producer', env);
   const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'producer', env);
   exitOnProcessFault(logger);
-  const registry = createRegistry('producer');
+  const registry = createRegistry('producer', instance);
   const producer = new Producer({
     settings,
     consumerUrl: env.CONSUMER_URL,

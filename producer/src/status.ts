@@ -1,4 +1,5 @@
 // GET /status: the producer's whole state as JSON, built from running totals (O(1) at any depth).
+import { instanceName } from '../../common/src/env';
 import type { Producer } from './producer';
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 100) / 100;
@@ -11,6 +12,7 @@ export function producerStatus(p: Producer) {
   const memory = process.memoryUsage();
   return {
     service: 'producer',
+    instance: instanceName('producer', process.env),
     uptime_seconds: Math.round(process.uptime()),
     queue: {
       backend: p.broker ? 'rabbitmq' : 'memory',

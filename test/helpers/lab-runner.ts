@@ -24,7 +24,7 @@ export interface CliRun {
 
 /**
  * Exercises run less compressed (scale 2) when a check would be too tight at scale 5:
- * - 08, 09, 10, 15, 18 measure the consumer at full capacity: at scale 5 the healthy one takes
+ * - 08, 09, 10, 15, 18, 21 measure the consumer at full capacity: at scale 5 the healthy one takes
  *   20 ms per item, and the ~3 ms each HTTP round trip adds would already cost 13% of its capacity
  *   (twice that of "capacity − production"); 08's 10–100 ms items and 18's 80 requests/s lose 5–10%.
  *   At scale 2 it is 2.5× less.
@@ -36,7 +36,8 @@ export interface CliRun {
  *   fixed cost does not (at scale 5 on a busy machine 46/s got through where 60 were promised).
  */
 const LESS_COMPRESSED = ['04-bounded', '07-queue-latency', '08-variable-processing', '09-burst', '10-consumer-failure',
-  '15-adaptive', '17-priorities', '18-scale-consumer', '20-open-block', '22-breaker-failure-rate'];
+  '15-adaptive', '17-priorities', '18-scale-consumer', '20-open-block', '22-breaker-failure-rate',
+  '28-competing-consumers'];
 const SCALE_FOR: Record<string, string> = Object.fromEntries(LESS_COMPRESSED.map((id) => [id, '2']));
 
 export async function runLab(args: string[], urls: { producer: string; consumer: string }, scale = CI_TIME_SCALE): Promise<CliRun> {

@@ -32,10 +32,10 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(targets: NativeTargets, scrapeInterval: string): Promise<Prometheus> {
+export async function startPrometheus(targets: NativeTargets, scrapeInterval: string, supervisorUrl?: string): Promise<Prometheus> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'backpressure-prometheus-test-'));
   const configFile = path.join(dir, 'prometheus.yml');
-  writeFileSync(configFile, nativePrometheusConfig(targets, scrapeInterval));
+  writeFileSync(configFile, nativePrometheusConfig(targets, scrapeInterval, supervisorUrl));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = startProcess('prometheus', prometheusArgs(configFile, path.join(dir, 'data'), `127.0.0.1:${port}`));

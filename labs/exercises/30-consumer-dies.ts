@@ -1,0 +1,72 @@
+import { action, atLeast, exactly, watch, type Exercise } from '../src/exercise';
+import { PANELS } from '../src/panels';
+import { instanceUrl, request } from '../src/services';
+import { supervisorUrlFromEnv } from '../src/watch-instances';
+import { needsInstance, postTo, recordFrom, requireInstance, startIntro } from './instances';
+import { processed } from './measures';
+
+const START = 'QUEUE_BACKEND=rabbitmq CONSUMERS=2 npm start';
+const HELD = 20;
+const supervisorStatus = async () => (await request(`${supervisorUrlFromEnv()}/status`)).body;
+const consumer2 = (status: any) => status.instances.find((i: any) => i.name === 'consumer-2');
+
+export default {
+  id: '30-consumer-dies',
+  title: 'A consumer dies holding items (broker)',
+  backend: 'rabbitmq',
+  needs: needsInstance('consumer', 2, START),
+  goal:
+    `A consumer that takes ${HELD} items and dies before acking them loses none: the broker still has them, unacked, ` +
+    'and delivers them again to a consumer that is alive, flagged as redelivered. Meanwhile the other consumer keeps ' +
+    'working, and the supervisor starts the dead one again.',
+  intro: startIntro('two consumers', START, 'consumer-1 on :8001, consumer-2 on :8003; the supervisor on :8090'),
+  steps: [
+    requireInstance('consumer', 2, START),
+    postTo('consumer', 2, '/admin/config', { max_concurrency: HELD, paused: true },
+      `Consumer 2: a prefetch of ${HELD} (max_concurrency), paused — it takes items and holds them, unacked`),
+    action(`Wait until consumer 2 holds ${HELD} items`, `curl -s http://localhost:8003/status | jq '.broker.holding'`, async (ctx) => {
+      const url = instanceUrl(ctx.urls.consumer, 2);
+      const deadline = performance.now() + 30_000;
+      while ((await request(`${url}/status`)).body.broker.holding < HELD) {
+        if (performance.now() > deadline) throw new Error(`consumer 2 does not hold ${HELD} items after 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }),
+    recordFrom('consumer', 2, '.broker.holding', 'held by consumer 2', (s) => s.broker.holding),
+    recordFrom('consumer', 1, '.broker.redeliveries', 'redeliveries before', (s) => s.broker.redeliveries),
+    action('Kill consumer 2 (SIGKILL: no goodbye, no ack)',
+      `kill -9 $(curl -s http://localhost:8090/status | jq '.instances[] | select(.name == "consumer-2") | .pid')`, async (ctx) => {
+        const before = consumer2(await supervisorStatus());
+        ctx.record('restarts before', before.restarts);
+        process.kill(before.pid, 'SIGKILL');
+        ctx.say(`killed PID ${before.pid}`);
+      }),
+    watch(10, 'Consumer 1 keeps working; the supervisor restarts consumer 2', { window: 'after', jq: '{processed: .totals.processed, redeliveries: .broker.redeliveries}' }),
+    action('Who got the held items again', `curl -s http://localhost:8001/status | jq '.broker.redeliveries'; curl -s http://localhost:8003/status | jq '.broker.redeliveries'`, async (ctx) => {
+      const one = (await request(`${ctx.urls.consumer}/status`)).body.broker.redeliveries;
+      const two = (await request(`${instanceUrl(ctx.urls.consumer, 2)}/status`)).body.broker?.redeliveries ?? 0;
+      ctx.record('redelivered', one + two);
+      ctx.record('restarts after', consumer2(await supervisorStatus()).restarts);
+    }),
+  ],
+  watch: {
+    panels: [PANELS.throughput],
+    terminal: 'INSTANCES: consumer-2 "restarting", then up with "restarts 1 (last: SIGKILL)"; consumer-1 goes on at 10/s.',
+  },
+  checks: [
+    exactly('items consumer 2 held, unacked', HELD, 'items', (r) => r.value('held by consumer 2'), { why: 'its prefetch' }),
+    exactly('delivered again (redelivered)', HELD, 'items', (r) => r.value('redelivered') - r.value('redeliveries before'), {
+      why: 'every unacked item goes back to the queue when its consumer\'s connection dies',
+    }),
+    atLeast('consumer 1 keeps processing', 4, 'items/s', (r) => r.window('after').rate(processed), {
+      why: 'its share of the 10/s produced (half, once consumer 2 is back), and some of the redelivered',
+    }),
+    exactly('restarts of consumer 2', 1, '', (r) => r.value('restarts after') - r.value('restarts before'), { why: 'the supervisor starts it again' }),
+  ],
+  question: 'The items came back. What did the crash still cost, and what would a consumer have to do so that processing twice does no harm?',
+  answer:
+    'Time: each held item waited in a dead process until the broker saw the connection gone, and only then went back ' +
+    'to the queue (RabbitMQ puts it back in its old place, near the head). And at-least-once delivery: an item processed but not yet acked when the process died is processed ' +
+    'again (the `redelivered` flag says it may have been). A consumer must be idempotent — remember item ids it has ' +
+    'done, or make the effect of processing twice the same as once. A smaller prefetch bounds how much a crash puts back.',
+} satisfies Exercise;

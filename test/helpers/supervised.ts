@@ -1,0 +1,76 @@
+// The real `npm start` supervisor (dist/scripts/start.js) as a child process, on free ports: the
+// producers on base, base + 2, …, the consumers on base + 1, base + 3, …, and its own /status on a
+// port it picks and prints in its banner.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { freePort } from './free-port';
+import { waitFor } from './services';
+
+export interface Supervised {
+  supervisorUrl: string;
+  producerUrl(n: number): string;
+  consumerUrl(n: number): string;
+  /** Everything it and its instances wrote so far. */
+  output(): string;
+  /** JSON log lines with this `msg`. */
+  logLines(msg: string): any[];
+  stop(): Promise<void>;
+}
+
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** A port p such that p … p + span − 1 were all free a moment ago. */
+async function freePortRun(span: number): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    if (base + span > 65_535) continue;
+    let free = true;
+    for (let p = base + 1; p < base + span && free; p++) free = await portFree(p);
+    if (free) return base;
+  }
+}
+
+export async function startSupervised(env: Record<string, string>, maxInstancesPerRole = 4): Promise<Supervised> {
+  const base = await freePortRun(2 * maxInstancesPerRole);
+  const child = spawn(process.execPath, [path.resolve(__dirname, '../../scripts/start.js')], {
+    env: { ...process.env, PRODUCER_PORT: String(base), CONSUMER_PORT: String(base + 1), SUPERVISOR_PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitFor(() => output.includes('Backpressure Lab is running') || child.exitCode !== null, 60_000, 'npm start to be ready');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const supervisorUrl = /Supervisor: (http:\/\/\S+)\/status/.exec(output)?.[1];
+  if (!supervisorUrl) {
+    await stop();
+    throw new Error(`npm start did not print its supervisor URL:\n${output}`);
+  }
+  return {
+    supervisorUrl,
+    producerUrl: (n) => `http://127.0.0.1:${base + 2 * (n - 1)}`,
+    consumerUrl: (n) => `http://127.0.0.1:${base + 1 + 2 * (n - 1)}`,
+    output: () => output,
+    logLines: (msg) =>
+      output
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.includes(`"msg":${JSON.stringify(msg)}`))
+        .map((line) => JSON.parse(line)),
+    stop,
+  };
+}
