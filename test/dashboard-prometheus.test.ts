@@ -76,7 +76,7 @@ test('the reasons on the rejection and drop counters are labelled as the dashboa
   assert.deepEqual(await reasons('backpressure_items_dropped_total'), ['cleared', 'drop_oldest', 'sampled_out']);
   assert.deepEqual(await reasons('backpressure_items_rejected_total{service="consumer"}'), ['concurrency_limit']);
   const all = async (expr: string) => (await prometheus.query(expr, end)).map((s) => s.metric.reason).sort();
-  assert.deepEqual(await all('backpressure_items_rejected_total{service="producer"}'), ['adaptive_limit', 'cancelled', 'memory', 'queue_full', 'timeout']);
+  assert.deepEqual(await all('backpressure_items_rejected_total{service="producer"}'), ['adaptive_limit', 'broker_unavailable', 'cancelled', 'memory', 'queue_full', 'timeout']);
   assert.deepEqual(await all('backpressure_send_retries_total'), ['http_429', 'http_4xx', 'http_5xx', 'network', 'timeout']);
 });
 

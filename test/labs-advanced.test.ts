@@ -9,10 +9,11 @@ import { freePort } from './helpers/services';
 
 test('exercise 03-memory-crash keeps its promises, under `npm start` (crash and restart)', async (t) => {
   // What `npm start` runs, with a 128 MB heap cap so the crash costs this machine little.
-  const [producerPort, consumerPort] = [await freePort(), await freePort()];
+  const [producerPort, consumerPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const supervisor = startProcess(process.execPath, [path.resolve(__dirname, '../scripts/start.js')], {
     PRODUCER_PORT: String(producerPort),
     CONSUMER_PORT: String(consumerPort),
+    UI_PORT: String(uiPort),
     MEMORY_LIMIT_MB: '128',
     LOG_LEVEL: 'warn',
   });
@@ -23,4 +24,4 @@ test('exercise 03-memory-crash keeps its promises, under `npm start` (crash and 
   t.diagnostic(supervisor.lines.find((line) => line.includes('producer exited')) ?? 'no restart line');
 });
 
-testExercises(['08-variable-processing', '09-burst', '10-consumer-failure']);
+testExercises(['08-variable-processing', '09-burst', '10-consumer-failure', '32-clear-memory']);

@@ -125,7 +125,7 @@ describe('scale-out on the broker', () => {
     });
     t.after(() => run.stop());
     const supervisor = async () => (await fetch(`${run.supervisorUrl}/status`)).json() as Promise<any>;
-    assert.deepEqual((await supervisor()).instances.map((i: any) => i.name), ['consumer-1', 'producer-1', 'producer-2']);
+    assert.deepEqual((await supervisor()).instances.map((i: any) => i.name), ['consumer-1', 'producer-1', 'producer-2', 'ui']);
     for (const n of [1, 2]) await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
 
     // 2 × 400 items: the depth asks for 3 consumers (the most allowed), which drain it, and then 1.

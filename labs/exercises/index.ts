@@ -31,13 +31,14 @@ import competingConsumers from './28-competing-consumers';
 import autoscale from './29-autoscale';
 import consumerDies from './30-consumer-dies';
 import prefetch from './31-prefetch';
+import clearMemory from './32-clear-memory';
 
 export const EXERCISES: Exercise[] = [
   baseline, slowConsumer, memoryCrash, bounded, rateLimit, reset, queueLatency, variableProcessing, burst,
   consumerFailure, block, timeout, dropOldest, sample, adaptive, jobs429, priorities, scaleConsumer, queueSizing,
   openBlock, openTimeout, breakerFailureRate,
   brokerProducerCrash, brokerConsumerCrash, brokerOverflow, brokerTtl,
-  oneLimit, competingConsumers, autoscale, consumerDies, prefetch,
+  oneLimit, competingConsumers, autoscale, consumerDies, prefetch, clearMemory,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

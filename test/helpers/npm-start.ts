@@ -5,9 +5,9 @@ import path from 'node:path';
 import { freePort, waitFor } from './services';
 
 export async function startUnderNpmStart(t: { after: (fn: () => Promise<void>) => void }, env: Record<string, string>) {
-  const [producerPort, consumerPort] = [await freePort(), await freePort()];
+  const [producerPort, consumerPort, uiPort] = [await freePort(), await freePort(), await freePort()];
   const supervisor = spawn(process.execPath, [path.resolve(__dirname, '../../scripts/start.js')], {
-    env: { ...process.env, PRODUCER_PORT: String(producerPort), CONSUMER_PORT: String(consumerPort), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PRODUCER_PORT: String(producerPort), CONSUMER_PORT: String(consumerPort), UI_PORT: String(uiPort), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = { output: '' };

@@ -37,9 +37,11 @@ async function freePortRun(span: number): Promise<number> {
 }
 
 export async function startSupervised(env: Record<string, string>, maxInstancesPerRole = 4): Promise<Supervised> {
-  const base = await freePortRun(2 * maxInstancesPerRole);
+  // The instances' ports, then one more for the browser view npm start also runs.
+  const base = await freePortRun(2 * maxInstancesPerRole + 1);
+  const ports = { PRODUCER_PORT: String(base), CONSUMER_PORT: String(base + 1), UI_PORT: String(base + 2 * maxInstancesPerRole) };
   const child = spawn(process.execPath, [path.resolve(__dirname, '../../scripts/start.js')], {
-    env: { ...process.env, PRODUCER_PORT: String(base), CONSUMER_PORT: String(base + 1), SUPERVISOR_PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, ...ports, SUPERVISOR_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
