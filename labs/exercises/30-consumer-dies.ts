@@ -54,9 +54,12 @@ export default {
     terminal: 'INSTANCES: consumer-2 "restarting", then up with "restarts 1 (last: SIGKILL)"; consumer-1 goes on at 10/s.',
   },
   checks: [
-    exactly('items consumer 2 held, unacked', HELD, 'items', (r) => r.value('held by consumer 2'), { why: 'its prefetch' }),
-    exactly('delivered again (redelivered)', HELD, 'items', (r) => r.value('redelivered') - r.value('redeliveries before'), {
-      why: 'every unacked item goes back to the queue when its consumer\'s connection dies',
+    atLeast('items consumer 2 held, unacked', HELD, 'items', (r) => r.value('held by consumer 2'), {
+      // A raised prefetch re-subscribes; a delivery to the old subscription may still arrive.
+      why: 'its prefetch (one or two more when a delivery to the old prefetch was under way)',
+    }),
+    exactly('held but not delivered again', 0, 'items', (r) => r.value('held by consumer 2') - (r.value('redelivered') - r.value('redeliveries before')), {
+      why: 'every unacked item goes back to the queue when its consumer\'s connection dies, and is delivered again',
     }),
     atLeast('consumer 1 keeps processing', 4, 'items/s', (r) => r.window('after').rate(processed), {
       why: 'its share of the 10/s produced (half, once consumer 2 is back), and some of the redelivered',
