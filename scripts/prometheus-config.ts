@@ -17,8 +17,16 @@ export interface NativeTargets {
 }
 
 /**
+ * A job that finds its targets in Docker's DNS (the broker profile's scaled consumers, by their
+ * network alias): no such name resolves outside Docker, so the native config leaves it out. Its
+ * instances are found natively through `npm start`'s supervisor instead (supervisorUrl below).
+ */
+export const discoversInDockerDns = (job: YAML.YAMLMap): boolean => job.has('dns_sd_configs');
+
+/**
  * prometheus.yml for these targets; a job given no target (rabbitmq, natively without a broker) is
- * left out. `scrapeInterval` (e.g. "1s") overrides the file's, for tests.
+ * left out, and so is every job that discovers in Docker's DNS (discoversInDockerDns).
+ * `scrapeInterval` (e.g. "1s") overrides the file's, for tests.
  * With `supervisorUrl` (`npm start` running several instances) each job finds its targets there
  * instead, over HTTP service discovery (GET /sd/producer, /sd/consumer): every instance, however
  * many the autoscaler runs, with no edit when the count changes.
@@ -27,7 +35,7 @@ export function nativePrometheusConfig(targets: NativeTargets, scrapeInterval?: 
   const doc = YAML.parseDocument(readFileSync(DOCKER_CONFIG, 'utf8'));
   const jobs = doc.get('scrape_configs') as YAML.YAMLSeq<YAML.YAMLMap>;
   const given = Object.entries(targets).filter((entry): entry is [string, string] => entry[1] !== undefined);
-  jobs.items = jobs.items.filter((item) => given.some(([job]) => job === item.get('job_name')));
+  jobs.items = jobs.items.filter((item) => !discoversInDockerDns(item) && given.some(([job]) => job === item.get('job_name')));
   for (const [job, target] of given) {
     const config = jobs.items.find((item) => item.get('job_name') === job);
     const statics = config?.get('static_configs') as YAML.YAMLSeq<YAML.YAMLMap> | undefined;

@@ -9,11 +9,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Ajv from 'ajv';
+import { parse } from 'yaml';
 import { ROOT, readCompose, readEnvFile, readRawCompose } from './helpers/compose-file';
 
 const compose = readCompose();
 const services: Record<string, any> = compose.services;
 const LAB_SERVICES = ['lab18-producer', 'lab18-consumer'];
+/** The broker profile's competing consumers: `docker compose --profile broker up --scale consumer=3`. */
+const SCALED = 'consumer';
 
 /** The Dockerfile's default for a service's PORT (ENV PORT=...); a missing Dockerfile fails its own test below. */
 function dockerfilePort(service: any): string | undefined {
@@ -61,8 +64,8 @@ test('every published port is bound to 127.0.0.1', () => {
   for (const [name, port] of published) assert.match(port, /^127\.0\.0\.1:\d+:\d+(\/tcp)?$/, `${name}: ${port}`);
 });
 
-test('each service is named as its container, so docker and docker compose commands take one name', () => {
-  for (const [name, service] of Object.entries(services)) assert.equal(service.container_name, name);
+test('each service is named as its container, so docker and docker compose commands take one name (but the scalable consumer)', () => {
+  for (const [name, service] of Object.entries(services)) assert.equal(service.container_name, name === SCALED ? undefined : name);
   for (const name of LAB_SERVICES) assert.ok(services[name], `${name} (seed 002's docker stats / restart commands)`);
 });
 
@@ -135,7 +138,7 @@ test('every address used by a service or a mounted config file is a service list
   }
   const where = (s: string) => path.relative(ROOT, s) || s;
   assert.ok(used.some(([, host]) => host === 'producer:8000'), 'Prometheus scrapes producer:8000');
-  assert.ok(used.some(([, host]) => host === 'consumer:8001'), 'the producer and Prometheus reach consumer:8001');
+  assert.ok(used.some(([, host]) => host === 'lab18-consumer:8001'), 'the producer and Prometheus reach lab18-consumer:8001');
   for (const host of ['rabbitmq:5672', 'rabbitmq:15672', 'rabbitmq:15692']) assert.ok(used.some(([, h]) => h === host), `${host} is used`);
   for (const [user, host] of used) assert.ok(known.has(host), `${where(user)} uses ${host}, which no service listens at`);
 });
@@ -249,8 +252,47 @@ test('the browser view: lab18-ui on 127.0.0.1:8080, built from ui/Dockerfile, re
   assert.equal(ui.environment.UI_PORT, '8080');
   assert.equal(ui.environment.HOST, '0.0.0.0', 'listens on the container\'s interfaces');
   assert.equal(new URL(ui.environment.PRODUCER_URL).host, 'producer:8000');
-  assert.equal(new URL(ui.environment.CONSUMER_URL).host, 'consumer:8001');
+  assert.equal(new URL(ui.environment.CONSUMER_URL).host, 'lab18-consumer:8001');
   assert.equal(ui.read_only, true);
   assert.equal(ui.init, true);
   assert.equal(ui.restart, 'unless-stopped');
+});
+
+/** The names a service answers to on the compose network: its own and its aliases. */
+const networkNames = (name: string) => [name, ...Object.values<any>(services[name].networks ?? {}).flatMap((n) => n?.aliases ?? [])];
+
+test('the competing consumers: `--scale consumer=N` in the broker profile, on the broker, no container_name, no host port', () => {
+  const scaled = services[SCALED];
+  const single = services['lab18-consumer'];
+  assert.deepEqual(scaled.profiles, ['broker']);
+  assert.equal(scaled.scale, 0, 'none unless asked for: the broker exercises count on lab18-consumer alone');
+  assert.equal(scaled.container_name, undefined, '--scale needs Compose to name the replicas');
+  assert.equal(scaled.ports, undefined, 'replicas cannot all be published on 127.0.0.1:8001');
+  assert.deepEqual(scaled.expose, [scaled.environment.PORT]);
+  assert.deepEqual(scaled.build, single.build, 'the same image as lab18-consumer');
+  assert.equal(scaled.environment.QUEUE_BACKEND, 'rabbitmq', 'always on the broker, whatever QUEUE_BACKEND says');
+  assert.equal(new URL(scaled.environment.AMQP_URL).host, 'rabbitmq:5672');
+  for (const variable of ['HOST', 'PORT', 'OTEL_SERVICE_NAME', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
+    assert.equal(scaled.environment[variable], single.environment[variable], variable);
+  }
+  for (const setting of ['read_only', 'init', 'restart', 'healthcheck']) assert.deepEqual(scaled[setting], single[setting], setting);
+  assert.deepEqual(scaled.depends_on, { 'lab18-rabbitmq': { condition: 'service_healthy' } });
+  // lab18-consumer stays the one consumer seed 002's commands and the other services address.
+  assert.deepEqual(single.ports, ['127.0.0.1:8001:8001']);
+  // Docker's DNS answers a name with every container that has it: the scaled consumers' names
+  // (the service's own and its alias) belong to no other service.
+  for (const [name] of Object.entries(services).filter(([n]) => n !== SCALED)) {
+    for (const taken of networkNames(SCALED)) assert.ok(!networkNames(name).includes(taken), `${name} also answers to ${taken}`);
+  }
+});
+
+test('Prometheus finds every scaled consumer through Docker\'s DNS (dns_sd_configs, type A) on their alias and port', () => {
+  const config = parse(readFileSync(path.join(ROOT, 'prometheus/prometheus.yml'), 'utf8'));
+  const jobs = config.scrape_configs.filter((job: any) => job.dns_sd_configs);
+  assert.equal(jobs.length, 1, 'one job discovers in DNS');
+  const [sd] = jobs[0].dns_sd_configs;
+  assert.equal(sd.type, 'A', 'one A record per replica');
+  assert.deepEqual(sd.names, ['broker-consumer']);
+  assert.ok(networkNames(SCALED).includes(sd.names[0]), `${sd.names[0]} is an alias of ${SCALED}`);
+  assert.equal(String(sd.port), services[SCALED].environment.PORT);
 });

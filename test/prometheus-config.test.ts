@@ -29,20 +29,28 @@ function writeTmp(name: string, text: string): string {
   return file;
 }
 
-test('the Docker config is valid and scrapes producer:8000, consumer:8001 and RabbitMQ\'s rabbitmq:15692 every 5 s', () => {
+test('the Docker config is valid and scrapes producer:8000, lab18-consumer:8001, the scaled consumers and RabbitMQ\'s rabbitmq:15692 every 5 s', () => {
   const check = promtool('check', 'config', DOCKER_CONFIG);
   assert.ok(check.ok, check.output);
   const config = YAML.parse(readFileSync(DOCKER_CONFIG, 'utf8'));
   assert.equal(config.global.scrape_interval, '5s');
-  const targets = Object.fromEntries(config.scrape_configs.map((j: any) => [j.job_name, j.static_configs[0].targets]));
-  assert.deepEqual(targets, { producer: ['producer:8000'], consumer: ['consumer:8001'], rabbitmq: ['rabbitmq:15692'] });
+  const statics = config.scrape_configs.filter((j: any) => j.static_configs);
+  const targets = Object.fromEntries(statics.map((j: any) => [j.job_name, j.static_configs[0].targets]));
+  assert.deepEqual(targets, { producer: ['producer:8000'], consumer: ['lab18-consumer:8001'], rabbitmq: ['rabbitmq:15692'] });
+  // Every replica of `docker compose --profile broker up --scale consumer=N`, by Docker's DNS.
+  const discovered = config.scrape_configs.filter((j: any) => !j.static_configs);
+  assert.deepEqual(discovered.map((j: any) => [j.job_name, j.dns_sd_configs]), [
+    ['broker-consumer', [{ names: ['broker-consumer'], type: 'A', port: 8001, refresh_interval: '5s' }]],
+  ]);
 });
 
-test('the native config is the Docker one with 127.0.0.1 targets, and valid; RabbitMQ only when given', () => {
+test('the native config is the Docker one with 127.0.0.1 targets, and valid; RabbitMQ only when given; no Docker DNS job', () => {
   const text = nativePrometheusConfig({ producer: '127.0.0.1:8000', consumer: '127.0.0.1:8001' });
   const check = promtool('check', 'config', writeTmp('native.yml', text));
   assert.ok(check.ok, check.output);
   const docker = YAML.parse(readFileSync(DOCKER_CONFIG, 'utf8'));
+  // Left out natively, on purpose (scripts/prometheus-config.ts, discoversInDockerDns).
+  docker.scrape_configs = docker.scrape_configs.filter((j: any) => !j.dns_sd_configs);
   docker.scrape_configs[0].static_configs[0].targets = ['127.0.0.1:8000'];
   docker.scrape_configs[1].static_configs[0].targets = ['127.0.0.1:8001'];
   const withBroker = structuredClone(docker);

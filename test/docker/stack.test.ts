@@ -4,7 +4,8 @@
 // 127.0.0.1 ports (test/helpers/ci-compose.ts), with a Prometheus stand-in built from Debian's
 // binary and, for Jaeger, the tests' OTLP receiver on the host. The Grafana and Jaeger images
 // cannot be had here: they are left out of this run. The broker profile's lab18-rabbitmq runs
-// from a stand-in built from Debian's rabbitmq-server package, with the compose file's config.
+// from a stand-in built from Debian's rabbitmq-server package, with the compose file's config; its
+// scalable `consumer` runs three replicas, each on a port of its own (PORT=0 on the host network).
 // Seed 002's commands run with curl, time-compressed ×5 as the lab tests run them (test/helpers/lab-runner.ts).
 //
 // Run with `npm run test:docker` (as root; .ci/run installs the packages). It never skips: when no
@@ -155,7 +156,7 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
       work,
     );
     const services = plan.compose.services;
-    assert.deepEqual(Object.keys(services).sort(), ['lab18-consumer', 'lab18-load', 'lab18-producer', 'lab18-prometheus', 'lab18-rabbitmq', 'lab18-ui']);
+    assert.deepEqual(Object.keys(services).sort(), ['consumer', 'lab18-consumer', 'lab18-load', 'lab18-producer', 'lab18-prometheus', 'lab18-rabbitmq', 'lab18-ui']);
     await rabbitmqOnFreePorts(services['lab18-rabbitmq'], (address) => Number(plan.rewrite(address).split(':').pop()));
     // Time compression ×5 (as test/helpers/lab-runner.ts): 50 items/s against 20 ms per item.
     services['lab18-producer'].environment.PRODUCTION_RATE = '50';
@@ -345,6 +346,73 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     await waitFor(async () => (await missing()).length === 0, 30_000, 'every metric of the Broker row in Prometheus').catch(async () => {
       assert.deepEqual(await missing(), [], 'broker metrics of the dashboard not in Prometheus');
     });
+  });
+
+  test('the broker profile scaled out: up --scale consumer=3 runs three competing consumers beside lab18-consumer, each taking items', async (t) => {
+    // On the host network the replicas cannot share a port: the CI plan gives the service PORT=0, so
+    // each takes a free one and logs it (in Docker each has an address of its own, with 8001).
+    assert.equal(plan.compose.services.consumer.environment.PORT, '0');
+    const running = async () => {
+      const listed = await docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=consumer']);
+      return listed.stdout.trim().split('\n').filter(Boolean);
+    };
+    // The whole stack on the broker, as the README's commands run it: none without --scale ...
+    await timed(t, 'docker-compose --profile broker up -d', () => compose(['--profile', 'broker', 'up', '-d']));
+    assert.deepEqual(await running(), [], 'no replica unless asked for (scale: 0)');
+    // ... and three with it.
+    await timed(t, 'docker-compose --profile broker up -d --scale consumer=3', () =>
+      compose(['--profile', 'broker', 'up', '-d', '--scale', 'consumer=3']),
+    );
+    const replicas = await running();
+    assert.equal(replicas.length, 3, 'three replicas running');
+    const names = await Promise.all(replicas.map((id) => inspect(id, '{{.Name}}')));
+    t.diagnostic(`replicas: ${names.sort().join(', ')}`);
+    assert.equal(new Set(names).size, 3, 'Compose named each replica');
+
+    /** A container's JSON log lines with this message. */
+    const logged = async (id: string, msg: string) => {
+      const { stdout, stderr } = await docker(['logs', id]);
+      return `${stdout}\n${stderr}`.split('\n').flatMap((line) => {
+        try {
+          const entry = JSON.parse(line);
+          return entry.msg === msg ? [entry] : [];
+        } catch {
+          return [];
+        }
+      });
+    };
+    const urls = (await waitFor(async () => {
+      const found = await Promise.all(replicas.map(async (id) => (await logged(id, 'listening'))[0]?.url as string | undefined));
+      return found.every(Boolean) && found;
+    }, 30_000, 'every replica listening')) as string[];
+    assert.equal(new Set(urls).size, 3, `a port of its own each: ${urls.join(' ')}`);
+
+    // Competing consumers of the one queue: RabbitMQ hands items to each of them, and to lab18-consumer.
+    const singleBefore = (await curl(`${consumerUrl()}/status`)).totals.processed;
+    const statuses = (await timed(t, 'until every replica has processed items off the broker', () =>
+      waitFor(async () => {
+        const all: any[] = await Promise.all(urls.map((url) => curl(`${url}/status`).catch(() => undefined)));
+        return all.every((s) => s?.broker?.connected === true && s.totals.processed > 0) && all;
+      }, 30_000, 'every replica connected and processing'),
+    )) as any[];
+    t.diagnostic(`processed by the replicas: ${statuses.map((s) => s.totals.processed).join(', ')}`);
+    for (const url of urls) assert.equal((await fetch(`${url}/health`)).status, 200, `${url}/health`);
+    await waitFor(async () => (await curl(`${consumerUrl()}/status`)).totals.processed > singleBefore, 10_000, 'lab18-consumer still taking its share');
+
+    // Prometheus loaded the job that finds the replicas in Docker's DNS (the host network of this run
+    // has no such DNS: the discovery itself is left to a real compose network).
+    const api = `http://127.0.0.1:${plan.ports['lab18-prometheus']}/api/v1`;
+    const loaded = parse((await curl(`${api}/status/config`)).data.yaml);
+    const job = loaded.scrape_configs.find((j: any) => j.job_name === 'broker-consumer');
+    assert.deepEqual(job?.dns_sd_configs?.[0]?.names, ['broker-consumer'], 'the DNS-SD job on the replicas\' alias');
+
+    // Scaled down: each replica stops on SIGTERM, exit 0, and logs its final count.
+    await timed(t, 'docker-compose --profile broker stop consumer', () => compose(['--profile', 'broker', 'stop', 'consumer']));
+    for (const id of replicas) {
+      assert.equal(await inspect(id, '{{.State.ExitCode}}'), '0', `${id} exited cleanly on SIGTERM`);
+      const [stopped] = await logged(id, 'consumer stopped');
+      assert.ok(stopped?.totals?.processed > 0, `${id}: final totals ${JSON.stringify(stopped)}`);
+    }
   });
 
   test('docker-compose stop: SIGTERM handled (exit 0, seconds not the 10 s kill), RabbitMQ too; down -v in seconds', async (t) => {

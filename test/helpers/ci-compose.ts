@@ -8,11 +8,15 @@
 //   (Prometheus from Debian's binary), or a server the test runs on the host (an OTLP receiver
 //   for Jaeger), whose address then replaces the service's;
 // - ports, networks and hostnames go; every published port gets a free host port, and addresses
-//   by service name or alias (http://consumer:8001, producer:8000) become 127.0.0.1:<that port>,
+//   by service name or alias (http://lab18-consumer:8001, producer:8000) become 127.0.0.1:<that port>,
 //   in the environment, in healthchecks and in bind-mounted config directories (copied, then
 //   rewritten);
 // - services listen on 127.0.0.1 (HOST, and PORT or any *_PORT naming a published port, such as
-//   the browser view's UI_PORT) and builds use the host network.
+//   the browser view's UI_PORT) and builds use the host network;
+// - a service that exposes a port but publishes none (the broker profile's scalable `consumer`)
+//   gets PORT=0 instead: its replicas share one environment, and on the host network each needs a
+//   port of its own, which each picks itself (and logs). Its image's healthcheck asks PORT, so it
+//   is turned off for it.
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './free-port';
@@ -86,7 +90,8 @@ export async function hostNetworkCompose(resolved: ComposeFile, standIns: StandI
   const services: Record<string, ComposeService> = {};
   for (const name of kept) {
     // Host networking refuses a hostname of the container's own, and port bindings.
-    const { ports: _published, networks: _networks, hostname: _hostname, ...service } = structuredClone(resolved.services[name]);
+    const { ports: _published, networks: _networks, hostname: _hostname, expose, ...service } = structuredClone(resolved.services[name]);
+    const scalable = ownPorts[name].size === 0 && (expose ?? []).length > 0;
     service.network_mode = 'host';
     if (images[name]) service.image = images[name];
     if (service.build) service.build.network = 'host';
@@ -98,9 +103,11 @@ export async function hostNetworkCompose(resolved: ComposeFile, standIns: StandI
       if (unavailable.has(host)) continue;
       if (key === 'HOST') environment[key] = '127.0.0.1';
       else if (/^(\w+_)?PORT$/.test(key) && ownPorts[name].has(Number(value))) environment[key] = String(ownPorts[name].get(Number(value)));
+      else if (key === 'PORT' && scalable) environment[key] = '0';
       else environment[key] = rewrite(value);
     }
     if (service.environment) service.environment = environment;
+    if (scalable) service.healthcheck = { disable: true };
 
     if (service.depends_on) {
       service.depends_on = Object.fromEntries(Object.entries(service.depends_on).filter(([dep]) => kept.includes(dep)));
