@@ -17,6 +17,7 @@ export default {
   needs: {
     start: `\`${START}\``,
     running: async () => Boolean((await request(`${supervisorUrlFromEnv()}/status`)).body.autoscaler?.enabled),
+    uses: { consumer: Infinity }, // every consumer the autoscaler runs
   },
   goal:
     'The supervisor keeps ceil(queue depth ÷ 100) consumers running, between 1 and 4, the way KEDA scales on a ' +

@@ -21,7 +21,7 @@ async function instanceRuns(urls: Urls, service: ServiceName, n: number): Promis
 
 /** An exercise's `needs`: instance n of `service`, as `start` runs it. */
 export const needsInstance = (service: ServiceName, n: number, start: string): Exercise['needs'] =>
-  ({ start: `\`${start}\``, running: (urls) => instanceRuns(urls, service, n) });
+  ({ start: `\`${start}\``, running: (urls) => instanceRuns(urls, service, n), uses: { [service]: n } });
 
 /** Fails the exercise at once, saying how to start the lab, unless instance n of `service` answers on the broker. */
 export const requireInstance = (service: ServiceName, n: number, start: string): ActionStep =>

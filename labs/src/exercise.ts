@@ -29,7 +29,16 @@ export interface Exercise {
   /** Set when the exercise needs one queue backend (QUEUE_BACKEND); `npm run lab -- all` skips it on the other. */
   backend?: QueueBackend;
   /** Set when it needs more of the lab than one producer and one consumer: `npm run lab -- all` skips it when that is not running. */
-  needs?: { start: string; running(urls: Urls): Promise<boolean> };
+  needs?: {
+    start: string;
+    running(urls: Urls): Promise<boolean>;
+    /**
+     * How many producers and consumers it uses (1 of each unless said; Infinity: all). At its
+     * start, `npm start`'s other instances are set aside: their producers make nothing and their
+     * consumers are paused, so that every exercise means the same whatever PRODUCERS and CONSUMERS run.
+     */
+    uses?: Partial<Record<ServiceName, number>>;
+  };
 }
 
 export type Step = PostStep | WatchStep | UntilStep | ActionStep | PredictStep;

@@ -9,7 +9,7 @@ import { duration, num } from './format';
 import type { Output } from './output';
 import { Recording, Window } from './recording';
 import type { QueueBackend } from '../../common/src/env';
-import { curlFor, describeError, request, type ProducerStatus, type ServiceName, type Urls } from './services';
+import { curlFor, describeError, instanceUrl, request, type ProducerStatus, type ServiceName, type Urls } from './services';
 import { ratesBetween, takeSnapshot, type Snapshot } from './snapshot';
 import { DEFAULTS, scaleSettings } from './time-scale';
 
@@ -56,7 +56,7 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
   try {
     await requireServices(options);
     if (exercise.backend) await requireBackend(exercise.backend, options);
-    await resetServices(options, `Step 0/${total}`);
+    await resetServices(options, `Step 0/${total}`, exercise.needs?.uses ?? {});
     for (const [index, step] of exercise.steps.entries()) {
       if (options.signal?.aborted) throw new Error('stopped');
       await runStep(step, `Step ${index + 1}/${total}`, options, recording, predictions);
@@ -78,17 +78,45 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
   return result;
 }
 
-/** Puts both services back to their defaults (time-scaled) and waits until they are calm. */
-export async function resetServices(options: RunOptions, label = 'Reset'): Promise<void> {
+/**
+ * Puts both services back to their defaults (time-scaled) and waits until they are calm. Other
+ * instances that `npm start` runs on the broker (PRODUCERS, CONSUMERS: two ports up each) get
+ * their defaults too; those beyond what `uses` counts are set aside (a producer makes nothing, a
+ * consumer is paused). By default every instance is used: `npm run lab -- reset` brings all back.
+ */
+export async function resetServices(options: RunOptions, label = 'Reset', uses: Partial<Record<ServiceName, number>> = ALL): Promise<void> {
   const { out, scale } = options;
   out.line(out.paint('cyan', `── ${label}: ${RESET_SAY}`));
   await send(options, 'consumer', '/admin/config', scaleSettings(DEFAULTS.consumer, scale));
   await send(options, 'producer', '/admin/config', scaleSettings(DEFAULTS.producer, scale));
+  const aside = { producer: { production_rate: 0 }, consumer: { paused: true } };
+  for (const service of ['producer', 'consumer'] as const) {
+    for (const [i, url] of (await otherInstances(options.urls[service])).entries()) {
+      const n = i + 2;
+      const settings = { ...scaleSettings(DEFAULTS[service], scale), ...(n > (uses[service] ?? 1) ? aside[service] : {}) };
+      await request(`${url}/admin/config`, 'POST', settings);
+      out.line(out.paint('dim', `   ${service}-${n} at ${url}: ${n > (uses[service] ?? 1) ? `defaults, set aside (${JSON.stringify(aside[service])})` : 'defaults'}`));
+    }
+  }
   await send(options, 'producer', '/admin/clear-queue');
   // A breaker opened by an earlier exercise closes at its next successful probe.
   const calm = (s: Snapshot) => s.producer?.dispatcher.breaker.state === 'closed' && s.producer.queue.size <= 5;
   const { finished } = await observe(options, { until: calm, timeoutMs: MIN_TIMEOUT_S * 1000 });
   if (!finished) throw new Error('the services did not settle after the reset (queue still full or breaker open)');
+}
+
+const ALL = { producer: Infinity, consumer: Infinity };
+
+/** Instances 2, 3, … of a service (two ports up each) while one answers; none outside `npm start` on the broker. */
+async function otherInstances(first: string): Promise<string[]> {
+  const found: string[] = [];
+  for (let n = 2; n <= 16; n++) {
+    const url = instanceUrl(first, n);
+    const answers = await request(`${url}/health`).then((a) => a.status === 200, () => false);
+    if (!answers) break;
+    found.push(url);
+  }
+  return found;
 }
 
 /** Throws (after telling the learner how to start the lab) unless both services answer. */
