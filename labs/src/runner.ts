@@ -91,7 +91,7 @@ export async function resetServices(options: RunOptions, label = 'Reset', uses: 
   await send(options, 'producer', '/admin/config', scaleSettings(DEFAULTS.producer, scale));
   const aside = { producer: { production_rate: 0 }, consumer: { paused: true } };
   for (const service of ['producer', 'consumer'] as const) {
-    for (const [i, url] of (await otherInstances(options.urls[service])).entries()) {
+    for (const [i, url] of (await otherInstances(service, options.urls[service])).entries()) {
       const n = i + 2;
       const settings = { ...scaleSettings(DEFAULTS[service], scale), ...(n > (uses[service] ?? 1) ? aside[service] : {}) };
       await request(`${url}/admin/config`, 'POST', settings);
@@ -107,13 +107,16 @@ export async function resetServices(options: RunOptions, label = 'Reset', uses: 
 
 const ALL = { producer: Infinity, consumer: Infinity };
 
-/** Instances 2, 3, … of a service (two ports up each) while one answers; none outside `npm start` on the broker. */
-async function otherInstances(first: string): Promise<string[]> {
+/**
+ * Instances 2, 3, … of a service, two ports up each, while one answers by that name (`producer-2`:
+ * npm start names them; a service of another lab that happens to listen there is left alone).
+ */
+async function otherInstances(service: ServiceName, first: string): Promise<string[]> {
   const found: string[] = [];
   for (let n = 2; n <= 16; n++) {
     const url = instanceUrl(first, n);
-    const answers = await request(`${url}/health`).then((a) => a.status === 200, () => false);
-    if (!answers) break;
+    const name = await request<{ instance?: string }>(`${url}/status`).then((a) => a.body?.instance, () => undefined);
+    if (name !== `${service}-${n}`) break;
     found.push(url);
   }
   return found;
