@@ -120,8 +120,9 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     const before = (await consumer.get('/status')).processing.time_ms;
     await step.locator('button').click();
     await waitFor(async () => (await consumer.get('/status')).processing.time_ms === before * 5, 3000, 'slowed down 5×');
-    const sent = (await page.locator('#commands li').first().textContent()) ?? '';
-    assert.ok(sent.includes(`$ curl -s -X POST ${consumer.url}/admin/slow-down -d '{"factor": 5}' | jq`), sent);
+    // The page lists the command once the view's server has answered: wait for it, as a learner would.
+    const expected = `$ curl -s -X POST ${consumer.url}/admin/slow-down -d '{"factor": 5}' | jq`;
+    await waitFor(async () => ((await page.locator('#commands li').first().textContent()) ?? '').includes(expected), 3000, 'the curl line listed');
     assert.ok(((await step.textContent()) ?? '').includes(`$ curl -s -X POST ${consumer.url}/admin/slow-down -d '{"factor": 5}' | jq`));
   });
 

@@ -1,4 +1,4 @@
-import { exactly, post, until, watch, type Exercise } from '../src/exercise';
+import { about, exactly, post, until, watch, type Exercise } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { dropped, NEEDS_BROKER, queued, rejected } from './measures';
 
@@ -32,8 +32,11 @@ export default {
     terminal: 'the queue at 20 both times; rejected jumps by 30 the first time, dropped the second.',
   },
   checks: [
-    exactly('confirmed with reject-publish', 20, 'items', (r) => r.value('reject queued'), { why: 'max-length 20: a classic queue\'s limit is exact' }),
-    exactly('refused (nacked) with reject-publish', 30, 'items', (r) => rejected(r.window('reject').last) - rejected(r.window('start').last), {
+    // ±1: a consumer whose prefetch was just lowered re-subscribes, and a delivery to its old
+    // subscription can still take one item out of the queue during the burst, freeing one place.
+    about('confirmed with reject-publish', 20, 'items', (r) => r.value('reject queued'), { within: 1, why: 'max-length 20: a classic queue\'s limit is exact' }),
+    about('refused (nacked) with reject-publish', 30, 'items', (r) => rejected(r.window('reject').last) - rejected(r.window('start').last), {
+      within: 1,
       why: '50 − 20: the producer knows which ones',
     }),
     exactly('in RabbitMQ after the reject burst', 20, 'items', (r) => queued(r.window('reject').last), { why: 'max_queue_size' }),
