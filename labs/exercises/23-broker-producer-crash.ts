@@ -1,4 +1,4 @@
-import { atLeast, exactly, kill, post, until, watch, type Exercise } from '../src/exercise';
+import { atLeast, atMost, exactly, kill, post, until, watch, type Exercise } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { BROKER_JQ, NEEDS_BROKER, processed, published, queued } from './measures';
 
@@ -38,7 +38,9 @@ export default {
     atLeast('items in RabbitMQ right after the restart', 9998, 'items', (r) => queued(r.window('after').last), {
       why: '10,000 − at most the 2 the paused consumer holds unacked (its prefetch)',
     }),
-    exactly('items lost', 0, 'items', (r) =>
+    // At most 0: one fewer happens when the new producer's last publish was confirmed after its
+    // count was read — one more processed than counted, never one missing.
+    atMost('items lost', 0, 'items', (r) =>
       10000 + published(r.window('drain').last) - (processed(r.window('drain').last) - processed(r.window('after').last)), {
       why: '10,000 (+ any the new producer made before its generator stopped) − processed after the restart',
     }),
