@@ -14,7 +14,7 @@ after(() => rabbit?.stop());
 
 describe('on the broker, under npm start', () => {
   let urls: { producer: string; consumer: string };
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
   before(async () => {
     ({ urls } = await startUnderNpmStart({ after: (fn) => cleanups.push(fn) }, brokerEnv(rabbit)));
   });
