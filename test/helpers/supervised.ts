@@ -1,11 +1,10 @@
 // The real `npm start` supervisor (dist/scripts/start.js) as a child process, on free ports: the
 // producers on base, base + 2, …, the consumers on base + 1, base + 3, …, and its own /status on a
 // port it picks and prints in its banner.
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from './free-port';
-import { waitFor } from './services';
+import { startProcess } from './process';
 
 export interface Supervised {
   supervisorUrl: string;
@@ -40,37 +39,33 @@ export async function startSupervised(env: Record<string, string>, maxInstancesP
   // The instances' ports, then one more for the browser view npm start also runs.
   const base = await freePortRun(2 * maxInstancesPerRole + 1);
   const ports = { PRODUCER_PORT: String(base), CONSUMER_PORT: String(base + 1), UI_PORT: String(base + 2 * maxInstancesPerRole) };
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../../scripts/start.js')], {
-    env: { ...process.env, ...ports, SUPERVISOR_PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = startProcess(process.execPath, [path.resolve(__dirname, '../../scripts/start.js')], {
+    ...ports,
+    SUPERVISOR_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...env,
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    await child.stop();
   };
   try {
-    await waitFor(() => output.includes('Backpressure Lab is running') || child.exitCode !== null, 60_000, 'npm start to be ready');
+    await child.waitForOutput(/Backpressure Lab is running/, 60_000);
   } catch (err) {
     await stop();
     throw err;
   }
-  const supervisorUrl = /Supervisor: (http:\/\/\S+)\/status/.exec(output)?.[1];
+  const supervisorUrl = /Supervisor: (http:\/\/\S+)\/status/.exec(child.output)?.[1];
   if (!supervisorUrl) {
     await stop();
-    throw new Error(`npm start did not print its supervisor URL:\n${output}`);
+    throw new Error(`npm start did not print its supervisor URL:\n${child.output}`);
   }
   return {
     supervisorUrl,
     producerUrl: (n) => `http://127.0.0.1:${base + 2 * (n - 1)}`,
     consumerUrl: (n) => `http://127.0.0.1:${base + 1 + 2 * (n - 1)}`,
-    output: () => output,
+    output: () => child.output,
     logLines: (msg) =>
-      output
-        .split('\n')
+      child.lines
         .filter((line) => line.startsWith('{') && line.includes(`"msg":${JSON.stringify(msg)}`))
         .map((line) => JSON.parse(line)),
     stop,
