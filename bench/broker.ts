@@ -9,10 +9,10 @@
 // Each figure is one window of BENCH_BROKER_SECONDS (default 10 s).
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
-import { startRabbitMQ, type RabbitMQ } from '../scripts/rabbitmq-server';
-import { brokerEnv } from '../test/helpers/rabbitmq';
-import { killAll, startService, type Service } from '../test/helpers/services';
 import { histogramDelta, histogramOf, histogramQuantile, parseExposition } from '../labs/src/prometheus';
+import { type RabbitMQ, startRabbitMQ } from '../scripts/rabbitmq-server';
+import { brokerEnv } from '../test/helpers/rabbitmq';
+import { killAll, type Service, startService } from '../test/helpers/services';
 
 const SECONDS = Number(process.env.BENCH_BROKER_SECONDS ?? 10);
 const FLOOR_MESSAGES = 3000;
@@ -24,7 +24,9 @@ async function floor(rabbit: RabbitMQ, persistent: boolean, outstanding: number)
     await channel.assertQueue('bench.floor', { durable: true, arguments: { 'x-queue-type': 'classic' } });
     const body = Buffer.alloc(1100, 120);
     const publish = () =>
-      new Promise<void>((resolve, reject) => channel.publish('', 'bench.floor', body, { persistent }, (err: unknown) => (err ? reject(err) : resolve())));
+      new Promise<void>((resolve, reject) =>
+        channel.publish('', 'bench.floor', body, { persistent }, (err: unknown) => (err ? reject(err) : resolve())),
+      );
     const started = performance.now();
     for (let sent = 0; sent < FLOOR_MESSAGES; sent += outstanding) {
       await Promise.all(Array.from({ length: Math.min(outstanding, FLOOR_MESSAGES - sent) }, publish));
@@ -104,7 +106,9 @@ async function main(): Promise<void> {
     for (const persistent of [true, false]) {
       for (const outstanding of [1, 100]) {
         const perSecond = await floor(rabbit, persistent, outstanding);
-        rows.push(`| floor: amqplib, ${persistent ? 'persistent' : 'transient'}, ${outstanding} outstanding | ${fmt(perSecond)} published | — | — |`);
+        rows.push(
+          `| floor: amqplib, ${persistent ? 'persistent' : 'transient'}, ${outstanding} outstanding | ${fmt(perSecond)} published | — | — |`,
+        );
       }
     }
     const cases: [string, number, Record<string, string>][] = [
@@ -115,7 +119,9 @@ async function main(): Promise<void> {
     for (const [name, rate, consumerEnv] of cases) {
       process.stderr.write(`bench:broker: ${name} ...\n`);
       const f = await lab(rabbit, rate, consumerEnv);
-      rows.push(`| ${name} | ${fmt(f.published)} published | ${fmt(f.processed)} processed | ${f.confirmP50Ms.toFixed(2)} / ${f.confirmP95Ms.toFixed(2)} ms |`);
+      rows.push(
+        `| ${name} | ${fmt(f.published)} published | ${fmt(f.processed)} processed | ${f.confirmP50Ms.toFixed(2)} / ${f.confirmP95Ms.toFixed(2)} ms |`,
+      );
     }
     console.log(['| setup | items/s | items/s | confirm p50 / p95 |', '|---|---|---|---|', ...rows].join('\n'));
   } finally {

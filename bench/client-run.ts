@@ -47,7 +47,12 @@ export async function runPairClient(o: ClientOptions): Promise<ClientResult> {
       if (message.msg === 'counting') serverStart = serverCpu();
       if (message.msg !== 'done') continue;
       failed = message.failed;
-      result = { answered: message.answered, seconds: message.seconds, cpuSeconds: message.cpu_seconds, serverCpuSeconds: serverCpu() - serverStart };
+      result = {
+        answered: message.answered,
+        seconds: message.seconds,
+        cpuSeconds: message.cpu_seconds,
+        serverCpuSeconds: serverCpu() - serverStart,
+      };
     }
   });
   const code = await new Promise((resolve) => child.on('exit', resolve));

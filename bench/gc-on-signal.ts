@@ -8,4 +8,5 @@ process.on('SIGUSR2', () => {
   collect();
   process.stdout.write('{"msg":"gc done"}\n');
 });
+
 export {};

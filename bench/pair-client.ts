@@ -73,7 +73,9 @@ async function main(): Promise<void> {
   counting = false;
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  process.stdout.write(`${JSON.stringify({ msg: 'done', answered, failed, seconds: elapsed, cpu_seconds: (cpu.user + cpu.system) / 1e6 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'done', answered, failed, seconds: elapsed, cpu_seconds: (cpu.user + cpu.system) / 1e6 })}\n`,
+  );
   running = false;
   stop();
   await Promise.all(loops);

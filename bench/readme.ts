@@ -3,7 +3,7 @@
 // it again from bench/results/latest.json alone. test/bench.test.ts checks that they agree.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { renderTable, type Figure } from './report';
+import { type Figure, renderTable } from './report';
 
 export const README = path.resolve(__dirname, '../../README.md');
 export const LATEST = path.resolve(__dirname, '../../bench/results/latest.json');
@@ -20,7 +20,10 @@ export interface BenchResult {
 
 export function readmeBlock(result: BenchResult): string {
   const m = result.machine;
-  const load = m.load_average_end_1m === undefined ? m.load_average_1m.toFixed(2) : `${m.load_average_1m.toFixed(2)} at the start, ${m.load_average_end_1m.toFixed(2)} at the end`;
+  const load =
+    m.load_average_end_1m === undefined
+      ? m.load_average_1m.toFixed(2)
+      : `${m.load_average_1m.toFixed(2)} at the start, ${m.load_average_end_1m.toFixed(2)} at the end`;
   return [
     BEGIN,
     renderTable(result.figures),

@@ -19,7 +19,7 @@ import { tracingCost } from './figures/tracing';
 import { memoryPerWaitingCaller } from './figures/waiting-callers';
 import { planFor } from './plan';
 import { LATEST, updateReadme } from './readme';
-import { describeMachine, machineWasBusy, renderTable, type Figure } from './report';
+import { describeMachine, type Figure, machineWasBusy, renderTable } from './report';
 
 const plan = planFor(process.env.BENCH_QUICK === '1');
 const only = process.env.BENCH_ONLY?.split(',');

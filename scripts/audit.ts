@@ -16,9 +16,7 @@ interface Advisory {
 }
 
 const root = path.resolve(__dirname, '../..');
-const exceptions: { advisory: string; reason: string }[] = JSON.parse(
-  readFileSync(path.join(root, '.ci/audit-exceptions.json'), 'utf8'),
-);
+const exceptions: { advisory: string; reason: string }[] = JSON.parse(readFileSync(path.join(root, '.ci/audit-exceptions.json'), 'utf8'));
 
 const run = spawnSync('npm', ['audit', '--omit=dev', '--json'], { cwd: root, encoding: 'utf8' });
 let report: { vulnerabilities?: Record<string, { via: (Advisory | string)[] }>; message?: string };

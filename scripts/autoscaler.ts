@@ -9,7 +9,7 @@
 // could not finish goes back to the queue), so scaling down loses nothing.
 // Each decision is a log line ("scaled 2 → 4: depth 380, target 100"), metrics and a span.
 import { trace } from '@opentelemetry/api';
-import type { ChannelModel, Channel } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../common/src/amqp-link';
 import { declareTopology, ITEMS_QUEUE } from '../common/src/broker-topology';
@@ -53,14 +53,35 @@ export class Autoscaler {
     private readonly logger: Logger,
     registry: Registry,
   ) {
-    this.link = new AmqpLink(amqpUrl, 'backpressure-lab autoscaler', logger, (model) => this.setup(model), () => (this.channel = undefined));
+    this.link = new AmqpLink(
+      amqpUrl,
+      'backpressure-lab autoscaler',
+      logger,
+      (model) => this.setup(model),
+      () => (this.channel = undefined),
+    );
     const registers = [registry];
-    const gauge = (name: string, help: string, read: () => number) => new Gauge({ name, help, registers, collect() { this.set(read()); } });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
     gauge('backpressure_autoscaler_consumers', 'Consumers running now', () => consumers.count());
-    gauge('backpressure_autoscaler_desired_consumers', 'Consumers the rule asks for: ceil(depth / target) within min and max', () => this.desired());
+    gauge('backpressure_autoscaler_desired_consumers', 'Consumers the rule asks for: ceil(depth / target) within min and max', () =>
+      this.desired(),
+    );
     gauge('backpressure_autoscaler_queue_depth', 'Ready items in lab.items, as the autoscaler last read them', () => this.depth ?? 0);
     gauge('backpressure_autoscaler_target_items_per_consumer', 'TARGET_ITEMS_PER_CONSUMER', () => settings.targetItemsPerConsumer);
-    this.scaleEvents = new Counter({ name: 'backpressure_autoscaler_scale_events_total', help: 'Times the autoscaler changed the consumer count', labelNames: ['direction'], registers });
+    this.scaleEvents = new Counter({
+      name: 'backpressure_autoscaler_scale_events_total',
+      help: 'Times the autoscaler changed the consumer count',
+      labelNames: ['direction'],
+      registers,
+    });
   }
 
   start(): void {
@@ -129,12 +150,18 @@ export class Autoscaler {
       this.lastChange = performance.now(); // the cooldown counts from when the change is done
     };
     if (!tracingEnabled()) return act();
-    await trace.getTracer('backpressure-lab').startActiveSpan('autoscale', { attributes: { 'consumers.from': from, 'consumers.to': to, 'queue.depth': depth, 'autoscale.target_items_per_consumer': target } }, async (span) => {
-      try {
-        await act();
-      } finally {
-        span.end();
-      }
-    });
+    await trace
+      .getTracer('backpressure-lab')
+      .startActiveSpan(
+        'autoscale',
+        { attributes: { 'consumers.from': from, 'consumers.to': to, 'queue.depth': depth, 'autoscale.target_items_per_consumer': target } },
+        async (span) => {
+          try {
+            await act();
+          } finally {
+            span.end();
+          }
+        },
+      );
   }
 }

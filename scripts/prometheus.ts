@@ -25,7 +25,9 @@ const configFile = path.join(dir, 'prometheus.yml');
 const supervisorUrl = process.env.SUPERVISOR_URL?.replace(/\/+$/, '');
 writeFileSync(configFile, nativePrometheusConfig({ producer, consumer }, undefined, supervisorUrl));
 
-const scraping = supervisorUrl ? `every instance that ${supervisorUrl}/sd/{producer,consumer} lists` : `producer ${producer} and consumer ${consumer}`;
+const scraping = supervisorUrl
+  ? `every instance that ${supervisorUrl}/sd/{producer,consumer} lists`
+  : `producer ${producer} and consumer ${consumer}`;
 console.log(`Prometheus on http://${listen}, scraping ${scraping} every 5 s`);
 console.log(`(config ${configFile}, data in ${dir}, removed at exit; Ctrl-C stops it)`);
 const child = spawn('prometheus', prometheusArgs(configFile, path.join(dir, 'data'), listen), { stdio: 'inherit' });

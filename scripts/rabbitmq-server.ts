@@ -7,7 +7,7 @@
 // 4369 that outlives it and is shared with every other node on the machine. Instead each broker
 // gets its own epmd, started here on a free port as a child we can stop by PID (ERL_EPMD_PORT
 // tells the node where it is).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -141,14 +141,18 @@ export async function startRabbitMQ(options: RabbitMQOptions): Promise<RabbitMQ>
     },
     async listQueues() {
       const stdout = await new Promise<string>((resolve, reject) =>
-        execFile(RABBITMQCTL, ['-n', nodeName, '-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged'], { env }, (err, out) =>
-          err ? reject(err) : resolve(out),
+        execFile(
+          RABBITMQCTL,
+          ['-n', nodeName, '-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged'],
+          { env },
+          (err, out) => (err ? reject(err) : resolve(out)),
         ),
       );
       const queues: Record<string, { ready: number; unacked: number }> = {};
       for (const line of stdout.split('\n')) {
         const [name, ready, unacked] = line.trim().split(/\s+/);
-        if (name && /^\d+$/.test(ready ?? '') && /^\d+$/.test(unacked ?? '')) queues[name] = { ready: Number(ready), unacked: Number(unacked) };
+        if (name && /^\d+$/.test(ready ?? '') && /^\d+$/.test(unacked ?? ''))
+          queues[name] = { ready: Number(ready), unacked: Number(unacked) };
       }
       return queues;
     },

@@ -13,7 +13,10 @@ async function main(): Promise<void> {
     console.error(INSTALL_HINT);
     process.exit(1);
   }
-  for (const [name, port] of [['RABBITMQ_PORT', amqpPort], ['RABBITMQ_MANAGEMENT_PORT', managementPort]] as const) {
+  for (const [name, port] of [
+    ['RABBITMQ_PORT', amqpPort],
+    ['RABBITMQ_MANAGEMENT_PORT', managementPort],
+  ] as const) {
     if (!Number.isInteger(port) || port < 1 || port > 65_535) {
       console.error(`Invalid environment variable ${name}=${JSON.stringify(process.env[name])}: expected a port number`);
       process.exit(1);
@@ -21,8 +24,10 @@ async function main(): Promise<void> {
   }
   console.log(`Starting RabbitMQ on 127.0.0.1:${amqpPort} (AMQP) and 127.0.0.1:${managementPort} (management); about 10 s ...`);
   const rabbit = await startRabbitMQ({ amqpPort, managementPort });
-  const hint = amqpPort === 5672 && managementPort === 15672 ? '' :
-    `\n  (first: export AMQP_URL=${rabbit.amqpUrl} RABBITMQ_MANAGEMENT_URL=${rabbit.managementUrl})`;
+  const hint =
+    amqpPort === 5672 && managementPort === 15672
+      ? ''
+      : `\n  (first: export AMQP_URL=${rabbit.amqpUrl} RABBITMQ_MANAGEMENT_URL=${rabbit.managementUrl})`;
   console.log(`
   RabbitMQ is ready
     AMQP        ${rabbit.amqpUrl}

@@ -17,8 +17,10 @@
 // /sd/producer, /sd/consumer for Prometheus (`SUPERVISOR_URL=http://127.0.0.1:8090 npm run prometheus`).
 // In-memory, each producer would hold its own queue, so more than one of each is refused.
 import { startTelemetry, stopTelemetry } from '../common/src/telemetry';
+
 // TRACE_SAMPLE_RATIO is for the items' traces: the autoscaler's few decisions are all kept.
 startTelemetry('supervisor', { ...process.env, TRACE_SAMPLE_RATIO: '1' });
+
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -26,10 +28,13 @@ import { brokerEnv, readEnv, serviceEnv } from '../common/src/env';
 import { createLogger } from '../common/src/logger';
 import { createRegistry } from '../common/src/metrics';
 import { Autoscaler } from './autoscaler';
-import { Supervisor, type InstanceSpec } from './supervisor';
+import { type InstanceSpec, Supervisor } from './supervisor';
 
 const count = (fallback: number) => z.coerce.number().int().min(1).max(16).default(fallback);
-const flag = z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true');
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true');
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 
 const env = readEnv(
@@ -68,7 +73,8 @@ if (!onBroker && (env.PRODUCERS > 1 || env.CONSUMERS > 1 || env.AUTOSCALE)) {
       '(`npm run rabbitmq`) and run QUEUE_BACKEND=rabbitmq PRODUCERS=2 CONSUMERS=3 npm start.',
   );
 }
-if (env.AUTOSCALE && env.MIN_CONSUMERS > env.MAX_CONSUMERS) refuse(`MIN_CONSUMERS=${env.MIN_CONSUMERS} is greater than MAX_CONSUMERS=${env.MAX_CONSUMERS}`);
+if (env.AUTOSCALE && env.MIN_CONSUMERS > env.MAX_CONSUMERS)
+  refuse(`MIN_CONSUMERS=${env.MIN_CONSUMERS} is greater than MAX_CONSUMERS=${env.MAX_CONSUMERS}`);
 
 const logger = createLogger('supervisor', { LOG_LEVEL: env.LOG_LEVEL, LOG_FORMAT: env.LOG_FORMAT });
 const registry = createRegistry('supervisor', 'supervisor-1');
@@ -91,7 +97,12 @@ const uiSpec: InstanceSpec = {
   role: 'ui',
   name: 'ui',
   port: env.UI_PORT,
-  env: { UI_PORT: String(env.UI_PORT), PRODUCER_URL: `http://${host}:${env.PRODUCER_PORT}`, CONSUMER_URL: consumerUrl, LOG_LEVEL: env.UI_LOG_LEVEL },
+  env: {
+    UI_PORT: String(env.UI_PORT),
+    PRODUCER_URL: `http://${host}:${env.PRODUCER_PORT}`,
+    CONSUMER_URL: consumerUrl,
+    LOG_LEVEL: env.UI_LOG_LEVEL,
+  },
 };
 
 /** The lowest consumer number not in use (a scaled-down one's port is used again). */
@@ -114,13 +125,19 @@ const consumers = {
 };
 
 const autoscaler = env.AUTOSCALE
-  ? new Autoscaler(env.AMQP_URL, {
-      minConsumers: env.MIN_CONSUMERS,
-      maxConsumers: env.MAX_CONSUMERS,
-      targetItemsPerConsumer: env.TARGET_ITEMS_PER_CONSUMER,
-      cooldownSeconds: env.SCALE_COOLDOWN_S,
-      intervalMs: 1000,
-    }, consumers, logger, registry)
+  ? new Autoscaler(
+      env.AMQP_URL,
+      {
+        minConsumers: env.MIN_CONSUMERS,
+        maxConsumers: env.MAX_CONSUMERS,
+        targetItemsPerConsumer: env.TARGET_ITEMS_PER_CONSUMER,
+        cooldownSeconds: env.SCALE_COOLDOWN_S,
+        intervalMs: 1000,
+      },
+      consumers,
+      logger,
+      registry,
+    )
   : undefined;
 
 /** GET /status and GET /metrics of the supervisor itself (only with several instances or the autoscaler). */
@@ -134,15 +151,22 @@ function serveStatus(): Promise<string> {
     const sd = /^\/sd\/(producer|consumer)$/.exec(req.url ?? '');
     if (sd) {
       // Prometheus HTTP service discovery (`SUPERVISOR_URL=… npm run prometheus`): one group per instance.
-      const groups = supervisor.of(sd[1] as 'producer' | 'consumer').map((i) => ({ targets: [new URL(i.url).host], labels: { instance: i.name } }));
+      const groups = supervisor
+        .of(sd[1] as 'producer' | 'consumer')
+        .map((i) => ({ targets: [new URL(i.url).host], labels: { instance: i.name } }));
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(groups));
       return;
     }
     if (req.url !== '/status' && req.url !== '/health') {
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'not found: try GET /status or GET /metrics' }));
+      res
+        .writeHead(404, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ error: 'not found: try GET /status or GET /metrics' }));
       return;
     }
-    const body = req.url === '/health' ? { status: 'healthy', service: 'supervisor' } : { service: 'supervisor', instances: supervisor.describe(), autoscaler: autoscaler?.describe() ?? { enabled: false } };
+    const body =
+      req.url === '/health'
+        ? { status: 'healthy', service: 'supervisor' }
+        : { service: 'supervisor', instances: supervisor.describe(), autoscaler: autoscaler?.describe() ?? { enabled: false } };
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   });
   return new Promise((resolve, reject) => {
@@ -156,18 +180,22 @@ function serveStatus(): Promise<string> {
 
 function banner(supervisorUrl: string | undefined): string {
   const first = supervisor.of('producer')[0]!.url;
-  const lines = [...supervisor.of('producer'), ...supervisor.of('consumer')].map((i) => `    ${i.name.padEnd(12)}${i.url}   (status: ${i.url}/status)`);
+  const lines = [...supervisor.of('producer'), ...supervisor.of('consumer')].map(
+    (i) => `    ${i.name.padEnd(12)}${i.url}   (status: ${i.url}/status)`,
+  );
   const defaults = first === 'http://127.0.0.1:8000' && consumerUrl === 'http://127.0.0.1:8001';
   const urlHint = defaults ? '' : `\n  (first: export PRODUCER_URL=${first} CONSUMER_URL=${consumerUrl})`;
   const backend = onBroker
     ? `RabbitMQ, queue lab.items at ${redact(env.AMQP_URL)}${supervisor.of('producer').length + supervisor.of('consumer').length > 2 ? ' — one queue, one limit, for every instance' : ''}`
-    : 'in memory (the producer\'s heap; QUEUE_BACKEND=rabbitmq for a broker)';
+    : "in memory (the producer's heap; QUEUE_BACKEND=rabbitmq for a broker)";
   const scaler = autoscaler
     ? `  Autoscaling consumers: ceil(depth ÷ ${env.TARGET_ITEMS_PER_CONSUMER}) within ${env.MIN_CONSUMERS}…${env.MAX_CONSUMERS}, down after ${env.SCALE_COOLDOWN_S} s\n`
     : '';
   const ui = supervisor.of('ui')[0];
   const view = ui ? `    ${'live view'.padEnd(12)}${ui.url}   (open it in a browser)\n` : '';
-  const status = supervisorUrl ? `  Supervisor: ${supervisorUrl}/status (every instance, restarts${autoscaler ? ', the autoscaler' : ''})\n` : '';
+  const status = supervisorUrl
+    ? `  Supervisor: ${supervisorUrl}/status (every instance, restarts${autoscaler ? ', the autoscaler' : ''})\n`
+    : '';
   return `
   Backpressure Lab is running
 ${lines.join('\n')}

@@ -3,7 +3,7 @@
 // unless-stopped` does in docker-compose.yml), and stops one on request with SIGTERM, gracefully: that is how the
 // autoscaler removes a consumer (autoscaler.ts). It knows every instance's state, restarts and
 // last exit, for the banner, the supervisor's /status and `npm run watch`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, type Registry } from 'prom-client';
@@ -45,7 +45,12 @@ export class Supervisor {
     registry: Registry,
     private readonly say: (line: string) => void = (line) => console.error(line),
   ) {
-    this.restartCounter = new Counter({ name: 'backpressure_supervisor_restarts_total', help: 'Instances restarted after they exited by themselves', labelNames: ['instance'], registers: [registry] });
+    this.restartCounter = new Counter({
+      name: 'backpressure_supervisor_restarts_total',
+      help: 'Instances restarted after they exited by themselves',
+      labelNames: ['instance'],
+      registers: [registry],
+    });
   }
 
   of(role: Role): Instance[] {
@@ -73,7 +78,15 @@ export class Supervisor {
   }
 
   describe() {
-    return this.instances.map(({ role, name, url, state, pid, restarts, lastExit }) => ({ role, name, url, state, pid, restarts, last_exit: lastExit ?? null }));
+    return this.instances.map(({ role, name, url, state, pid, restarts, lastExit }) => ({
+      role,
+      name,
+      url,
+      state,
+      pid,
+      restarts,
+      last_exit: lastExit ?? null,
+    }));
   }
 
   private run(instance: Instance): void {

@@ -3,7 +3,7 @@
 // the producer still delivers to the consumer's /process.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startLab, waitFor, type Lab } from './helpers/services';
+import { type Lab, startLab, waitFor } from './helpers/services';
 
 const TOKEN = 's3cret-token';
 let lab: Lab;

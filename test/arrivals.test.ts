@@ -2,13 +2,16 @@
 // what they hold is counted and bounded, and every one of them is accounted for.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ITEM_OVERHEAD_BYTES } from '../producer/src/item';
 import { WAITING_CALLER_OVERHEAD_BYTES } from '../producer/src/intake';
+import { ITEM_OVERHEAD_BYTES } from '../producer/src/item';
 import { assertBalanced, metricValue, sleep, startLab, waitFor } from './helpers/services';
 
 test('open arrivals under block: the queue stays at its bound while callers pile up, each counted with its memory', async (t) => {
   // Capacity 2 × 1000 / 200 ms = 10 items/s against 50 arriving.
-  const lab = await startLab({ ARRIVALS: 'open', QUEUE_MODE: 'block', MAX_QUEUE_SIZE: '5', PRODUCTION_RATE: '50' }, { PROCESSING_TIME_MS: '200' });
+  const lab = await startLab(
+    { ARRIVALS: 'open', QUEUE_MODE: 'block', MAX_QUEUE_SIZE: '5', PRODUCTION_RATE: '50' },
+    { PROCESSING_TIME_MS: '200' },
+  );
   t.after(() => lab.stop());
   await sleep(2000);
   const piled = await lab.producer.get('/status');
@@ -31,10 +34,14 @@ test('open arrivals under block: the queue stays at its bound while callers pile
 
   // A new mode gets every waiting caller: bounded admits what fits and refuses the rest at once.
   await lab.producer.post('/admin/config', { queue_mode: 'bounded' });
-  const decided = await waitFor(async () => {
-    const s = await lab.producer.get('/status');
-    return s.queue.admission_waiting === 0 ? s : undefined;
-  }, 5000, 'the waiting callers to be decided');
+  const decided = await waitFor(
+    async () => {
+      const s = await lab.producer.get('/status');
+      return s.queue.admission_waiting === 0 ? s : undefined;
+    },
+    5000,
+    'the waiting callers to be decided',
+  );
   assert.ok(decided.accounting.rejected_by_reason.queue_full > 0);
   assert.equal(decided.queue.admission_waiting_memory_bytes, 0);
   assertBalanced(decided);
@@ -49,10 +56,14 @@ test('waiting callers may hold a quarter of the memory limit; past it a new call
   t.after(() => lab.stop());
   const budget = (16 * 1024 * 1024) / 4;
   const perCaller = 102_400 + ITEM_OVERHEAD_BYTES + WAITING_CALLER_OVERHEAD_BYTES;
-  const s = await waitFor(async () => {
-    const st = await lab.producer.get('/status');
-    return (st.accounting.rejected_by_reason.memory ?? 0) >= 100 ? st : undefined;
-  }, 10_000, 'callers to be refused for memory');
+  const s = await waitFor(
+    async () => {
+      const st = await lab.producer.get('/status');
+      return (st.accounting.rejected_by_reason.memory ?? 0) >= 100 ? st : undefined;
+    },
+    10_000,
+    'callers to be refused for memory',
+  );
   t.diagnostic(JSON.stringify({ queue: s.queue, rejected: s.accounting.rejected_by_reason }));
   assert.ok(s.queue.admission_waiting_memory_bytes <= budget, 'never more than the budget');
   assert.equal(s.queue.admission_waiting, Math.floor(budget / perCaller), 'as many callers as fit');

@@ -10,8 +10,14 @@ test('POST /process-batch answers for each item in order, and a bad batch proces
   const items = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id, created_at: Date.now() }));
   const answer = await consumer.post('/process-batch', { items });
   assert.equal(answer.status, 200);
-  assert.deepEqual(answer.body.results.map((r: { id: string }) => r.id), ['a', 'b', 'c', 'd', 'e']);
-  assert.deepEqual(answer.body.results.map((r: { status: string }) => r.status), ['processed', 'processed', 'processed', 'busy', 'busy']);
+  assert.deepEqual(
+    answer.body.results.map((r: { id: string }) => r.id),
+    ['a', 'b', 'c', 'd', 'e'],
+  );
+  assert.deepEqual(
+    answer.body.results.map((r: { status: string }) => r.status),
+    ['processed', 'processed', 'processed', 'busy', 'busy'],
+  );
   assert.equal(answer.headers.get('retry-after'), '1', 'busy items come with Retry-After');
   const bad = await consumer.post('/process-batch', { items: [...items, { id: 'f' }] });
   assert.equal(bad.status, 400);
@@ -40,7 +46,14 @@ test('batches deliver every item once, jobs finish, and no batch outgrows the 64
 
 test('failed items of a batch are retried on their own and dead-lettered after max_attempts', async (t) => {
   const lab = await startLab(
-    { PRODUCTION_RATE: '0', SEND_BATCH_SIZE: '25', MAX_ATTEMPTS: '3', RETRY_BASE_MS: '5', RETRY_MAX_MS: '50', BREAKER_FAILURE_THRESHOLD: '1000' },
+    {
+      PRODUCTION_RATE: '0',
+      SEND_BATCH_SIZE: '25',
+      MAX_ATTEMPTS: '3',
+      RETRY_BASE_MS: '5',
+      RETRY_MAX_MS: '50',
+      BREAKER_FAILURE_THRESHOLD: '1000',
+    },
     { PROCESSING_TIME_MS: '2', FAILURE_RATE: '0.5', MAX_CONCURRENCY: '100' },
   );
   t.after(() => lab.stop());
@@ -101,10 +114,14 @@ test('a batch whose request fails counts as one failure for the breaker, not one
   });
   t.after(() => producer.stop());
   assert.equal((await producer.post('/produce', { count: 10 })).body.queued, 10);
-  const s = await waitFor(async () => {
-    const status = await producer.get('/status');
-    return status.dispatcher.retries >= 10 && status;
-  }, 10_000, 'the first batch of 10 to fail');
+  const s = await waitFor(
+    async () => {
+      const status = await producer.get('/status');
+      return status.dispatcher.retries >= 10 && status;
+    },
+    10_000,
+    'the first batch of 10 to fail',
+  );
   const breaker = s.dispatcher.breaker;
   assert.equal(breaker.times_opened, 0, `one failed request of 10 items must not open a breaker of 5: ${JSON.stringify(breaker)}`);
   assert.ok(breaker.consecutive_failures >= 1 && breaker.consecutive_failures < 5, JSON.stringify(breaker));

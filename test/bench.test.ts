@@ -9,8 +9,18 @@ import { test } from 'node:test';
 import { LATEST, README, withReadmeBlock } from '../bench/readme';
 import { startProcess } from './helpers/process';
 
-const FIGURES = ['idle_cost', 'rate_accuracy', 'delivery_ceiling', 'tracing_cost', 'memory_per_item', 'burst', 'responsiveness', 'rejection_path',
-  'memory_per_waiting_caller', 'scale_out'];
+const FIGURES = [
+  'idle_cost',
+  'rate_accuracy',
+  'delivery_ceiling',
+  'tracing_cost',
+  'memory_per_item',
+  'burst',
+  'responsiveness',
+  'rejection_path',
+  'memory_per_waiting_caller',
+  'scale_out',
+];
 
 test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 270_000 }, async () => {
   const output = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'latest.json');
@@ -33,7 +43,10 @@ test('the bench in quick mode writes every figure to its JSON and prints the tab
       assert.ok(row.met === null || typeof row.met === 'boolean');
       const numbers = Object.values(row.values).filter((v) => typeof v === 'number');
       // JSON turns NaN and Infinity into null: a null is a number that went wrong.
-      assert.ok(numbers.length > 0 && Object.values(row.values).every((v) => v !== null), `${key}: ${row.name} ${JSON.stringify(row.values)}`);
+      assert.ok(
+        numbers.length > 0 && Object.values(row.values).every((v) => v !== null),
+        `${key}: ${row.name} ${JSON.stringify(row.values)}`,
+      );
       assert.doesNotMatch(row.measured, /NaN|Infinity/, `${key}: ${row.name}`);
       assert.match(stdout, new RegExp(`\\| ${row.name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} +\\|`), `table row for ${row.name}`);
     }
@@ -43,14 +56,17 @@ test('the bench in quick mode writes every figure to its JSON and prints the tab
   // The broker's figure: 1 and 2 consumers × 0 and 5 ms, the in-memory pair, confirm latency, the parked heap.
   assert.equal(result.figures.scale_out.rows.length, 8);
   const delivered = result.figures.delivery_ceiling.rows.map((r: { values: Record<string, number> }) => r.values);
-  assert.ok(delivered.every((v: Record<string, number>) => v.items_per_second! > 0 && v.cpu_ms_per_item! > 0), 'something was delivered, at some CPU cost');
+  assert.ok(
+    delivered.every((v: Record<string, number>) => v.items_per_second! > 0 && v.cpu_ms_per_item! > 0),
+    'something was delivered, at some CPU cost',
+  );
   // The bare pair, express + axios and the lab, at 2 in flight and saturated; then batched.
   assert.equal(result.figures.delivery_ceiling.rows.length, 7);
   assert.equal(result.figures.idle_cost.rows.length, 4);
   assert.equal(result.figures.burst.rows.length, 5);
 });
 
-test('the README\'s Performance table is the one bench/results/latest.json makes (npm run bench:readme)', () => {
+test("the README's Performance table is the one bench/results/latest.json makes (npm run bench:readme)", () => {
   const readme = readFileSync(README, 'utf8');
   assert.equal(readme, withReadmeBlock(readme, JSON.parse(readFileSync(LATEST, 'utf8'))));
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CircuitBreaker, type BreakerSettings } from '../producer/src/breaker';
+import { type BreakerSettings, CircuitBreaker } from '../producer/src/breaker';
 
 const settings = (patch: Partial<BreakerSettings> = {}): BreakerSettings => ({
   breaker_mode: 'consecutive',
@@ -49,7 +49,9 @@ test('failure_rate: streaks do not open it while the rate stays below the thresh
 });
 
 test('failure_rate: old sends leave the window, and closing starts it afresh', async () => {
-  const breaker = new CircuitBreaker(settings({ breaker_mode: 'failure_rate', breaker_window_ms: 200, breaker_reset_ms: 10, breaker_minimum_requests: 4 }));
+  const breaker = new CircuitBreaker(
+    settings({ breaker_mode: 'failure_rate', breaker_window_ms: 200, breaker_reset_ms: 10, breaker_minimum_requests: 4 }),
+  );
   play(breaker, '...');
   await sleep(250);
   assert.equal(breaker.describe().window_requests, 0, 'the successes aged out');

@@ -9,15 +9,15 @@ import {
   brokerBooks,
   brokerEnv,
   emptyQueues,
+  type RabbitMQ,
   readyCount,
   settledCounts,
   startBroker,
   startBrokerConsumer,
   startBrokerProducer,
   waitBrokerReady,
-  type RabbitMQ,
 } from './helpers/rabbitmq';
-import { assertNoProcessFault, freePort, metricValue, sleep, startService, waitFor, type Service } from './helpers/services';
+import { assertNoProcessFault, freePort, metricValue, type Service, sleep, startService, waitFor } from './helpers/services';
 
 type T = { after: (fn: () => Promise<unknown>) => void };
 
@@ -60,7 +60,10 @@ describe('bad settings stop the service, naming the variable', () => {
 describe('the broker down at start, then lost mid-run', () => {
   test('not ready and refusing with a reason while it is away; both services recover by themselves', async (t) => {
     const ports = { amqpPort: await freePort(), managementPort: await freePort() };
-    const env = brokerEnv({ amqpUrl: `amqp://guest:guest@127.0.0.1:${ports.amqpPort}`, managementUrl: `http://guest:guest@127.0.0.1:${ports.managementPort}` });
+    const env = brokerEnv({
+      amqpUrl: `amqp://guest:guest@127.0.0.1:${ports.amqpPort}`,
+      managementUrl: `http://guest:guest@127.0.0.1:${ports.managementPort}`,
+    });
     const producer = stopAfter(t, await startService('producer', { ...env, PRODUCTION_RATE: '20' }));
     const consumer = stopAfter(t, await startService('consumer', { ...env, PROCESSING_TIME_MS: '1' }));
 
@@ -91,7 +94,11 @@ describe('the broker down at start, then lost mid-run', () => {
     await rabbit.stop();
     await waitFor(async () => (await fetch(`${producer.url}/health/ready`)).status === 503, 10_000, 'the producer not ready');
     const before = (await producer.get('/status')).accounting.rejected_by_reason.broker_unavailable ?? 0;
-    await waitFor(async () => (await producer.get('/status')).accounting.rejected_by_reason.broker_unavailable > before + 5, 10_000, 'offers refused');
+    await waitFor(
+      async () => (await producer.get('/status')).accounting.rejected_by_reason.broker_unavailable > before + 5,
+      10_000,
+      'offers refused',
+    );
     assert.equal((await producer.get('/status')).broker.connected, false);
 
     // Back (a fresh node on the same ports): they reconnect, declare the queues again, and items flow.
@@ -138,7 +145,9 @@ describe('crashes with the queue in the broker', () => {
     const books = brokerBooks([(await producer.get('/status')).accounting], counts, processedFirst + s.totals.processed);
     assert.ok(books.balanced, JSON.stringify(books));
     assert.equal(books.published, 200);
-    t.diagnostic(`published 200; processed ${processedFirst} before the SIGKILL (4 held unacked), ${s.totals.processed} after it, ${s.broker.redeliveries} redelivered; lost: ${200 - processedFirst - s.totals.processed}`);
+    t.diagnostic(
+      `published 200; processed ${processedFirst} before the SIGKILL (4 held unacked), ${s.totals.processed} after it, ${s.broker.redeliveries} redelivered; lost: ${200 - processedFirst - s.totals.processed}`,
+    );
   });
 
   test('a producer SIGKILLed with 10,000 items in the broker: after the restart they are all there and processed', async (t) => {
@@ -160,6 +169,8 @@ describe('crashes with the queue in the broker', () => {
     await waitFor(async () => (await processedBy(consumer)) === 10_000, 60_000, 'all 10,000 processed');
     const books = brokerBooks([before, (await second.get('/status')).accounting], await settledCounts(rabbit), await processedBy(consumer));
     assert.ok(books.balanced, JSON.stringify(books));
-    t.diagnostic(`10,000 published and confirmed in ${publishSeconds.toFixed(1)} s; in RabbitMQ after the SIGKILL: 10,000; processed after the restart: ${await processedBy(consumer)}; lost: ${10_000 - (await processedBy(consumer))}`);
+    t.diagnostic(
+      `10,000 published and confirmed in ${publishSeconds.toFixed(1)} s; in RabbitMQ after the SIGKILL: 10,000; processed after the restart: ${await processedBy(consumer)}; lost: ${10_000 - (await processedBy(consumer))}`,
+    );
   });
 });

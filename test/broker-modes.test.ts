@@ -5,19 +5,19 @@
 // so that the broker's counts are exact; the books are checked across the processes after each.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startOtlpReceiver } from './helpers/otlp-receiver';
 import {
   brokerBooks,
   emptyQueues,
+  type RabbitMQ,
   readyCount,
   settledCounts,
   startBroker,
   startBrokerConsumer,
   startBrokerProducer,
   waitBrokerReady,
-  type RabbitMQ,
 } from './helpers/rabbitmq';
-import { startOtlpReceiver } from './helpers/otlp-receiver';
-import { assertNoProcessFault, metricValue, sleep, waitFor, type Service } from './helpers/services';
+import { assertNoProcessFault, metricValue, type Service, sleep, waitFor } from './helpers/services';
 
 let rabbit: RabbitMQ;
 before(async () => {
@@ -57,7 +57,10 @@ async function assertBooksBalance(producer: Service, consumer?: Service): Promis
   assert.ok(a.balanced, `the producer's own books: ${JSON.stringify(a)}`);
   const processed = consumer ? (await consumer.get('/status')).totals.processed : 0;
   const books = brokerBooks([a], counts, processed);
-  assert.ok(books.balanced, `published = ready + unacked + processed + dropped + expired + dead_lettered + cleared: ${JSON.stringify({ books, a })}`);
+  assert.ok(
+    books.balanced,
+    `published = ready + unacked + processed + dropped + expired + dead_lettered + cleared: ${JSON.stringify({ books, a })}`,
+  );
 }
 
 describe('on the broker', () => {
@@ -79,7 +82,7 @@ describe('on the broker', () => {
   test('bounded + reject: max-length with reject-publish; a nack is a rejection (queue_full) and POST /jobs gets 429', async (t) => {
     const producer = await producerFor(t, { QUEUE_MODE: 'bounded', MAX_QUEUE_SIZE: '20' });
     const burst = await producer.post('/produce', { count: 50 });
-    assert.equal(burst.body.queued, 20, 'exactly max_queue_size confirmed: a classic queue\'s limit is exact');
+    assert.equal(burst.body.queued, 20, "exactly max_queue_size confirmed: a classic queue's limit is exact");
     assert.equal(burst.body.rejected, 30);
     const job = await producer.post('/jobs', {});
     assert.equal(job.status, 429);
@@ -165,7 +168,7 @@ describe('on the broker', () => {
     await assertBooksBalance(producer);
   });
 
-  test('sample: above the high-water mark (the broker\'s depth) 1 in sample_rate is kept', async (t) => {
+  test("sample: above the high-water mark (the broker's depth) 1 in sample_rate is kept", async (t) => {
     const producer = await producerFor(t, { QUEUE_MODE: 'sample', SAMPLE_HIGH_WATER: '10', SAMPLE_RATE: '5', MAX_QUEUE_SIZE: '1000' });
     const burst = await producer.post('/produce', { count: 60 });
     // 10 below the mark, then 1 in 5 of the other 50. The depth is polled, so the mark may be seen a publish or two late.
@@ -182,7 +185,7 @@ describe('on the broker', () => {
     assert.equal(burst.body.queued, 0);
     const status = await producer.get('/status');
     assert.equal(status.accounting.rejected_by_reason.adaptive_limit, 20);
-    assert.equal(status.broker.policy.definition['max-length'], 50, 'adaptive_max_size is the broker\'s hard cap');
+    assert.equal(status.broker.policy.definition['max-length'], 50, "adaptive_max_size is the broker's hard cap");
     await assertBooksBalance(producer);
   });
 
@@ -211,7 +214,10 @@ describe('on the broker', () => {
     await waitFor(async () => (await accounting(producer)).dead_lettered === 5, 10_000, '5 dead-lettered');
     const letters = await producer.get('/dead-letters');
     assert.equal(letters.total, 5);
-    assert.ok(letters.items.every((l: any) => l.attempts === 3), JSON.stringify(letters.items[0]));
+    assert.ok(
+      letters.items.every((l: any) => l.attempts === 3),
+      JSON.stringify(letters.items[0]),
+    );
     const c = await consumer.get('/status');
     assert.equal(c.broker.retried, 10, 'two retries per item');
     assert.equal(c.broker.gave_up, 5);
@@ -262,7 +268,7 @@ describe('on the broker', () => {
     assert.equal(receiver.rejected.length, 0);
   });
 
-  test('clear-queue purges the broker\'s queue; every purged item is counted as cleared', async (t) => {
+  test("clear-queue purges the broker's queue; every purged item is counted as cleared", async (t) => {
     const producer = await producerFor(t);
     await producer.post('/produce', { count: 40 });
     const cleared = await producer.post('/admin/clear-queue', {});

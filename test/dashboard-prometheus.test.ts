@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { EXEMPLAR_TRACE_LABEL } from '../common/src/exemplars';
 import { dashboardQueriesFor, queriesWithoutData } from './helpers/dashboard';
-import { startOtlpReceiver, type OtlpReceiver } from './helpers/otlp-receiver';
-import { startPrometheus, type Prometheus } from './helpers/prometheus';
-import { sleep, startLab, waitFor, type Lab } from './helpers/services';
+import { type OtlpReceiver, startOtlpReceiver } from './helpers/otlp-receiver';
+import { type Prometheus, startPrometheus } from './helpers/prometheus';
+import { type Lab, sleep, startLab, waitFor } from './helpers/services';
 
 const SCRAPE_SECONDS = 1;
 const hostPort = (url: string) => new URL(url).host;
@@ -28,7 +28,15 @@ before(async () => {
   // Three senders against max_concurrency 2 draw 429s; injected failures with max_attempts 2
   // give retries and dead letters.
   lab = await startLab(
-    { ...tracing, PRODUCTION_RATE: '150', QUEUE_MODE: 'bounded', MAX_QUEUE_SIZE: '50', SENDER_CONCURRENCY: '3', MAX_ATTEMPTS: '2', RETRY_BASE_MS: '10' },
+    {
+      ...tracing,
+      PRODUCTION_RATE: '150',
+      QUEUE_MODE: 'bounded',
+      MAX_QUEUE_SIZE: '50',
+      SENDER_CONCURRENCY: '3',
+      MAX_ATTEMPTS: '2',
+      RETRY_BASE_MS: '10',
+    },
     { ...tracing, PROCESSING_TIME_MS: '20', FAILURE_RATE: '0.15' },
   );
   prometheus = await startPrometheus({ producer: hostPort(lab.producer.url), consumer: hostPort(lab.consumer.url) }, `${SCRAPE_SECONDS}s`);
@@ -70,13 +78,19 @@ test('every PromQL expression in the dashboard returns data from the real servic
 
 test('the reasons on the rejection and drop counters are labelled as the dashboard expects', async () => {
   // Every known reason has a series from the start (at 0); these are the ones that counted.
-  const reasons = async (expr: string) =>
-    (await prometheus.query(`${expr} > 0`, end)).map((s) => s.metric.reason).sort();
+  const reasons = async (expr: string) => (await prometheus.query(`${expr} > 0`, end)).map((s) => s.metric.reason).sort();
   assert.deepEqual(await reasons('backpressure_items_rejected_total{service="producer"}'), ['adaptive_limit', 'queue_full']);
   assert.deepEqual(await reasons('backpressure_items_dropped_total'), ['cleared', 'drop_oldest', 'sampled_out']);
   assert.deepEqual(await reasons('backpressure_items_rejected_total{service="consumer"}'), ['concurrency_limit']);
   const all = async (expr: string) => (await prometheus.query(expr, end)).map((s) => s.metric.reason).sort();
-  assert.deepEqual(await all('backpressure_items_rejected_total{service="producer"}'), ['adaptive_limit', 'broker_unavailable', 'cancelled', 'memory', 'queue_full', 'timeout']);
+  assert.deepEqual(await all('backpressure_items_rejected_total{service="producer"}'), [
+    'adaptive_limit',
+    'broker_unavailable',
+    'cancelled',
+    'memory',
+    'queue_full',
+    'timeout',
+  ]);
   assert.deepEqual(await all('backpressure_send_retries_total'), ['http_429', 'http_4xx', 'http_5xx', 'network', 'timeout']);
 });
 

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { dashboardQueries, dashboardQueriesFor, queriesWithoutData } from './helpers/dashboard';
-import { startPrometheus, type Prometheus } from './helpers/prometheus';
-import { metricValue, sleep, startLab, type Lab } from './helpers/services';
+import { type Prometheus, startPrometheus } from './helpers/prometheus';
+import { type Lab, metricValue, sleep, startLab } from './helpers/services';
 
 const SCRAPE_SECONDS = 1;
 const hostPort = (url: string) => new URL(url).host;
@@ -43,7 +43,10 @@ test('the scenario is quiet: no failures, no retries, no refusals, nothing lost'
   const status = await lab.producer.get('/status');
   const { produced, sent, rejected, dropped, sampled_out, cleared, dead_lettered } = status.accounting;
   assert.ok(produced > 50 && sent > 50, `items flowed: ${JSON.stringify(status.accounting)}`);
-  assert.deepEqual({ rejected, dropped, sampled_out, cleared, dead_lettered }, { rejected: 0, dropped: 0, sampled_out: 0, cleared: 0, dead_lettered: 0 });
+  assert.deepEqual(
+    { rejected, dropped, sampled_out, cleared, dead_lettered },
+    { rejected: 0, dropped: 0, sampled_out: 0, cleared: 0, dead_lettered: 0 },
+  );
   assert.equal(status.dispatcher.retries, 0);
   assert.equal(await metricValue(lab.consumer, 'backpressure_items_failed_total'), 0);
   assert.equal(await metricValue(lab.consumer, 'backpressure_items_rejected_total'), 0);
@@ -59,7 +62,12 @@ test('every dashboard query of the in-memory backend returns a series, zeros inc
 
 test('a row titled (QUEUE_BACKEND=<name>) gives its panels, expanded or collapsed, to that backend', () => {
   const panel = (title: string, y: number) => ({ type: 'timeseries', title, gridPos: { x: 0, y }, targets: [{ refId: 'A', expr: title }] });
-  const row = (title: string, y: number, panels?: object[]) => ({ type: 'row', title, gridPos: { x: 0, y }, ...(panels && { collapsed: true, panels }) });
+  const row = (title: string, y: number, panels?: object[]) => ({
+    type: 'row',
+    title,
+    gridPos: { x: 0, y },
+    ...(panels && { collapsed: true, panels }),
+  });
   const dashboard = {
     // Out of order on purpose: Grafana places panels by gridPos, not by their order in the file.
     panels: [

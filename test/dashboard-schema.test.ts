@@ -8,7 +8,15 @@ import { before, test } from 'node:test';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { createGenerator } from 'ts-json-schema-generator';
 import { EXEMPLAR_TRACE_LABEL } from '../common/src/exemplars';
-import { BROKER_ONLY_METRICS, BROKER_ROW_TITLE, allPanels, brokerOnly, metricNames, readDashboard, readProvisioning } from './helpers/dashboard';
+import {
+  allPanels,
+  BROKER_ONLY_METRICS,
+  BROKER_ROW_TITLE,
+  brokerOnly,
+  metricNames,
+  readDashboard,
+  readProvisioning,
+} from './helpers/dashboard';
 
 const RAW = path.join(path.dirname(require.resolve('@grafana/schema/package.json')), 'dist/types/raw');
 const panelConfig = (plugin: string) => path.join(RAW, `composable/${plugin}/panelcfg/x/types.gen.d.ts`);
@@ -49,8 +57,14 @@ before(() => {
     });
     query.required.push('expr');
   });
-  pluginValidators.timeseries = { options: validatorFor(panelConfig('timeseries'), 'Options'), custom: validatorFor(panelConfig('timeseries'), 'FieldConfig') };
-  pluginValidators['state-timeline'] = { options: validatorFor(panelConfig('statetimeline'), 'Options'), custom: validatorFor(panelConfig('statetimeline'), 'FieldConfig') };
+  pluginValidators.timeseries = {
+    options: validatorFor(panelConfig('timeseries'), 'Options'),
+    custom: validatorFor(panelConfig('timeseries'), 'FieldConfig'),
+  };
+  pluginValidators['state-timeline'] = {
+    options: validatorFor(panelConfig('statetimeline'), 'Options'),
+    custom: validatorFor(panelConfig('statetimeline'), 'FieldConfig'),
+  };
   pluginValidators.stat = { options: validatorFor(panelConfig('stat'), 'Options') };
 });
 
@@ -60,7 +74,7 @@ test('the dashboard is a valid Grafana dashboard model', () => {
   assert.equal(dashboard.uid, 'backpressure-lab');
 });
 
-test('every panel\'s options and field config are valid for its plugin, and every query for Prometheus', () => {
+test("every panel's options and field config are valid for its plugin, and every query for Prometheus", () => {
   for (const panel of panels) {
     const plugin = pluginValidators[panel.type];
     assert.ok(plugin, `panel "${panel.title}": no schema checked for type ${panel.type}`);
@@ -78,8 +92,11 @@ test('panels have unique ids and do not overlap on the 24-column grid', () => {
   for (const [i, a] of all.entries()) {
     assert.ok(a.gridPos.x + a.gridPos.w <= 24, `"${a.title}" fits`);
     for (const b of all.slice(i + 1)) {
-      const apart = a.gridPos.x + a.gridPos.w <= b.gridPos.x || b.gridPos.x + b.gridPos.w <= a.gridPos.x ||
-        a.gridPos.y + a.gridPos.h <= b.gridPos.y || b.gridPos.y + b.gridPos.h <= a.gridPos.y;
+      const apart =
+        a.gridPos.x + a.gridPos.w <= b.gridPos.x ||
+        b.gridPos.x + b.gridPos.w <= a.gridPos.x ||
+        a.gridPos.y + a.gridPos.h <= b.gridPos.y ||
+        b.gridPos.y + b.gridPos.h <= a.gridPos.y;
       assert.ok(apart, `"${a.title}" and "${b.title}" overlap`);
     }
   }
@@ -88,14 +105,30 @@ test('panels have unique ids and do not overlap on the 24-column grid', () => {
 test('the panels the lab tells learners to watch, and one per strategy, are there', () => {
   const titles = panels.map((p) => p.title);
   for (const title of [
-    'Queue Depth', 'Memory Usage', 'Throughput', 'Rejected & Dropped', 'Queue Wait p50 / p95 / p99', 'Processing Time',
-    'Rate Limit Delays', 'In Flight', 'Totals', 'Blocked Time', 'Adaptive Limit', 'Circuit Breaker State',
-    'Retries & Consumer Refusals', 'Dead Letters', 'Jobs', 'Current mode',
+    'Queue Depth',
+    'Memory Usage',
+    'Throughput',
+    'Rejected & Dropped',
+    'Queue Wait p50 / p95 / p99',
+    'Processing Time',
+    'Rate Limit Delays',
+    'In Flight',
+    'Totals',
+    'Blocked Time',
+    'Adaptive Limit',
+    'Circuit Breaker State',
+    'Retries & Consumer Refusals',
+    'Dead Letters',
+    'Jobs',
+    'Current mode',
   ]) {
     assert.ok(titles.includes(title), `panel "${title}"`);
   }
   const depth = panels.find((p) => p.title === 'Queue Depth');
-  assert.ok(depth.targets.some((t: any) => t.expr === 'backpressure_queue_limit'), 'Queue Depth draws the limit');
+  assert.ok(
+    depth.targets.some((t: any) => t.expr === 'backpressure_queue_limit'),
+    'Queue Depth draws the limit',
+  );
 });
 
 test('datasources: fixed uids, Docker URLs, and every reference in the dashboard resolves', () => {
@@ -121,7 +154,11 @@ test('exemplars link to Jaeger by the label the services write', () => {
     [[EXEMPLAR_TRACE_LABEL, jaeger.uid]],
   );
   // The latency graphs ask for exemplars.
-  for (const histogram of ['backpressure_send_duration_seconds', 'backpressure_queue_wait_seconds', 'backpressure_processing_duration_seconds']) {
+  for (const histogram of [
+    'backpressure_send_duration_seconds',
+    'backpressure_queue_wait_seconds',
+    'backpressure_processing_duration_seconds',
+  ]) {
     const targets = panels.flatMap((p) => p.targets).filter((t: any) => t.expr.includes(`${histogram}_bucket`));
     assert.ok(targets.length > 0 && targets.every((t: any) => t.exemplar === true), `${histogram} quantiles show exemplars`);
   }
@@ -140,24 +177,38 @@ test('the Broker (QUEUE_BACKEND=rabbitmq) row: last, collapsed, and each panel s
   assert.equal(row.title, BROKER_ROW_TITLE);
   // Collapsed: off the broker its panels are out of sight and Grafana runs none of their queries.
   assert.equal(row.collapsed, true);
-  assert.deepEqual(row.panels.map((p: any) => p.title), [
-    'Broker Connection', 'Broker Queue: Ready & Unacked', 'Publish Nacks & Redeliveries',
-    'Dropped Heads, Expired, Dead-Lettered', 'RabbitMQ: Messages in Queues', 'RabbitMQ: Received & Acknowledged',
-  ]);
+  assert.deepEqual(
+    row.panels.map((p: any) => p.title),
+    [
+      'Broker Connection',
+      'Broker Queue: Ready & Unacked',
+      'Publish Nacks & Redeliveries',
+      'Dropped Heads, Expired, Dead-Lettered',
+      'RabbitMQ: Messages in Queues',
+      'RabbitMQ: Received & Acknowledged',
+    ],
+  );
   for (const panel of row.panels) {
     const onlyBroker = panel.targets.every((t: any) => brokerOnly(t.expr));
     // "No data" alone would read as a fault: a panel only the broker fills says why it is empty.
     if (onlyBroker) assert.match(panel.fieldConfig.defaults.noValue ?? '', /memory|broker/, `"${panel.title}" noValue`);
     for (const target of panel.targets) {
-      const unknown = metricNames(target.expr).filter((m) => m.startsWith('rabbitmq_') || m.startsWith('backpressure_broker_'))
+      const unknown = metricNames(target.expr)
+        .filter((m) => m.startsWith('rabbitmq_') || m.startsWith('backpressure_broker_'))
         .filter((m) => !BROKER_ONLY_METRICS.includes(m));
       assert.deepEqual(unknown, [], `"${panel.title}" ${target.refId}: metric names outside the agreed list`);
     }
   }
   // Every broker metric of the agreed list is on a panel.
   const shown = new Set(row.panels.flatMap((p: any) => p.targets.flatMap((t: any) => metricNames(t.expr))));
-  assert.deepEqual(BROKER_ONLY_METRICS.filter((m) => !shown.has(m)), []);
+  assert.deepEqual(
+    BROKER_ONLY_METRICS.filter((m) => !shown.has(m)),
+    [],
+  );
   // ... and nowhere else: the rest of the dashboard works on the in-memory queue.
-  const elsewhere = dashboard.panels.slice(0, -1).flatMap((p: any) => p.targets ?? []).filter((t: any) => metricNames(t.expr).some((m) => BROKER_ONLY_METRICS.includes(m)));
+  const elsewhere = dashboard.panels
+    .slice(0, -1)
+    .flatMap((p: any) => p.targets ?? [])
+    .filter((t: any) => metricNames(t.expr).some((m) => BROKER_ONLY_METRICS.includes(m)));
   assert.deepEqual(elsewhere, []);
 });

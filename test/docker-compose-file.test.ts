@@ -31,7 +31,12 @@ function listening(): Set<string> {
   const addresses = new Set<string>();
   for (const [name, service] of Object.entries(services)) {
     const aliases = Object.values<any>(service.networks ?? {}).flatMap((n) => n?.aliases ?? []);
-    const ports = (service.ports ?? []).map((p: string) => p.split(':').pop()!.replace(/\/\w+$/, ''));
+    const ports = (service.ports ?? []).map((p: string) =>
+      p
+        .split(':')
+        .pop()!
+        .replace(/\/\w+$/, ''),
+    );
     const port = service.environment?.PORT ?? dockerfilePort(service);
     for (const host of [name, ...aliases]) for (const p of [...ports, port].filter(Boolean)) addresses.add(`${host}:${p}`);
   }
@@ -93,14 +98,17 @@ test('every service_healthy dependency has a healthcheck (in compose or in its D
     for (const [dep, { condition }] of Object.entries<any>(service.depends_on ?? {})) {
       if (condition !== 'service_healthy') continue;
       const target = services[dep];
-      const inDockerfile = target.build && /^HEALTHCHECK /m.test(readFileSync(path.join(ROOT, target.build.context, target.build.dockerfile), 'utf8'));
+      const inDockerfile =
+        target.build && /^HEALTHCHECK /m.test(readFileSync(path.join(ROOT, target.build.context, target.build.dockerfile), 'utf8'));
       assert.ok(target.healthcheck?.test || inDockerfile, `${name} waits for ${dep} to be healthy, which has no healthcheck`);
     }
   }
 });
 
-test('bind mounts are the repository\'s own config directories', () => {
-  const mounts = Object.values(services).flatMap((s) => (s.volumes ?? []) as string[]).filter((v) => v.startsWith('.'));
+test("bind mounts are the repository's own config directories", () => {
+  const mounts = Object.values(services)
+    .flatMap((s) => (s.volumes ?? []) as string[])
+    .filter((v) => v.startsWith('.'));
   assert.ok(mounts.includes('./prometheus:/etc/prometheus:ro'));
   for (const mount of mounts) {
     assert.match(mount, /^\.\/[\w/-]+:\/[\w/.-]+:ro$/, `${mount}: a read-only directory of this repository`);
@@ -137,9 +145,19 @@ test('every address used by a service or a mounted config file is a service list
     for (const [, url] of text.matchAll(/url:\s*(https?:\/\/\S+)/g)) used.push([file, new URL(url).host]);
   }
   const where = (s: string) => path.relative(ROOT, s) || s;
-  assert.ok(used.some(([, host]) => host === 'producer:8000'), 'Prometheus scrapes producer:8000');
-  assert.ok(used.some(([, host]) => host === 'lab18-consumer:8001'), 'the producer and Prometheus reach lab18-consumer:8001');
-  for (const host of ['rabbitmq:5672', 'rabbitmq:15672', 'rabbitmq:15692']) assert.ok(used.some(([, h]) => h === host), `${host} is used`);
+  assert.ok(
+    used.some(([, host]) => host === 'producer:8000'),
+    'Prometheus scrapes producer:8000',
+  );
+  assert.ok(
+    used.some(([, host]) => host === 'lab18-consumer:8001'),
+    'the producer and Prometheus reach lab18-consumer:8001',
+  );
+  for (const host of ['rabbitmq:5672', 'rabbitmq:15672', 'rabbitmq:15692'])
+    assert.ok(
+      used.some(([, h]) => h === host),
+      `${host} is used`,
+    );
   for (const [user, host] of used) assert.ok(known.has(host), `${where(user)} uses ${host}, which no service listens at`);
 });
 
@@ -190,16 +208,28 @@ test('Grafana runs the version whose schema the dashboard is checked against (@g
 
 /** The services `docker compose --profile <profiles>` starts. */
 const activeWith = (profiles: string[]) =>
-  Object.keys(services).filter((name) => (services[name].profiles ?? []).every((p: string) => profiles.includes(p)) || !services[name].profiles);
+  Object.keys(services).filter(
+    (name) => (services[name].profiles ?? []).every((p: string) => profiles.includes(p)) || !services[name].profiles,
+  );
 
-test('without a profile nothing changes: the in-memory queue, no RabbitMQ, nothing waits for a profile\'s service', () => {
-  assert.deepEqual(activeWith([]).sort(), ['lab18-consumer', 'lab18-grafana', 'lab18-jaeger', 'lab18-producer', 'lab18-prometheus', 'lab18-ui']);
+test("without a profile nothing changes: the in-memory queue, no RabbitMQ, nothing waits for a profile's service", () => {
+  assert.deepEqual(activeWith([]).sort(), [
+    'lab18-consumer',
+    'lab18-grafana',
+    'lab18-jaeger',
+    'lab18-producer',
+    'lab18-prometheus',
+    'lab18-ui',
+  ]);
   for (const name of LAB_SERVICES) assert.equal(services[name].environment.QUEUE_BACKEND, 'memory', `${name}: QUEUE_BACKEND`);
   // Compose v2 refuses to start a service that depends on one of an inactive profile.
   for (const [name, service] of Object.entries(services)) {
     for (const dep of Object.keys(service.depends_on ?? {})) {
       const needs = services[dep].profiles ?? [];
-      assert.ok(needs.every((p: string) => (service.profiles ?? []).includes(p)), `${name} depends on ${dep} of profile ${needs}`);
+      assert.ok(
+        needs.every((p: string) => (service.profiles ?? []).includes(p)),
+        `${name} depends on ${dep} of profile ${needs}`,
+      );
     }
   }
 });
@@ -223,9 +253,9 @@ test('the broker profile: QUEUE_BACKEND=rabbitmq docker compose --profile broker
   assert.ok(rabbitmq.volumes.includes('rabbitmq-data:/var/lib/rabbitmq'), 'queued messages outlive the container');
 });
 
-test('RabbitMQ\'s config: the mounted conf.d file sets statistics every second and lets guest in from other containers', () => {
+test("RabbitMQ's config: the mounted conf.d file sets statistics every second and lets guest in from other containers", () => {
   const mount = services['lab18-rabbitmq'].volumes.find((v: string) => v.startsWith('./'));
-  assert.equal(mount, './rabbitmq:/etc/rabbitmq/conf.d:ro', 'conf.d: read by the official image and by Debian\'s 3.10');
+  assert.equal(mount, './rabbitmq:/etc/rabbitmq/conf.d:ro', "conf.d: read by the official image and by Debian's 3.10");
   const settings = Object.fromEntries(
     readFileSync(path.join(ROOT, 'rabbitmq/rabbitmq.conf'), 'utf8')
       .split('\n')
@@ -250,7 +280,7 @@ test('the browser view: lab18-ui on 127.0.0.1:8080, built from ui/Dockerfile, re
   assert.deepEqual(ui.build, { context: '.', dockerfile: 'ui/Dockerfile', args: { NODE_IMAGE: readEnvFile().NODE_IMAGE } });
   assert.deepEqual(ui.ports, ['127.0.0.1:8080:8080']);
   assert.equal(ui.environment.UI_PORT, '8080');
-  assert.equal(ui.environment.HOST, '0.0.0.0', 'listens on the container\'s interfaces');
+  assert.equal(ui.environment.HOST, '0.0.0.0', "listens on the container's interfaces");
   assert.equal(new URL(ui.environment.PRODUCER_URL).host, 'producer:8000');
   assert.equal(new URL(ui.environment.CONSUMER_URL).host, 'lab18-consumer:8001');
   assert.equal(ui.read_only, true);
@@ -286,7 +316,7 @@ test('the competing consumers: `--scale consumer=N` in the broker profile, on th
   }
 });
 
-test('Prometheus finds every scaled consumer through Docker\'s DNS (dns_sd_configs, type A) on their alias and port', () => {
+test("Prometheus finds every scaled consumer through Docker's DNS (dns_sd_configs, type A) on their alias and port", () => {
   const config = parse(readFileSync(path.join(ROOT, 'prometheus/prometheus.yml'), 'utf8'));
   const jobs = config.scrape_configs.filter((job: any) => job.dns_sd_configs);
   assert.equal(jobs.length, 1, 'one job discovers in DNS');

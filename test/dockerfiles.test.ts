@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import dockerignore from '@balena/dockerignore';
-import { DockerfileParser, type Copy, type From, type Instruction } from 'dockerfile-ast';
+import { type Copy, DockerfileParser, type From, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 import { readEnvFile } from './helpers/compose-file';
 import { startLab, startService } from './helpers/services';
@@ -47,8 +47,7 @@ function parseDockerfile(text: string): { globalArgs: string[]; stages: Stage[] 
   return { globalArgs, stages };
 }
 
-const filesUnder = (p: string): string[] =>
-  statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => filesUnder(path.join(p, f))) : [p];
+const filesUnder = (p: string): string[] => (statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => filesUnder(path.join(p, f))) : [p]);
 
 for (const service of ['producer', 'consumer', 'ui']) {
   const text = readFileSync(path.join(ROOT, service, 'Dockerfile'), 'utf8');
@@ -57,7 +56,10 @@ for (const service of ['producer', 'consumer', 'ui']) {
   const finalOf = (keyword: string) => final.instructions.filter((i) => i.getKeyword() === keyword);
 
   test(`${service}/Dockerfile: dockerfile-utils finds no problem, and there is no # syntax= line`, () => {
-    assert.deepEqual(validate(text).map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+    assert.deepEqual(
+      validate(text).map((d) => `${d.range.start.line + 1}: ${d.message}`),
+      [],
+    );
     assert.doesNotMatch(text, /^#\s*syntax\s*=/im);
   });
 
@@ -82,7 +84,12 @@ for (const service of ['producer', 'consumer', 'ui']) {
     const sources = stages
       .flatMap((s) => s.instructions)
       .filter((i) => i.getKeyword() === 'COPY' && !(i as Copy).getFromFlag())
-      .flatMap((i) => i.getArguments().slice(0, -1).map((a) => a.getValue()));
+      .flatMap((i) =>
+        i
+          .getArguments()
+          .slice(0, -1)
+          .map((a) => a.getValue()),
+      );
     assert.ok(sources.includes('package-lock.json') && sources.includes(`${service}/src`), sources.join(' '));
     for (const source of sources) {
       const files = filesUnder(path.join(ROOT, source)).map((f) => path.relative(ROOT, f));
@@ -95,11 +102,17 @@ for (const service of ['producer', 'consumer', 'ui']) {
     assert.equal(content(finalOf('USER')[0]), 'node');
     assert.match(finalOf('ENV').map(content).join(' '), /\bNODE_ENV=production\b/);
     const copies = finalOf('COPY') as Copy[];
-    const modulesFrom = copies.find((c) => content(c).includes('node_modules'))?.getFromFlag()?.getValue();
+    const modulesFrom = copies
+      .find((c) => content(c).includes('node_modules'))
+      ?.getFromFlag()
+      ?.getValue();
     const depsStage = stages.find((s) => s.name === modulesFrom);
     assert.ok(depsStage, 'node_modules comes from a stage of its own');
     assert.match(depsStage.instructions.map(content).join('\n'), /npm ci --omit=dev/);
-    assert.ok(stages.some((s) => s.instructions.some((i) => /npm run build/.test(content(i)))), 'the build stage runs npm run build');
+    assert.ok(
+      stages.some((s) => s.instructions.some((i) => /npm run build/.test(content(i)))),
+      'the build stage runs npm run build',
+    );
     assert.equal(finalOf('RUN').length, 0, 'the runtime stage installs nothing');
 
     const healthcheck = content(final.instructions.find((i) => i.getKeyword() === 'HEALTHCHECK')!);
@@ -142,7 +155,7 @@ test('the image healthcheck script exits 0 for a live service and 1 when nothing
   }
 });
 
-test('the load profile\'s generator posts LOAD_RATE × LOAD_SECONDS jobs, then stops', async () => {
+test("the load profile's generator posts LOAD_RATE × LOAD_SECONDS jobs, then stops", async () => {
   const lab = await startLab();
   try {
     const { stdout } = await run(process.execPath, [path.join(DIST, 'producer/src/load-generator.js')], {

@@ -3,20 +3,20 @@
 // RETRY_SLACK: items coming back from failed sends) and
 // recovers when the consumer does. Each test prints the counters before and after (diagnostic).
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import {
   assertBalanced,
   assertNoProcessFault,
   countersOf,
   freePort,
-  RETRY_SLACK,
   metricValue,
+  RETRY_SLACK,
+  type Service,
   sleep,
   startService,
   waitFor,
   waitSettled,
   watchQueue,
-  type Service,
 } from './helpers/services';
 
 const BOUND = 200;
@@ -63,10 +63,14 @@ test('consumer SIGKILLed mid-run and restarted on the same port: nothing lost un
     const before = await producer.get('/status');
     assert.equal(await consumer.stop('SIGKILL'), null, 'killed by the signal');
 
-    const down = await waitFor(async () => {
-      const s = await producer.get('/status');
-      return s.queue.size >= BOUND && s.accounting.rejected > before.accounting.rejected && s;
-    }, 10_000, 'the bounded queue to fill while the consumer is dead');
+    const down = await waitFor(
+      async () => {
+        const s = await producer.get('/status');
+        return s.queue.size >= BOUND && s.accounting.rejected > before.accounting.rejected && s;
+      },
+      10_000,
+      'the bounded queue to fill while the consumer is dead',
+    );
     assert.ok(down.dispatcher.retries > before.dispatcher.retries, 'failed sends were retried');
     assert.ok(down.dispatcher.breaker.times_opened > 0, 'the breaker opened');
     assert.equal((await fetch(`${producer.url}/health/live`)).status, 200, 'the producer stays alive');

@@ -11,11 +11,11 @@ import {
   countersOf,
   freePort,
   RETRY_SLACK,
+  type Service,
   sleep,
   startService,
   waitFor,
   watchQueue,
-  type Service,
 } from './helpers/services';
 
 test('consumer not yet up: the producer starts, stays healthy, holds items per mode, then delivers', async (t) => {
@@ -40,10 +40,14 @@ test('consumer not yet up: the producer starts, stays healthy, holds items per m
 
     // bounded: holds up to its bound, refuses the rest. (A failed send puts its item back even
     // when the queue is full, so the bound can be passed by up to RETRY_SLACK for a moment.)
-    const full = await waitFor(async () => {
-      const s = await producer.get('/status');
-      return s.queue.size >= BOUND && s.accounting.rejected_by_reason.queue_full > 0 && s;
-    }, 10_000, 'the bounded queue to fill and refuse');
+    const full = await waitFor(
+      async () => {
+        const s = await producer.get('/status');
+        return s.queue.size >= BOUND && s.accounting.rejected_by_reason.queue_full > 0 && s;
+      },
+      10_000,
+      'the bounded queue to fill and refuse',
+    );
     assert.ok(full.queue.size <= BOUND + RETRY_SLACK, `queue ${full.queue.size}`);
     t.diagnostic(`bounded, consumer absent: ${JSON.stringify(countersOf(full))}`);
 
@@ -59,10 +63,14 @@ test('consumer not yet up: the producer starts, stays healthy, holds items per m
     t.diagnostic(`block, consumer absent:   ${JSON.stringify(countersOf(blocked))}`);
 
     consumer = await startService('consumer', { PROCESSING_TIME_MS: '5', PORT: String(port) });
-    const after = await waitFor(async () => {
-      const s = await producer.get('/status');
-      return s.accounting.sent > blocked.accounting.sent + 150 && s.queue.size < 20 && s;
-    }, 15_000, 'the queue to drain once the consumer is up');
+    const after = await waitFor(
+      async () => {
+        const s = await producer.get('/status');
+        return s.accounting.sent > blocked.accounting.sent + 150 && s.queue.size < 20 && s;
+      },
+      15_000,
+      'the queue to drain once the consumer is up',
+    );
     await waitFor(async () => (await fetch(`${producer.url}/health/ready`)).status === 200, 5000, 'ready');
     assert.ok((await queue.stop()) <= BOUND + RETRY_SLACK, 'the queue never exceeded its bound');
     assertBalanced(after);
@@ -80,10 +88,14 @@ test('producer SIGTERM with 10,000 items queued: in-flight sends finish, the dis
   try {
     const burst = await producer.post('/produce', { count: COUNT });
     assert.equal(burst.body.queued, COUNT);
-    const before = await waitFor(async () => {
-      const s = await producer.get('/status');
-      return s.accounting.in_flight === 2 && s;
-    }, 5000, 'both senders to be mid-send');
+    const before = await waitFor(
+      async () => {
+        const s = await producer.get('/status');
+        return s.accounting.in_flight === 2 && s;
+      },
+      5000,
+      'both senders to be mid-send',
+    );
     t.diagnostic(`before SIGTERM: ${JSON.stringify(countersOf(before))}`);
 
     const started = performance.now();

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import { SERVER_TIMEOUTS } from '../common/src/server';
 import { consumerSettings } from '../consumer/src/config';
 import { producerSettings } from '../producer/src/config';
-import { SERVER_TIMEOUTS } from '../common/src/server';
-import { startLab, waitFor, type Lab, type Service } from './helpers/services';
+import { type Lab, type Service, startLab, waitFor } from './helpers/services';
 
 /** Runs per route: 13 routes × 60 runs × ~4 requests stays well under the file's 60 s. */
 const RUNS = 60;
@@ -53,22 +53,27 @@ async function send(service: Service, method: string, route: string, body?: stri
 const nestedText = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 /** Values of every wrong (and some right) kind, as JSON text. */
-const hostileValue = fc.oneof(
-  fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e999', '', ' 5 ', '0x1F', 'true', 'null', '__proto__', 'bounded'),
-  fc.constantFrom(1e308, -1e308, 2 ** 53 + 2, -1, 0, -0.5, 1e-300, 1_000_001, 600_001, 10_000_001, 0.001),
-  fc.integer({ min: -1000, max: 1000 }),
-  fc.double({ min: -10, max: 10, noNaN: true }),
-  fc.boolean(),
-  fc.constant(null),
-  fc.jsonValue({ maxDepth: 3 }),
-).map((value) => JSON.stringify(value));
+const hostileValue = fc
+  .oneof(
+    fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e999', '', ' 5 ', '0x1F', 'true', 'null', '__proto__', 'bounded'),
+    fc.constantFrom(1e308, -1e308, 2 ** 53 + 2, -1, 0, -0.5, 1e-300, 1_000_001, 600_001, 10_000_001, 0.001),
+    fc.integer({ min: -1000, max: 1000 }),
+    fc.double({ min: -10, max: 10, noNaN: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.jsonValue({ maxDepth: 3 }),
+  )
+  .map((value) => JSON.stringify(value));
 const hostileValueText = fc.oneof(hostileValue, fc.integer({ min: 1, max: 30_000 }).map(nestedText));
 
 /** A JSON object text with the route's own keys, prototype keys and random keys (written out, so "__proto__" is a real key). */
 const hostileObject = (fields: string[]) =>
   fc
     .array(
-      fc.tuple(fc.oneof(fc.constantFrom(...fields, '__proto__', 'constructor', 'toString', 'hasOwnProperty'), fc.string({ maxLength: 12 })), hostileValueText),
+      fc.tuple(
+        fc.oneof(fc.constantFrom(...fields, '__proto__', 'constructor', 'toString', 'hasOwnProperty'), fc.string({ maxLength: 12 })),
+        hostileValueText,
+      ),
       { maxLength: 4 },
     )
     .map((entries) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`);
@@ -213,7 +218,8 @@ function trickle(service: Service, head: string, everyMs: number, maxMs: number)
 test('bodies and headers that trickle in slowly get a 408 and the connection is closed; the services stay healthy', async () => {
   const { headersTimeout, requestTimeout, connectionsCheckingInterval } = SERVER_TIMEOUTS;
   const slack = connectionsCheckingInterval + 3000;
-  const slowBody = (route: string) => `POST ${route} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{"a":"`;
+  const slowBody = (route: string) =>
+    `POST ${route} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{"a":"`;
   const slowHeaders = (route: string) => `POST ${route} HTTP/1.1\r\nHost: x\r\nX-Slow: `;
   const results = await Promise.all([
     trickle(lab.producer, slowBody('/admin/config'), 300, requestTimeout + slack),

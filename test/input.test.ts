@@ -2,7 +2,7 @@
 // changed, and the service still healthy afterwards.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startLab, type Lab, type Service } from './helpers/services';
+import { type Lab, type Service, startLab } from './helpers/services';
 
 let lab: Lab;
 before(async () => {
@@ -80,7 +80,12 @@ const consumerCases: Case[] = [
   { route: '/process-batch', body: json({ items: { id: 'a', created_at: 1 } }), status: 400, field: 'items' },
   { route: '/process-batch', body: json({ items: [{ id: 'a', created_at: 1 }, { id: 'b' }] }), status: 400, field: 'items.1.created_at' },
   { route: '/process-batch', body: json({ items: [{ id: 'a', created_at: 1 }], all: true }), status: 400, field: 'all' },
-  { route: '/process-batch', body: json({ items: Array.from({ length: 1001 }, (_, i) => ({ id: `${i}`, created_at: 1 })) }), status: 400, field: 'items' },
+  {
+    route: '/process-batch',
+    body: json({ items: Array.from({ length: 1001 }, (_, i) => ({ id: `${i}`, created_at: 1 })) }),
+    status: 400,
+    field: 'items',
+  },
 ];
 
 async function runCases(service: () => Service, cases: Case[]) {

@@ -11,11 +11,15 @@ test('a job goes queued → processing → done, with timings', async (t) => {
   assert.equal(created.status, 202);
   assert.equal(created.headers.get('location'), `/jobs/${created.body.id}`);
   const seen = new Set<string>();
-  const job = await waitFor(async () => {
-    const j = await lab.producer.get(`/jobs/${created.body.id}`);
-    seen.add(j.state);
-    return j.state === 'done' ? j : undefined;
-  }, 5000, 'job done');
+  const job = await waitFor(
+    async () => {
+      const j = await lab.producer.get(`/jobs/${created.body.id}`);
+      seen.add(j.state);
+      return j.state === 'done' ? j : undefined;
+    },
+    5000,
+    'job done',
+  );
   assert.ok(seen.has('processing'), `states seen: ${[...seen]}`);
   assert.equal(job.attempts, 1);
   assert.ok(job.duration_ms >= 200, `duration ${job.duration_ms} ms`);
@@ -52,7 +56,10 @@ test('a burst of jobs against a full queue gets only 202 and 429 (with Retry-Aft
 });
 
 test('a client that disconnects while waiting for admission gets no job', async (t) => {
-  const lab = await startLab({ PRODUCTION_RATE: '0', QUEUE_MODE: 'block', MAX_QUEUE_SIZE: '5', SENDER_CONCURRENCY: '1' }, { PAUSED: 'true' });
+  const lab = await startLab(
+    { PRODUCTION_RATE: '0', QUEUE_MODE: 'block', MAX_QUEUE_SIZE: '5', SENDER_CONCURRENCY: '1' },
+    { PAUSED: 'true' },
+  );
   t.after(() => lab.stop());
   await lab.producer.post('/produce', { count: 6 }); // 5 queued + 1 held by the sender
   await waitFor(async () => (await lab.producer.get('/status')).queue.size === 5, 5000, 'a full queue');
@@ -61,10 +68,14 @@ test('a client that disconnects while waiting for admission gets no job', async 
   await waitFor(async () => (await lab.producer.get('/status')).queue.admission_waiting === 1, 5000, 'the job to wait');
   controller.abort();
   await request;
-  const s = await waitFor(async () => {
-    const st = await lab.producer.get('/status');
-    return st.queue.admission_waiting === 0 ? st : undefined;
-  }, 5000, 'the wait to end');
+  const s = await waitFor(
+    async () => {
+      const st = await lab.producer.get('/status');
+      return st.queue.admission_waiting === 0 ? st : undefined;
+    },
+    5000,
+    'the wait to end',
+  );
   assert.equal(s.accounting.rejected_by_reason.cancelled, 1);
   assert.deepEqual(s.jobs, { queued: 0, processing: 0, done: 0, failed: 0 });
   // Room later does not resurrect it.

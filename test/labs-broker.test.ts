@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import { assertExercisePasses } from './helpers/lab-runner';
 import { startUnderNpmStart } from './helpers/npm-start';
-import { brokerEnv, startBroker, type RabbitMQ } from './helpers/rabbitmq';
+import { brokerEnv, type RabbitMQ, startBroker } from './helpers/rabbitmq';
 
 let rabbit: RabbitMQ;
 before(async () => {
@@ -21,8 +21,16 @@ describe('on the broker, under npm start', () => {
   after(async () => {
     for (const cleanup of cleanups) await cleanup();
   });
-  for (const id of ['23-broker-producer-crash', '24-broker-consumer-crash', '25-broker-overflow', '26-broker-ttl',
-    '01-baseline', '02-slow-consumer', '04-bounded', '06-reset']) {
+  for (const id of [
+    '23-broker-producer-crash',
+    '24-broker-consumer-crash',
+    '25-broker-overflow',
+    '26-broker-ttl',
+    '01-baseline',
+    '02-slow-consumer',
+    '04-bounded',
+    '06-reset',
+  ]) {
     test(`exercise ${id} keeps its promises`, async (t) => {
       await assertExercisePasses(t, id, urls);
     });

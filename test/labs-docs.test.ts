@@ -7,11 +7,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { applyPatch } from '../common/src/settings';
 import { consumerSettings } from '../consumer/src/config';
-import { producerSettings } from '../producer/src/config';
 import { EXERCISES, findExercise } from '../labs/exercises';
 import { docFile, exerciseMarkdown, LABS_DIR } from '../labs/src/docs';
 import { PANELS } from '../labs/src/panels';
 import { DEFAULTS, MAX_TIME_SCALE, scaleSettings } from '../labs/src/time-scale';
+import { producerSettings } from '../producer/src/config';
 
 const ROOT = path.resolve(__dirname, '../..'); // from dist/test
 

@@ -35,7 +35,12 @@ const post = (url: string, body: object) =>
  * Runs the consumer (PORT=0) through `command`, calls `act` with its URL once it listens, then
  * stops it with SIGTERM; returns its output lines, colours removed.
  */
-async function consumerLines(command: string, args: string[], env: Record<string, string>, act: (url: string) => Promise<void> = async () => {}) {
+async function consumerLines(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  act: (url: string) => Promise<void> = async () => {},
+) {
   const consumer = startProcess(command, args, { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'auto', ...env });
   try {
     await consumer.waitForOutput(/consumer started/, 20_000);

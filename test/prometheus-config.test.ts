@@ -29,7 +29,7 @@ function writeTmp(name: string, text: string): string {
   return file;
 }
 
-test('the Docker config is valid and scrapes producer:8000, lab18-consumer:8001, the scaled consumers and RabbitMQ\'s rabbitmq:15692 every 5 s', () => {
+test("the Docker config is valid and scrapes producer:8000, lab18-consumer:8001, the scaled consumers and RabbitMQ's rabbitmq:15692 every 5 s", () => {
   const check = promtool('check', 'config', DOCKER_CONFIG);
   assert.ok(check.ok, check.output);
   const config = YAML.parse(readFileSync(DOCKER_CONFIG, 'utf8'));
@@ -39,9 +39,10 @@ test('the Docker config is valid and scrapes producer:8000, lab18-consumer:8001,
   assert.deepEqual(targets, { producer: ['producer:8000'], consumer: ['lab18-consumer:8001'], rabbitmq: ['rabbitmq:15692'] });
   // Every replica of `docker compose --profile broker up --scale consumer=N`, by Docker's DNS.
   const discovered = config.scrape_configs.filter((j: any) => !j.static_configs);
-  assert.deepEqual(discovered.map((j: any) => [j.job_name, j.dns_sd_configs]), [
-    ['broker-consumer', [{ names: ['broker-consumer'], type: 'A', port: 8001, refresh_interval: '5s' }]],
-  ]);
+  assert.deepEqual(
+    discovered.map((j: any) => [j.job_name, j.dns_sd_configs]),
+    [['broker-consumer', [{ names: ['broker-consumer'], type: 'A', port: 8001, refresh_interval: '5s' }]]],
+  );
 });
 
 test('the native config is the Docker one with 127.0.0.1 targets, and valid; RabbitMQ only when given; no Docker DNS job', () => {
@@ -68,7 +69,11 @@ test('every dashboard expression parses as PromQL (promtool check rules)', () =>
   assert.ok(check.ok, check.output);
   assert.match(check.output, new RegExp(`SUCCESS: ${rules.length} rules found`));
   // The same check does catch a broken expression.
-  const broken = promtool('check', 'rules', writeTmp('broken.rules.yml', YAML.stringify({ groups: [{ name: 'b', rules: [{ record: 'x', expr: 'sum(rate(a[5m])' }] }] })));
+  const broken = promtool(
+    'check',
+    'rules',
+    writeTmp('broken.rules.yml', YAML.stringify({ groups: [{ name: 'b', rules: [{ record: 'x', expr: 'sum(rate(a[5m])' }] }] })),
+  );
   assert.equal(broken.ok, false);
 });
 
@@ -82,10 +87,14 @@ test('npm run prometheus: serves on PROMETHEUS_PORT, scrapes the native targets,
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitFor(async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok, 20_000, 'Prometheus ready');
-    const scraped = await waitFor(async () => {
-      const targets = (await (await fetch(`${url}/api/v1/targets`)).json()) as any;
-      return targets.data.activeTargets.length === 2 && targets.data.activeTargets.map((t: any) => t.scrapeUrl).sort();
-    }, 10_000, 'both targets');
+    const scraped = await waitFor(
+      async () => {
+        const targets = (await (await fetch(`${url}/api/v1/targets`)).json()) as any;
+        return targets.data.activeTargets.length === 2 && targets.data.activeTargets.map((t: any) => t.scrapeUrl).sort();
+      },
+      10_000,
+      'both targets',
+    );
     assert.deepEqual(scraped, ['http://127.0.0.1:18000/metrics', 'http://127.0.0.1:18001/metrics']);
     const flags = (await (await fetch(`${url}/api/v1/status/flags`)).json()) as any;
     assert.equal(flags.data['enable-feature'], 'exemplar-storage');

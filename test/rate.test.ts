@@ -2,7 +2,7 @@
 // generator is measured, not delivery. Generous tolerances: precise figures are `npm run bench`'s.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sleep, startLab, type Lab } from './helpers/services';
+import { type Lab, sleep, startLab } from './helpers/services';
 
 let lab: Lab;
 before(async () => {

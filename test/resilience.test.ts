@@ -20,10 +20,14 @@ test('consumer killed for a few seconds: the breaker opens, then closes, and the
   });
   await sleep(500);
   await consumer.stop('SIGKILL');
-  const open = await waitFor(async () => {
-    const s = await producer.get('/status');
-    return s.dispatcher.breaker.state === 'open' ? s : undefined;
-  }, 5000, 'breaker open');
+  const open = await waitFor(
+    async () => {
+      const s = await producer.get('/status');
+      return s.dispatcher.breaker.state === 'open' ? s : undefined;
+    },
+    5000,
+    'breaker open',
+  );
   assert.ok(open.dispatcher.breaker.times_opened >= 1);
   assert.equal((await fetch(`${producer.url}/health/ready`)).status, 503);
   await sleep(2000);
@@ -49,8 +53,10 @@ test('consumer failing 50% of requests: every item is delivered or dead-lettered
   assert.equal(a.sent + a.dead_lettered, 400);
   // P(dead) = 0.5³ = 12.5% → about 50 of 400.
   assert.ok(a.dead_lettered > 20 && a.dead_lettered < 90, `dead-lettered ${a.dead_lettered}`);
-  assert.ok(done.dispatcher.retries >= 250, // expected 0.5 + 0.25 per item = 300
-      `retries ${done.dispatcher.retries}`);
+  assert.ok(
+    done.dispatcher.retries >= 250, // expected 0.5 + 0.25 per item = 300
+    `retries ${done.dispatcher.retries}`,
+  );
   const listed = await lab.producer.get('/dead-letters?limit=1000');
   assert.equal(listed.total, a.dead_lettered);
   assert.equal(listed.items.length, a.dead_lettered);

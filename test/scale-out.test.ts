@@ -5,13 +5,24 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { brokerBooks, brokerEnv, emptyQueues, readyCount, settledCounts, startBroker, startBrokerConsumer, startBrokerProducer, waitBrokerReady, type RabbitMQ } from './helpers/rabbitmq';
-import { assertNoProcessFault, sleep, waitFor, type Service } from './helpers/services';
+import { promisify } from 'node:util';
 import { assertExercisePasses } from './helpers/lab-runner';
 import { startOtlpReceiver } from './helpers/otlp-receiver';
 import { startPrometheus } from './helpers/prometheus';
+import {
+  brokerBooks,
+  brokerEnv,
+  emptyQueues,
+  type RabbitMQ,
+  readyCount,
+  settledCounts,
+  startBroker,
+  startBrokerConsumer,
+  startBrokerProducer,
+  waitBrokerReady,
+} from './helpers/rabbitmq';
+import { assertNoProcessFault, type Service, sleep, waitFor } from './helpers/services';
 import { startSupervised } from './helpers/supervised';
 
 let rabbit: RabbitMQ;
@@ -21,7 +32,9 @@ before(async () => {
 after(() => rabbit?.stop());
 
 const runWatchOnce = async (env: Record<string, string>) => {
-  const { stdout } = await promisify(execFile)(process.execPath, [path.resolve(__dirname, '../labs/src/watch.js'), '--once'], { env: { ...process.env, ...env } });
+  const { stdout } = await promisify(execFile)(process.execPath, [path.resolve(__dirname, '../labs/src/watch.js'), '--once'], {
+    env: { ...process.env, ...env },
+  });
   return stdout;
 };
 
@@ -81,11 +94,15 @@ describe('scale-out on the broker', () => {
     ];
     await waitBrokerReady(...producers);
     let highest = 0;
-    await waitFor(async () => {
-      highest = Math.max(highest, await readyCount(rabbit));
-      const statuses = await Promise.all(producers.map((p) => p.get('/status')));
-      return statuses.every((s) => s.accounting.rejected >= 10);
-    }, 30_000, 'both producers to be refused at least 10 times');
+    await waitFor(
+      async () => {
+        highest = Math.max(highest, await readyCount(rabbit));
+        const statuses = await Promise.all(producers.map((p) => p.get('/status')));
+        return statuses.every((s) => s.accounting.rejected >= 10);
+      },
+      30_000,
+      'both producers to be refused at least 10 times',
+    );
     for (let i = 0; i < 10; i++) {
       highest = Math.max(highest, await readyCount(rabbit));
       await sleep(100);
@@ -100,8 +117,18 @@ describe('scale-out on the broker', () => {
     t.diagnostic(`published ${published}, rejected ${rejected}`);
     const total = rejected[0]! + rejected[1]!;
     for (const r of rejected) assert.ok(r >= total / 4, `the rejections split between the producers: ${rejected}`);
-    assert.deepEqual(statuses.map((s) => s.instance), ['producer-1', 'producer-2']);
-    assert.ok(brokerBooks(statuses.map((s) => s.accounting), counts, 0).balanced, 'published by both = ready');
+    assert.deepEqual(
+      statuses.map((s) => s.instance),
+      ['producer-1', 'producer-2'],
+    );
+    assert.ok(
+      brokerBooks(
+        statuses.map((s) => s.accounting),
+        counts,
+        0,
+      ).balanced,
+      'published by both = ready',
+    );
   });
 
   test('npm start on the broker: the autoscaler goes up with a burst and back down, and loses nothing', async (t) => {
@@ -125,23 +152,47 @@ describe('scale-out on the broker', () => {
     });
     t.after(() => run.stop());
     const supervisor = async () => (await fetch(`${run.supervisorUrl}/status`)).json() as Promise<any>;
-    assert.deepEqual((await supervisor()).instances.map((i: any) => i.name), ['consumer-1', 'producer-1', 'producer-2', 'ui']);
-    for (const n of [1, 2]) await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
+    assert.deepEqual(
+      (await supervisor()).instances.map((i: any) => i.name),
+      ['consumer-1', 'producer-1', 'producer-2', 'ui'],
+    );
+    for (const n of [1, 2])
+      await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
 
     // 2 × 400 items: the depth asks for 3 consumers (the most allowed), which drain it, and then 1.
     await Promise.all([1, 2].map((n) => fetch(`${run.producerUrl(n)}/produce`, { method: 'POST', body: JSON.stringify({ count: 400 }) })));
-    const up = await waitFor(async () => ((await supervisor()).autoscaler.consumers === 3 ? await supervisor() : undefined), 30_000, 'three consumers');
+    const up = await waitFor(
+      async () => ((await supervisor()).autoscaler.consumers === 3 ? await supervisor() : undefined),
+      30_000,
+      'three consumers',
+    );
     assert.match(run.output(), /"msg":"scaled 1 → 3: depth \d+, target 100"/, 'the depth asked for 3 or more: 3 at once');
     assert.equal(up.instances.filter((i: any) => i.role === 'consumer').length, 3);
-    await waitFor(async () => (await supervisor()).autoscaler.consumers === 1 && (await readyCount(rabbit)) === 0, 60_000, 'back to one consumer, the queue drained');
+    await waitFor(
+      async () => (await supervisor()).autoscaler.consumers === 1 && (await readyCount(rabbit)) === 0,
+      60_000,
+      'back to one consumer, the queue drained',
+    );
     assert.match(run.output(), /"msg":"scaled [23] → 1: depth \d+, target 100"/, 'and down (at a depth of 100 or less)');
-    const spans = (await waitFor(() => {
-      const found = otlp.spans.filter((span) => span.service === 'supervisor' && span.name === 'autoscale');
-      return found.some((s) => s.attributes['consumers.to'] === 1) ? found : undefined;
-    }, 10_000, 'the autoscale spans'))!;
-    assert.ok(spans.some((s) => s.attributes['consumers.from'] === 1 && s.attributes['consumers.to'] === 3), 'a span for the decision up: 1 → 3 at once');
-    assert.ok(spans.some((s) => s.attributes['consumers.to'] === 1), 'and one for the way down');
-    assert.ok(spans.every((s) => typeof s.attributes['queue.depth'] === 'number' && s.attributes['autoscale.target_items_per_consumer'] === 100));
+    const spans = (await waitFor(
+      () => {
+        const found = otlp.spans.filter((span) => span.service === 'supervisor' && span.name === 'autoscale');
+        return found.some((s) => s.attributes['consumers.to'] === 1) ? found : undefined;
+      },
+      10_000,
+      'the autoscale spans',
+    ))!;
+    assert.ok(
+      spans.some((s) => s.attributes['consumers.from'] === 1 && s.attributes['consumers.to'] === 3),
+      'a span for the decision up: 1 → 3 at once',
+    );
+    assert.ok(
+      spans.some((s) => s.attributes['consumers.to'] === 1),
+      'and one for the way down',
+    );
+    assert.ok(
+      spans.every((s) => typeof s.attributes['queue.depth'] === 'number' && s.attributes['autoscale.target_items_per_consumer'] === 100),
+    );
     const metrics = await (await fetch(`${run.supervisorUrl}/metrics`)).text();
     assert.match(metrics, /backpressure_autoscaler_scale_events_total\{direction="up"/);
     assert.match(metrics, /backpressure_autoscaler_scale_events_total\{direction="down"/);
@@ -160,7 +211,10 @@ describe('scale-out on the broker', () => {
     const byStopped = stopped.reduce((sum, line) => sum + line.totals.processed, 0);
     const books = brokerBooks(accounting, counts, live + byStopped);
     assert.equal(books.published, 800);
-    assert.ok(books.balanced, `published = processed by every consumer, none lost: ${JSON.stringify({ books, live, byStopped, redelivered: consumer.broker.redeliveries, stopped, accounting })}`);
+    assert.ok(
+      books.balanced,
+      `published = processed by every consumer, none lost: ${JSON.stringify({ books, live, byStopped, redelivered: consumer.broker.redeliveries, stopped, accounting })}`,
+    );
     assert.equal(counts.unacked, 0);
   });
 
@@ -175,47 +229,69 @@ describe('scale-out on the broker', () => {
     const supervisor = async () => (await fetch(`${run.supervisorUrl}/status`)).json() as Promise<any>;
     const victim = (await supervisor()).instances.find((i: any) => i.name === 'consumer-2');
     process.kill(victim.pid, 'SIGKILL');
-    const back = await waitFor(async () => {
-      const i = (await supervisor()).instances.find((x: any) => x.name === 'consumer-2');
-      return i.state === 'up' && i.restarts === 1 ? i : undefined;
-    }, 30_000, 'consumer-2 restarted');
+    const back = await waitFor(
+      async () => {
+        const i = (await supervisor()).instances.find((x: any) => x.name === 'consumer-2');
+        return i.state === 'up' && i.restarts === 1 ? i : undefined;
+      },
+      30_000,
+      'consumer-2 restarted',
+    );
     assert.equal(back.last_exit.reason, 'SIGKILL');
     assert.notEqual(back.pid, victim.pid);
     assert.equal((await (await fetch(`${run.consumerUrl(2)}/status`)).json()).instance, 'consumer-2');
     assert.match(run.output(), /\*\*\* consumer-2 exited \(SIGKILL\); restarting it in 1 s \(restart 1\) \*\*\*/);
 
     // npm run watch shows every instance, the restart, and the totals.
-    const watch = await runWatchOnce({ PRODUCER_URL: run.producerUrl(1), CONSUMER_URL: run.consumerUrl(1), SUPERVISOR_URL: run.supervisorUrl });
+    const watch = await runWatchOnce({
+      PRODUCER_URL: run.producerUrl(1),
+      CONSUMER_URL: run.consumerUrl(1),
+      SUPERVISOR_URL: run.supervisorUrl,
+    });
     const section = watch.slice(watch.indexOf('INSTANCES'));
-    for (const name of ['producer-1', 'consumer-1', 'consumer-2']) assert.match(section, new RegExp(`${name} +:\\d+ +● up`), `${name} in:\n${watch}`);
+    for (const name of ['producer-1', 'consumer-1', 'consumer-2'])
+      assert.match(section, new RegExp(`${name} +:\\d+ +● up`), `${name} in:\n${watch}`);
     assert.match(section, /consumer-2 .*restarts 1 \(last: SIGKILL\)/);
     assert.match(section, /total +producers .*consumers .*processed/);
 
     // `SUPERVISOR_URL=… npm run prometheus` scrapes every instance the supervisor lists.
     const prometheus = await startPrometheus({ producer: 'unused:1', consumer: 'unused:2' }, '1s', run.supervisorUrl);
     t.after(() => prometheus.stop());
-    const up = (await waitFor(async () => {
-      const series = await prometheus.query('up == 1', Date.now() / 1000);
-      return series.length === 3 ? series : undefined;
-    }, 30_000, 'Prometheus to scrape all three instances'))!;
+    const up = (await waitFor(
+      async () => {
+        const series = await prometheus.query('up == 1', Date.now() / 1000);
+        return series.length === 3 ? series : undefined;
+      },
+      30_000,
+      'Prometheus to scrape all three instances',
+    ))!;
     assert.deepEqual(up.map((s) => s.metric.instance).sort(), ['consumer-1', 'consumer-2', 'producer-1']);
   });
 
   /** Runs an exercise with `npm run lab` against a real `npm start` on the broker started with `env`. */
-  async function exerciseUnderStart(t: T & { diagnostic(message: string): void }, id: string, env: Record<string, string>, producers = 1): Promise<void> {
+  async function exerciseUnderStart(
+    t: T & { diagnostic(message: string): void },
+    id: string,
+    env: Record<string, string>,
+    producers = 1,
+  ): Promise<void> {
     await emptyQueues(rabbit);
     const run = await startSupervised({ ...brokerEnv(rabbit), LOG_LEVEL: 'warn', ...env });
     t.after(() => run.stop());
-    for (let n = 1; n <= producers; n++) await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
+    for (let n = 1; n <= producers; n++)
+      await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
     // The runner (a child process) finds the supervisor where `npm run watch` does.
     process.env.SUPERVISOR_URL = run.supervisorUrl;
     t.after(async () => delete process.env.SUPERVISOR_URL);
     await assertExercisePasses(t, id, { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
   }
 
-  test('exercise 27-one-limit keeps its promises, on two producers under npm start', (t) => exerciseUnderStart(t, '27-one-limit', { PRODUCERS: '2' }, 2));
-  test('exercise 28-competing-consumers keeps its promises, on three consumers', (t) => exerciseUnderStart(t, '28-competing-consumers', { CONSUMERS: '3' }));
+  test('exercise 27-one-limit keeps its promises, on two producers under npm start', (t) =>
+    exerciseUnderStart(t, '27-one-limit', { PRODUCERS: '2' }, 2));
+  test('exercise 28-competing-consumers keeps its promises, on three consumers', (t) =>
+    exerciseUnderStart(t, '28-competing-consumers', { CONSUMERS: '3' }));
   test('exercise 29-autoscale keeps its promises, with AUTOSCALE=1', (t) => exerciseUnderStart(t, '29-autoscale', { AUTOSCALE: '1' }));
-  test('exercise 30-consumer-dies keeps its promises, on two consumers', (t) => exerciseUnderStart(t, '30-consumer-dies', { CONSUMERS: '2' }));
+  test('exercise 30-consumer-dies keeps its promises, on two consumers', (t) =>
+    exerciseUnderStart(t, '30-consumer-dies', { CONSUMERS: '2' }));
   test('exercise 31-prefetch keeps its promises, on three consumers', (t) => exerciseUnderStart(t, '31-prefetch', { CONSUMERS: '3' }));
 });

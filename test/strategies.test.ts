@@ -1,7 +1,7 @@
 // Each queue mode's defining behaviour, time-compressed, against the real services.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertBalanced, sleep, startLab, waitFor, type Lab } from './helpers/services';
+import { assertBalanced, type Lab, sleep, startLab, waitFor } from './helpers/services';
 
 const status = (lab: Lab) => lab.producer.get('/status');
 
@@ -12,7 +12,7 @@ async function labFor(t: { after: (fn: () => Promise<void>) => void }, producer:
   return lab;
 }
 
-test('block: never rejects, and the producer slows to the consumer\'s capacity', async (t) => {
+test("block: never rejects, and the producer slows to the consumer's capacity", async (t) => {
   // capacity 2 × 1000 / 20 = 100/s against 300/s produced
   const lab = await labFor(t, { PRODUCTION_RATE: '300', QUEUE_MODE: 'block', MAX_QUEUE_SIZE: '50' }, { PROCESSING_TIME_MS: '20' });
   await sleep(1000);
@@ -24,14 +24,21 @@ test('block: never rejects, and the producer slows to the consumer\'s capacity',
   assert.equal(b.accounting.rejected, 0);
   // The producer runs at the consumer's pace (≤ 100/s), far below the 300/s it was asked for.
   assert.ok(producedPerSecond < 130, `produced ${producedPerSecond.toFixed(1)}/s of 300/s asked`);
-  assert.ok(Math.abs(producedPerSecond - sentPerSecond) < 0.15 * sentPerSecond + 5, `produced ${producedPerSecond.toFixed(1)}/s ≈ sent ${sentPerSecond.toFixed(1)}/s`);
+  assert.ok(
+    Math.abs(producedPerSecond - sentPerSecond) < 0.15 * sentPerSecond + 5,
+    `produced ${producedPerSecond.toFixed(1)}/s ≈ sent ${sentPerSecond.toFixed(1)}/s`,
+  );
   assert.ok(b.queue.size <= 50, `queue within its bound: ${b.queue.size}`);
   assert.ok(b.admission.blocked_seconds - a.admission.blocked_seconds > 1.5, 'the generator spent most of the time blocked');
   assertBalanced(b);
 });
 
 test('timeout: a job waits enqueue_timeout_ms for room, then gets 429 with reason timeout', async (t) => {
-  const lab = await labFor(t, { PRODUCTION_RATE: '0', QUEUE_MODE: 'timeout', MAX_QUEUE_SIZE: '10', ENQUEUE_TIMEOUT_MS: '400' }, { PAUSED: 'true' });
+  const lab = await labFor(
+    t,
+    { PRODUCTION_RATE: '0', QUEUE_MODE: 'timeout', MAX_QUEUE_SIZE: '10', ENQUEUE_TIMEOUT_MS: '400' },
+    { PAUSED: 'true' },
+  );
   await lab.producer.post('/produce', { count: 12 }); // 10 queued + 2 held by the senders
   await waitFor(async () => (await status(lab)).queue.size === 10, 5000, 'a full queue');
   const t0 = performance.now();
@@ -74,7 +81,14 @@ test('bounded + drop_oldest: the newest items stay, the oldest are dropped and c
 test('sample: above the high-water mark exactly 1 in sample_rate items is kept', async (t) => {
   const lab = await labFor(
     t,
-    { PRODUCTION_RATE: '0', QUEUE_MODE: 'sample', SAMPLE_HIGH_WATER: '20', SAMPLE_RATE: '5', MAX_QUEUE_SIZE: '1000', SENDER_CONCURRENCY: '1' },
+    {
+      PRODUCTION_RATE: '0',
+      QUEUE_MODE: 'sample',
+      SAMPLE_HIGH_WATER: '20',
+      SAMPLE_RATE: '5',
+      MAX_QUEUE_SIZE: '1000',
+      SENDER_CONCURRENCY: '1',
+    },
     { PAUSED: 'true' },
   );
   await lab.producer.post('/produce', { count: 1 }); // the sender takes it and waits on the paused consumer
@@ -95,16 +109,24 @@ test('adaptive: the limit follows the consumer — shrinks after a slow-down, re
     { PRODUCTION_RATE: '400', QUEUE_MODE: 'adaptive', TARGET_LATENCY_MS: '500', ADAPTIVE_MIN_SIZE: '5', ADAPTIVE_MAX_SIZE: '1000' },
     { PROCESSING_TIME_MS: '10' },
   );
-  const fast = await waitFor(async () => {
-    const l = (await status(lab)).queue.limit;
-    return l >= 70 && l <= 115 ? l : 0;
-  }, 8000, 'limit near 100 at full speed');
+  const fast = await waitFor(
+    async () => {
+      const l = (await status(lab)).queue.limit;
+      return l >= 70 && l <= 115 ? l : 0;
+    },
+    8000,
+    'limit near 100 at full speed',
+  );
   await lab.consumer.post('/admin/slow-down', { factor: 5 });
   const t0 = Date.now();
-  const slow = await waitFor(async () => {
-    const l = (await status(lab)).queue.limit;
-    return l <= 26 ? l : 0;
-  }, 5000, 'limit near 20 after the slow-down');
+  const slow = await waitFor(
+    async () => {
+      const l = (await status(lab)).queue.limit;
+      return l <= 26 ? l : 0;
+    },
+    5000,
+    'limit near 20 after the slow-down',
+  );
   const shrinkSeconds = (Date.now() - t0) / 1000;
   const during = await status(lab);
   assert.ok(during.queue.size <= fast + 5, 'the queue is not allowed to grow past the old limit');
@@ -116,7 +138,11 @@ test('adaptive: the limit follows the consumer — shrinks after a slow-down, re
 });
 
 test('priority: high-priority jobs overtake normal ones already waiting', async (t) => {
-  const lab = await labFor(t, { PRODUCTION_RATE: '0', SENDER_CONCURRENCY: '1' }, { PAUSED: 'true', MAX_CONCURRENCY: '1', PROCESSING_TIME_MS: '5' });
+  const lab = await labFor(
+    t,
+    { PRODUCTION_RATE: '0', SENDER_CONCURRENCY: '1' },
+    { PAUSED: 'true', MAX_CONCURRENCY: '1', PROCESSING_TIME_MS: '5' },
+  );
   const normal: string[] = [];
   for (let i = 0; i < 10; i++) normal.push((await lab.producer.post('/jobs', { priority: 'normal' })).body.id);
   const high: string[] = [];
@@ -127,5 +153,8 @@ test('priority: high-priority jobs overtake normal ones already waiting', async 
   const finished = async (id: string) => Date.parse((await lab.producer.get(`/jobs/${id}`)).finished_at);
   const lastHigh = Math.max(...(await Promise.all(high.map(finished))));
   const waitingNormal = await Promise.all(normal.slice(1).map(finished));
-  assert.ok(waitingNormal.every((at) => at >= lastHigh), 'every waiting normal job finished after the high ones');
+  assert.ok(
+    waitingNormal.every((at) => at >= lastHigh),
+    'every waiting normal job finished after the high ones',
+  );
 });

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from './helpers/free-port';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './helpers/otlp-receiver';
-import { sleep, startLab, startService, waitFor, type Lab } from './helpers/services';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './helpers/otlp-receiver';
+import { type Lab, sleep, startLab, startService, waitFor } from './helpers/services';
 
 const PROCESSING_MS = 150;
 const SPAN_KIND = { SERVER: 2, CLIENT: 3 };
@@ -90,7 +90,11 @@ describe('spans at an OTLP receiver stand-in (no Jaeger runs here)', () => {
     await lab.producer.post('/admin/config', { queue_mode: 'bounded', max_queue_size: 1 });
     const produced = await lab.producer.post('/produce', { count: 5 });
     assert.ok(produced.body.rejected >= 3, JSON.stringify(produced.body));
-    await waitFor(() => named('admission', (s) => s.attributes['admission.outcome'] === 'rejected').length >= produced.body.rejected, 5000, 'rejected spans');
+    await waitFor(
+      () => named('admission', (s) => s.attributes['admission.outcome'] === 'rejected').length >= produced.body.rejected,
+      5000,
+      'rejected spans',
+    );
     for (const span of named('admission', (s) => s.attributes['admission.outcome'] === 'rejected')) {
       assert.equal(span.attributes['admission.reason'], 'queue_full');
       assert.equal(span.attributes['queue.mode'], 'bounded');
@@ -100,7 +104,7 @@ describe('spans at an OTLP receiver stand-in (no Jaeger runs here)', () => {
     await lab.producer.post('/admin/clear-queue');
   });
 
-  test('a log line written during a send carries that send span\'s trace_id and span_id', async () => {
+  test("a log line written during a send carries that send span's trace_id and span_id", async () => {
     await lab.consumer.post('/admin/config', { failure_rate: 1 });
     await lab.producer.post('/produce', { count: 1 });
     const line = await waitFor(() => lab.producer.output.find((l) => l.includes('"msg":"item dead-lettered"')), 5000, 'a dead letter');

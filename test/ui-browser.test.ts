@@ -6,19 +6,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openBrowser } from './helpers/browser';
-import { startLab, startScript, startService, waitFor, type Service } from './helpers/services';
+import { type Service, startLab, startScript, startService, waitFor } from './helpers/services';
 import { startStatusHop } from './helpers/status-hop';
 
 /** The value behind a number on the page (its data-value), as the page last wrote it. */
-const shown = (page: import('playwright-core').Page, stat: string) =>
-  page.locator(`[data-stat="${stat}"]`).getAttribute('data-value');
+const shown = (page: import('playwright-core').Page, stat: string) => page.locator(`[data-stat="${stat}"]`).getAttribute('data-value');
 
 test('the browser view: charts, numbers, a mode button, a consumer that goes and comes back, an exercise', async (t) => {
   const lab = await startLab({ PRODUCTION_RATE: '0' }, { PROCESSING_TIME_MS: '20' });
   let consumer: Service = lab.consumer;
   t.after(() => Promise.all([lab.producer.stop(), consumer.stop()]));
   const ui = await startScript('ui/src/main.js', {
-    UI_PORT: '0', PRODUCER_URL: lab.producer.url, CONSUMER_URL: lab.consumer.url, LAB_TIME_SCALE: '5',
+    UI_PORT: '0',
+    PRODUCER_URL: lab.producer.url,
+    CONSUMER_URL: lab.consumer.url,
+    LAB_TIME_SCALE: '5',
   });
   t.after(() => ui.stop());
   const browser = await openBrowser();
@@ -39,10 +41,14 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
 
   await t.test('the numbers agree with /status within one refresh', async () => {
     await lab.producer.post('/produce', { count: 37 });
-    const status = await waitFor(async () => {
-      const s = await lab.producer.get('/status');
-      return s.accounting.sent === 37 ? s : undefined;
-    }, 10_000, 'the burst delivered');
+    const status = await waitFor(
+      async () => {
+        const s = await lab.producer.get('/status');
+        return s.accounting.sent === 37 ? s : undefined;
+      },
+      10_000,
+      'the burst delivered',
+    );
     const consumerStatus = await consumer.get('/status');
     // One refresh is 500 ms; allow two, and the time to draw.
     await waitFor(async () => (await shown(page, 'accounting.sent')) === '37', 1500, 'sent shown');
@@ -70,7 +76,12 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     const command = page.locator('#commands li').first();
     await command.waitFor({ timeout: 3000 });
     const text = (await command.textContent()) ?? '';
-    assert.ok(text.includes(`$ curl -s -X POST ${lab.producer.url}/admin/config -d '{"queue_mode": "bounded", "max_queue_size": 100, "overflow": "reject"}' | jq`), text);
+    assert.ok(
+      text.includes(
+        `$ curl -s -X POST ${lab.producer.url}/admin/config -d '{"queue_mode": "bounded", "max_queue_size": 100, "overflow": "reject"}' | jq`,
+      ),
+      text,
+    );
     assert.match(text, /→ 200 /);
     await waitFor(async () => (await shown(page, 'queue.mode')) === 'bounded', 1500, 'mode shown');
     assert.equal(await page.locator('button.current').textContent(), 'bounded');
@@ -98,8 +109,9 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     await browser.screenshot('6-exercise');
     // The runner's own printout (npm run lab's) is in the panel: the marks must say the same.
     const printed = (await page.locator('#exercise-output').textContent()) ?? '';
-    const rows = await page.locator('#exercise-checks tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const rows = await page
+      .locator('#exercise-checks tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     assert.equal(rows.length, 4);
     for (const [what, , measured, mark] of rows) {
       assert.match(measured!, /^\d/, `${what} measured`);
@@ -113,7 +125,7 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     if (!passed) console.log(`# exercise 01 did not pass here (a busy machine?):\n${printed}`);
   });
 
-  await t.test('a step\'s button makes the step\'s request', async () => {
+  await t.test("a step's button makes the step's request", async () => {
     await page.locator('#exercise-select').selectOption('02-slow-consumer');
     const step = page.locator('#exercise-steps li').first();
     await step.locator('button', { hasText: 'do it' }).waitFor({ timeout: 3000 });
@@ -122,7 +134,11 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     await waitFor(async () => (await consumer.get('/status')).processing.time_ms === before * 5, 3000, 'slowed down 5×');
     // The page lists the command once the view's server has answered: wait for it, as a learner would.
     const expected = `$ curl -s -X POST ${consumer.url}/admin/slow-down -d '{"factor": 5}' | jq`;
-    await waitFor(async () => ((await page.locator('#commands li').first().textContent()) ?? '').includes(expected), 3000, 'the curl line listed');
+    await waitFor(
+      async () => ((await page.locator('#commands li').first().textContent()) ?? '').includes(expected),
+      3000,
+      'the curl line listed',
+    );
     assert.ok(((await step.textContent()) ?? '').includes(`$ curl -s -X POST ${consumer.url}/admin/slow-down -d '{"factor": 5}' | jq`));
   });
 
@@ -132,7 +148,11 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     await waitFor(async () => (await button.textContent()) === 'Stop 02', 5000, 'running');
     await page.waitForTimeout(1000);
     await button.click();
-    await waitFor(async () => (await page.locator('#exercise-verdict').textContent()) === 'FAIL 02-slow-consumer: stopped', 5000, 'stopped');
+    await waitFor(
+      async () => (await page.locator('#exercise-verdict').textContent()) === 'FAIL 02-slow-consumer: stopped',
+      5000,
+      'stopped',
+    );
     assert.equal(await button.textContent(), 'Run it');
   });
 
@@ -165,7 +185,10 @@ test('a producer whose /status has a broker section (the RabbitMQ backend): its 
     return { ready: column('broker_ready'), unacked: column('broker_unacked') };
   });
   assert.ok(series.ready.length >= 2 && series.ready.at(-1) > series.ready[0], `ready grows: ${series.ready}`);
-  assert.ok(series.unacked.every((v: number) => v === 7), `${series.unacked}`);
+  assert.ok(
+    series.unacked.every((v: number) => v === 7),
+    `${series.unacked}`,
+  );
   await page.locator('#chart-broker').scrollIntoViewIfNeeded();
   await browser.screenshot('7-broker');
 });

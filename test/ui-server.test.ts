@@ -3,7 +3,7 @@
 // other sites, forwards the page's token and shows it as $ADMIN_TOKEN; reset restores the defaults.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startLab, startScript, waitFor, type Lab, type Service } from './helpers/services';
+import { type Lab, type Service, startLab, startScript, waitFor } from './helpers/services';
 import { startStatusHop } from './helpers/status-hop';
 
 const TOKEN = 'lab-secret-token';
@@ -17,7 +17,14 @@ async function readEvents(url: string, ms: number): Promise<string[]> {
   const res = await fetch(url, { signal: AbortSignal.timeout(ms) });
   const names: string[] = [];
   try {
-    for await (const chunk of res.body!) names.push(...[...Buffer.from(chunk).toString().matchAll(/^event: (\w+)$/gm)].map((m) => m[1]!));
+    for await (const chunk of res.body!)
+      names.push(
+        ...[
+          ...Buffer.from(chunk)
+            .toString()
+            .matchAll(/^event: (\w+)$/gm),
+        ].map((m) => m[1]!),
+      );
   } catch {
     // the timeout ends the stream
   }
@@ -31,7 +38,10 @@ test('five pages watching: one scrape of the producer per interval, the same fra
   const hop = await startStatusHop(lab.producer.url);
   t.after(() => hop.close());
   const ui = await startScript('ui/src/main.js', {
-    UI_PORT: '0', PRODUCER_URL: hop.url, CONSUMER_URL: lab.consumer.url, UI_REFRESH_MS: '250',
+    UI_PORT: '0',
+    PRODUCER_URL: hop.url,
+    CONSUMER_URL: lab.consumer.url,
+    UI_REFRESH_MS: '250',
   });
   t.after(() => ui.stop());
 
@@ -49,13 +59,17 @@ test('five pages watching: one scrape of the producer per interval, the same fra
   assert.equal(hop.statusRequests, afterPagesLeft, 'no page watching: no scraping');
 });
 
-test('the buttons\' route: only the lab\'s admin requests, bad input refused naming the field, other sites refused', async (t) => {
+test("the buttons' route: only the lab's admin requests, bad input refused naming the field, other sites refused", async (t) => {
   const lab = await startLab({ PRODUCTION_RATE: '0' });
   t.after(() => lab.stop());
   const ui = await startUi(lab);
   t.after(() => ui.stop());
   const send = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${ui.url}/api/command`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${ui.url}/api/command`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   const refused: [unknown, string][] = [
     [{ service: 'database', path: '/admin/config' }, 'service'],
@@ -70,7 +84,10 @@ test('the buttons\' route: only the lab\'s admin requests, bad input refused nam
     assert.equal(res.status, 400, JSON.stringify(body));
     assert.equal((await res.json()).field, field, JSON.stringify(body));
   }
-  const crossSite = await send({ service: 'producer', path: '/admin/config', body: { queue_mode: 'bounded' } }, { Origin: 'http://evil.example' });
+  const crossSite = await send(
+    { service: 'producer', path: '/admin/config', body: { queue_mode: 'bounded' } },
+    { Origin: 'http://evil.example' },
+  );
   assert.equal(crossSite.status, 403);
   assert.equal((await crossSite.json()).field, 'origin');
   assert.equal((await lab.producer.get('/status')).queue.mode, 'unbounded', 'nothing refused changed anything');
@@ -81,8 +98,13 @@ test('the buttons\' route: only the lab\'s admin requests, bad input refused nam
   assert.equal(invalid.body.field, 'queue_mode');
   assert.equal(invalid.curl, `curl -s -X POST ${lab.producer.url}/admin/config -d '{"queue_mode": "bogus"}' | jq`);
 
-  const reset = await (await fetch(`${ui.url}/api/reset`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).json();
-  assert.deepEqual(reset.map((r: any) => r.status), [200, 200, 200]);
+  const reset = await (
+    await fetch(`${ui.url}/api/reset`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })
+  ).json();
+  assert.deepEqual(
+    reset.map((r: any) => r.status),
+    [200, 200, 200],
+  );
   assert.match(reset[2].curl, /\/admin\/clear-queue \| jq$/);
 });
 
@@ -93,14 +115,21 @@ test('with ADMIN_TOKEN on the services: 401 without the token, sent with it, sho
   t.after(() => ui.stop());
   const command = { service: 'consumer', path: '/admin/slow-down', body: { factor: 2 } };
   const send = (headers: Record<string, string>) =>
-    fetch(`${ui.url}/api/command`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(command) }).then((r) => r.json());
+    fetch(`${ui.url}/api/command`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify(command),
+    }).then((r) => r.json());
 
   const without = await send({});
   assert.equal(without.status, 401);
   assert.equal(without.curl, `curl -s -X POST ${lab.consumer.url}/admin/slow-down -d '{"factor": 2}' | jq`);
   const withToken = await send({ Authorization: `Bearer ${TOKEN}` });
   assert.equal(withToken.status, 200);
-  assert.equal(withToken.curl, `curl -s -X POST -H "Authorization: Bearer $ADMIN_TOKEN" ${lab.consumer.url}/admin/slow-down -d '{"factor": 2}' | jq`);
+  assert.equal(
+    withToken.curl,
+    `curl -s -X POST -H "Authorization: Bearer $ADMIN_TOKEN" ${lab.consumer.url}/admin/slow-down -d '{"factor": 2}' | jq`,
+  );
   await waitFor(async () => (await lab.consumer.get('/status')).processing.time_ms === 200, 2000, 'slowed down');
   // The page never carries the token: it is not in anything the server serves.
   for (const route of ['/', '/app.js', '/controls.js', '/api/config']) {

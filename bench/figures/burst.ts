@@ -9,7 +9,7 @@
 //   some seconds after the process goes quiet).
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startService, type Service } from '../../test/helpers/services';
+import { type Service, startService } from '../../test/helpers/services';
 import type { Plan } from '../plan';
 import type { Figure, Row } from '../report';
 import { median, round } from '../stats';
@@ -144,12 +144,31 @@ export async function burstFigure(plan: Plan): Promise<Figure> {
     return {
       title: `A burst of ${n}: stalls and memory`,
       rows: [
-        stallRow(`GET /status while POST /produce queues ${n}`, runs.map((r) => r.burst)),
-        stallRow(`GET /status across a queue_mode switch, ${n} queued`, runs.map((r) => r.slowestSwitch), ` (slowest switch: ${runs.map((r) => r.slowestSwitch.mode).join(', ')})`),
-        stallRow(`GET /status across clear-queue of ${n}`, runs.map((r) => r.clear)),
+        stallRow(
+          `GET /status while POST /produce queues ${n}`,
+          runs.map((r) => r.burst),
+        ),
+        stallRow(
+          `GET /status across a queue_mode switch, ${n} queued`,
+          runs.map((r) => r.slowestSwitch),
+          ` (slowest switch: ${runs.map((r) => r.slowestSwitch.mode).join(', ')})`,
+        ),
+        stallRow(
+          `GET /status across clear-queue of ${n}`,
+          runs.map((r) => r.clear),
+        ),
         {
           name: `heap used, clear-queue of ${n}`,
-          measured: `${round(m((r) => r.start.heap), 1)} MB → ${round(m((r) => r.queued.heap), 1)} MB queued → ${round(m((r) => r.cleared.heap), 1)} MB 1 s after the clear`,
+          measured: `${round(
+            m((r) => r.start.heap),
+            1,
+          )} MB → ${round(
+            m((r) => r.queued.heap),
+            1,
+          )} MB queued → ${round(
+            m((r) => r.cleared.heap),
+            1,
+          )} MB 1 s after the clear`,
           goal: `back within ${HEAP_BACK_MB} MB of the start in 1 s`,
           met: heapBack,
           event_loop_delay_p99_ms: null,
@@ -158,7 +177,16 @@ export async function burstFigure(plan: Plan): Promise<Figure> {
         {
           name: `RSS, clear-queue of ${n}`,
           measured:
-            `${round(m((r) => r.start.rss), 1)} MB → ${round(m((r) => r.queued.rss), 1)} MB queued → ${round(m((r) => r.cleared.rss), 1)} MB 1 s after the clear → ` +
+            `${round(
+              m((r) => r.start.rss),
+              1,
+            )} MB → ${round(
+              m((r) => r.queued.rss),
+              1,
+            )} MB queued → ${round(
+              m((r) => r.cleared.rss),
+              1,
+            )} MB 1 s after the clear → ` +
             (last.rssBackSeconds === null
               ? `${round(last.settled.rss, 1)} MB after ${plan.burst.settleSeconds} s (last run)`
               : `${round(last.settled.rss, 1)} MB ${round(last.rssBackSeconds, 1)} s after it (last run)`),
@@ -176,7 +204,7 @@ export async function burstFigure(plan: Plan): Promise<Figure> {
       ],
       notes: [
         `a fresh producer per run (consumer paused, node --trace-gc); /status polled every ${POLL_GAP_MS} ms over one connection; each switch window ${plan.burst.switchWindowSeconds} s, every mode in turn, the slowest shown`,
-        'after clear-queue the producer runs one full garbage collection (producer/src/heap-release.ts); RSS then falls in two steps: the pages that held the items at once, the rest when V8\'s memory reducer shrinks the heap',
+        "after clear-queue the producer runs one full garbage collection (producer/src/heap-release.ts); RSS then falls in two steps: the pages that held the items at once, the rest when V8's memory reducer shrinks the heap",
       ],
     };
   } finally {

@@ -8,7 +8,7 @@
 // separate what the stack costs (express + axios ÷ bare) from what the lab adds (lab ÷ express +
 // axios). Each round measures everything one after another, so a busy machine weighs on all alike.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLab, startScript, type Lab, type Service } from '../../test/helpers/services';
+import { type Lab, type Service, startLab, startScript } from '../../test/helpers/services';
 import { runPairClient } from '../client-run';
 import { cpuWhile } from '../cpu';
 import type { Plan } from '../plan';
@@ -86,7 +86,14 @@ interface PairRun {
 /** One window of a transport floor: bench/pair-client.ts against `server`, both processes' CPU counted. */
 async function pairRun(plan: Plan, server: Service, client: 'http' | 'axios', inFlight: number): Promise<PairRun> {
   const { warmupSeconds, windowSeconds } = plan.delivery;
-  const r = await runPairClient({ targetUrl: server.url, client, inFlight, warmupSeconds, seconds: windowSeconds, serverPid: server.child.pid });
+  const r = await runPairClient({
+    targetUrl: server.url,
+    client,
+    inFlight,
+    warmupSeconds,
+    seconds: windowSeconds,
+    serverPid: server.child.pid,
+  });
   return { perSecond: r.answered / r.seconds, cpuMsPerItem: ((r.cpuSeconds + r.serverCpuSeconds) * 1000) / r.answered };
 }
 
@@ -178,14 +185,19 @@ export async function deliveryCeiling(plan: Plan): Promise<Figure> {
       goal: '—',
       met: null,
       event_loop_delay_p99_ms: round(m.eld, 2),
-      values: { items_per_second: round(m.perSecond, 1), cpu_ms_per_item: round(m.cpuMsPerItem, 4), send_batch_size: batchSize, runs: m.runs },
+      values: {
+        items_per_second: round(m.perSecond, 1),
+        cpu_ms_per_item: round(m.cpuMsPerItem, 4),
+        send_batch_size: batchSize,
+        runs: m.runs,
+      },
     });
     return {
       title: 'Delivery',
       rows,
       notes: [
-        'processing_time_ms 0, 1 KB payloads, one item per request unless batched; every pair is two processes on 127.0.0.1; CPU per item is both processes\' user + system time (/proc/<pid>/stat) over the window ÷ items',
-        'bare pair: bench/pair-client.ts (node:http, keep-alive) → bench/bare-server.ts; express + axios pair: the producer\'s ConsumerClient (axios) → bench/bare-express.ts (express.json, one route)',
+        "processing_time_ms 0, 1 KB payloads, one item per request unless batched; every pair is two processes on 127.0.0.1; CPU per item is both processes' user + system time (/proc/<pid>/stat) over the window ÷ items",
+        "bare pair: bench/pair-client.ts (node:http, keep-alive) → bench/bare-server.ts; express + axios pair: the producer's ConsumerClient (axios) → bench/bare-express.ts (express.json, one route)",
         '"× bare" is what the stack and the lab cost against the bare pair; "× express + axios" is what the lab adds to its own stack',
       ],
     };

@@ -44,8 +44,13 @@ export async function idleCost(plan: Plan): Promise<Figure> {
     return {
       title: 'Idle cost',
       rows: [
-        row(`producer at the defaults (${RATE} items/s)`, producer, `≤ ${GOAL_CORES} cores`, producer <= GOAL_CORES,
-          ` = ${round(producer / axios, 2)} × its axios client alone`),
+        row(
+          `producer at the defaults (${RATE} items/s)`,
+          producer,
+          `≤ ${GOAL_CORES} cores`,
+          producer <= GOAL_CORES,
+          ` = ${round(producer / axios, 2)} × its axios client alone`,
+        ),
         row(`consumer at the defaults (${RATE} items/s, 100 ms each)`, consumer, '—', null, ''),
         row(`node:http client alone, ${RATE} requests/s`, http, '—', null, ''),
         row(`axios client alone (the producer's), ${RATE} requests/s`, axios, '—', null, ` = ${round(axios / http, 2)} × node:http`),

@@ -3,7 +3,7 @@
 // Each run starts a fresh producer (consumer paused, one sender), queues and clears a warm-up
 // burst, reads a baseline, queues the first count with POST /produce, reads again, then tops up
 // to the second count.
-import { startService, type Service } from '../../test/helpers/services';
+import { type Service, startService } from '../../test/helpers/services';
 import type { Plan } from '../plan';
 import { collectGarbage, GC_NODE_ARGS, stopBesidePausedConsumer, withEventLoopDelay } from '../probe';
 import type { Figure, Row } from '../report';
@@ -35,7 +35,13 @@ async function produce(producer: Service, count: number): Promise<void> {
 async function oneRun(consumerUrl: string, payload: number, counts: [number, number], warmup: number) {
   const producer = await startService(
     'producer',
-    { CONSUMER_URL: consumerUrl, PRODUCTION_RATE: '0', PAYLOAD_BYTES: String(payload), SENDER_CONCURRENCY: '1', MEMORY_LIMIT_MB: String(HEAP_MB) },
+    {
+      CONSUMER_URL: consumerUrl,
+      PRODUCTION_RATE: '0',
+      PAYLOAD_BYTES: String(payload),
+      SENDER_CONCURRENCY: '1',
+      MEMORY_LIMIT_MB: String(HEAP_MB),
+    },
     [`--max-old-space-size=${HEAP_MB}`, ...GC_NODE_ARGS],
   );
   try {

@@ -46,9 +46,7 @@ export async function rateAccuracy(plan: Plan): Promise<Figure> {
     return {
       title: 'Rate accuracy',
       rows,
-      notes: [
-        'produced items counted in /status over a window: 10 s at 10/s (one item is 1% of 100), 3 s at faster rates',
-      ],
+      notes: ['produced items counted in /status over a window: 10 s at 10/s (one item is 1% of 100), 3 s at faster rates'],
     };
   } finally {
     await lab.stop();

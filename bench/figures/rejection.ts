@@ -3,7 +3,7 @@
 // producer gives when there is room. Latency under a closed loop of N connections is about
 // N / throughput (Little's law), so the connection count is part of the figure. Beside it, the
 // same load on the smallest Express app that answers 429: the floor the framework sets.
-import { startLab, startScript, type Lab } from '../../test/helpers/services';
+import { type Lab, startLab, startScript } from '../../test/helpers/services';
 import { load } from '../load';
 import type { Plan } from '../plan';
 import { stopLab, withEventLoopDelay } from '../probe';
@@ -22,7 +22,13 @@ interface JobsRun {
 
 /** One window of POST /jobs at `url` (the producer's, or the bare Express app's). */
 async function jobsRun(plan: Plan, url: string, expected: 202 | 429) {
-  const result = await load({ url: `${url}/jobs`, method: 'POST', body: '{}', connections: plan.rejection.connections, seconds: plan.rejection.windowSeconds });
+  const result = await load({
+    url: `${url}/jobs`,
+    method: 'POST',
+    body: '{}',
+    connections: plan.rejection.connections,
+    seconds: plan.rejection.windowSeconds,
+  });
   const latency = result.latency_by_status_ms[expected] ?? { p50: NaN, p99: NaN };
   return {
     perSecond: (result.by_status[expected] ?? 0) / result.seconds,

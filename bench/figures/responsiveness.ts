@@ -2,7 +2,7 @@
 // 1 KB items are queued (consumer paused) and the generator adds 5,000 more per second. A
 // dashboard-like poller: one connection at a fixed request rate, bounded in time.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLab, type Lab } from '../../test/helpers/services';
+import { type Lab, startLab } from '../../test/helpers/services';
 import { load } from '../load';
 import type { Plan } from '../plan';
 import { stopLab, withEventLoopDelay } from '../probe';
@@ -16,10 +16,19 @@ async function latencyRow(plan: Plan, lab: Lab, route: '/status' | '/metrics'): 
   const runs: { p50: number; p99: number; eld: number | null }[] = [];
   for (let run = 0; run < plan.runs; run++) {
     const poll = () =>
-      load({ url: lab.producer.url + route, connections: 1, rate: plan.responsiveness.requestsPerSecond, seconds: plan.responsiveness.windowSeconds });
+      load({
+        url: lab.producer.url + route,
+        connections: 1,
+        rate: plan.responsiveness.requestsPerSecond,
+        seconds: plan.responsiveness.windowSeconds,
+      });
     // Every /metrics scrape resets prom-client's event-loop histogram: only /status runs can be bracketed.
-    const measured = route === '/status' ? await withEventLoopDelay(lab.producer, poll) : { result: await poll(), eventLoopDelayP99Ms: null };
-    runs.push({ ...measured.result.latency_ms, eld: measured.eventLoopDelayP99Ms === null ? null : round(measured.eventLoopDelayP99Ms, 2) });
+    const measured =
+      route === '/status' ? await withEventLoopDelay(lab.producer, poll) : { result: await poll(), eventLoopDelayP99Ms: null };
+    runs.push({
+      ...measured.result.latency_ms,
+      eld: measured.eventLoopDelayP99Ms === null ? null : round(measured.eventLoopDelayP99Ms, 2),
+    });
   }
   const p50 = median(runs.map((r) => r.p50));
   const p99 = median(runs.map((r) => r.p99));

@@ -11,9 +11,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import amqp from 'amqplib';
-import { startRabbitMQ, type RabbitMQ } from '../../scripts/rabbitmq-server';
+import { type RabbitMQ, startRabbitMQ } from '../../scripts/rabbitmq-server';
 import { brokerEnv } from '../../test/helpers/rabbitmq';
-import { startService, type Service } from '../../test/helpers/services';
+import { type Service, startService } from '../../test/helpers/services';
 import type { Plan } from '../plan';
 import { collectGarbage, GC_NODE_ARGS, stopLab } from '../probe';
 import type { Figure, Row } from '../report';
@@ -113,7 +113,9 @@ async function confirmLatencies(rabbit: RabbitMQ, count: number): Promise<number
     const latencies: number[] = [];
     for (let i = 0; i < count; i++) {
       const t0 = performance.now();
-      await new Promise<void>((resolve, reject) => channel.publish('', queue, body, { persistent: true }, (err: unknown) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        channel.publish('', queue, body, { persistent: true }, (err: unknown) => (err ? reject(err) : resolve())),
+      );
       latencies.push(performance.now() - t0);
     }
     await channel.deleteQueue(queue);
@@ -123,7 +125,8 @@ async function confirmLatencies(rabbit: RabbitMQ, count: number): Promise<number
   }
 }
 
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+const quantile = (values: number[], q: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
 /** Parks `count` 100-byte items in the broker through the producer; its heap after a full GC before and after. */
 async function parkedHeap(rabbit: RabbitMQ, count: number) {
@@ -166,7 +169,13 @@ export async function scaleOut(plan: Plan): Promise<Figure> {
       await waitReady(producer);
       for (const n of s.counts) {
         while (consumers.length < n) {
-          consumers.push(await startService('consumer', { ...brokerEnv(rabbit), MAX_CONCURRENCY: String(CONSUMER_PREFETCH), INSTANCE: `consumer-${consumers.length + 1}` }));
+          consumers.push(
+            await startService('consumer', {
+              ...brokerEnv(rabbit),
+              MAX_CONCURRENCY: String(CONSUMER_PREFETCH),
+              INSTANCE: `consumer-${consumers.length + 1}`,
+            }),
+          );
           await waitReady(consumers.at(-1)!);
         }
         for (const processingMs of s.processing) {
@@ -182,7 +191,14 @@ export async function scaleOut(plan: Plan): Promise<Figure> {
             goal: '—',
             met: null,
             event_loop_delay_p99_ms: null,
-            values: { items_per_second: round(perSecond, 1), consumers: n, processing_time_ms: processingMs, prefetch: CONSUMER_PREFETCH, cpu, runs: runs.map((r) => round(r.perSecond, 1)) },
+            values: {
+              items_per_second: round(perSecond, 1),
+              consumers: n,
+              processing_time_ms: processingMs,
+              prefetch: CONSUMER_PREFETCH,
+              cpu,
+              runs: runs.map((r) => round(r.perSecond, 1)),
+            },
           });
         }
       }
@@ -206,7 +222,12 @@ export async function scaleOut(plan: Plan): Promise<Figure> {
           goal: '—',
           met: null,
           event_loop_delay_p99_ms: round(median(runs.map((r) => r.eld)), 2),
-          values: { items_per_second: round(perSecond, 1), processing_time_ms: processingMs, sender_concurrency: inFlight, runs: runs.map((r) => round(r.perSecond, 1)) },
+          values: {
+            items_per_second: round(perSecond, 1),
+            processing_time_ms: processingMs,
+            sender_concurrency: inFlight,
+            runs: runs.map((r) => round(r.perSecond, 1)),
+          },
         });
       }
     } finally {
@@ -230,7 +251,12 @@ export async function scaleOut(plan: Plan): Promise<Figure> {
       goal: 'flat (< 10 MB more)',
       met: parked.after - parked.before < 10 && parked.ready >= s.parked * 0.99,
       event_loop_delay_p99_ms: null,
-      values: { heap_before_mb: parked.before, heap_after_mb: parked.after, ready_in_broker: parked.ready, publish_per_second: round(parked.publishPerSecond, 1) },
+      values: {
+        heap_before_mb: parked.before,
+        heap_after_mb: parked.after,
+        ready_in_broker: parked.ready,
+        publish_per_second: round(parked.publishPerSecond, 1),
+      },
     });
   } finally {
     await rabbit.stop();

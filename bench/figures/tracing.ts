@@ -1,11 +1,12 @@
 // Figure 6 — tracing cost: the one-item-per-request delivery ceiling with tracing on (both
 // services export OTLP/HTTP to a local sink, at the default TRACE_SAMPLE_RATIO) against the same
 // ceiling with tracing off, in alternating runs of two labs.
-import type { Plan } from '../plan';
+
 import { startOtlpSink } from '../otlp-sink';
+import type { Plan } from '../plan';
 import type { Figure } from '../report';
 import { round } from '../stats';
-import { ceilingRun, startCeilingLab, summarize, type CeilingRun } from './delivery';
+import { type CeilingRun, ceilingRun, startCeilingLab, summarize } from './delivery';
 
 export async function tracingCost(plan: Plan): Promise<Figure> {
   const sink = await startOtlpSink();

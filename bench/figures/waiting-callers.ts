@@ -4,7 +4,7 @@
 // fresh producer (consumer paused, queue of 1), lets a first crowd wait and hands it to the queue
 // (a warm-up: the code it compiles is not caller memory), reads a baseline, lets open arrivals pile
 // up, stops them, and reads again.
-import { startService, sleep, type Service } from '../../test/helpers/services';
+import { type Service, sleep, startService } from '../../test/helpers/services';
 import type { Plan } from '../plan';
 import { collectGarbage, GC_NODE_ARGS, stopBesidePausedConsumer } from '../probe';
 import type { Figure, Row } from '../report';
@@ -27,7 +27,11 @@ type Mode = keyof typeof MODES;
 async function read(producer: Service) {
   await collectGarbage(producer);
   const status = await producer.get('/status');
-  return { heap: status.process.heap_used_bytes, waiting: status.queue.admission_waiting, estimate: status.queue.admission_waiting_memory_bytes };
+  return {
+    heap: status.process.heap_used_bytes,
+    waiting: status.queue.admission_waiting,
+    estimate: status.queue.admission_waiting_memory_bytes,
+  };
 }
 
 /** Open arrivals under `mode` until about `callers` wait, then none. */
@@ -40,7 +44,14 @@ async function crowd(producer: Service, mode: Mode, callers: number): Promise<vo
 async function oneRun(consumerUrl: string, mode: Mode, callers: number) {
   const producer = await startService(
     'producer',
-    { CONSUMER_URL: consumerUrl, PRODUCTION_RATE: '0', PAYLOAD_BYTES: String(PAYLOAD_BYTES), MAX_QUEUE_SIZE: '1', SENDER_CONCURRENCY: '1', MEMORY_LIMIT_MB: String(HEAP_MB) },
+    {
+      CONSUMER_URL: consumerUrl,
+      PRODUCTION_RATE: '0',
+      PAYLOAD_BYTES: String(PAYLOAD_BYTES),
+      MAX_QUEUE_SIZE: '1',
+      SENDER_CONCURRENCY: '1',
+      MEMORY_LIMIT_MB: String(HEAP_MB),
+    },
     [`--max-old-space-size=${HEAP_MB}`, ...GC_NODE_ARGS],
   );
   try {

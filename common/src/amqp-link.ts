@@ -60,7 +60,11 @@ export class AmqpLink {
       let model: ChannelModel | undefined;
       try {
         // noDelay: a publish is several small frames; Nagle's algorithm would hold them back for acks.
-        model = await amqp.connect(this.url, { timeout: CONNECT_TIMEOUT_MS, noDelay: true, clientProperties: { connection_name: this.name } });
+        model = await amqp.connect(this.url, {
+          timeout: CONNECT_TIMEOUT_MS,
+          noDelay: true,
+          clientProperties: { connection_name: this.name },
+        });
         const closed = new Promise<Error | undefined>((resolve) => model!.once('close', resolve));
         model.on('error', () => {}); // 'close' follows with the same error
         await this.setup(model);
@@ -100,7 +104,10 @@ export class AmqpLink {
 }
 
 /** Closes the connection when `channel` closes unexpectedly, so that the link reconnects. */
-export function reconnectOnChannelClose(model: ChannelModel, channel: { on(event: 'close', cb: () => void): unknown; on(event: 'error', cb: (err: Error) => void): unknown }): void {
+export function reconnectOnChannelClose(
+  model: ChannelModel,
+  channel: { on(event: 'close', cb: () => void): unknown; on(event: 'error', cb: (err: Error) => void): unknown },
+): void {
   channel.on('error', () => {});
   channel.on('close', () => void model.close().catch(() => {}));
 }

@@ -31,7 +31,10 @@ export const serviceEnv = {
    * Which copy of the service this process is (`npm start` with PRODUCERS/CONSUMERS sets
    * producer-1, producer-2, …): the `instance` label on its metrics, in /status and its logs.
    */
-  INSTANCE: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." and "-" only (at most 64)').optional(),
+  INSTANCE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." and "-" only (at most 64)')
+    .optional(),
 };
 
 /** This process's instance name: INSTANCE, or `<service>-1` when it runs alone. */
@@ -47,7 +50,10 @@ export type QueueBackend = (typeof QUEUE_BACKENDS)[number];
 const urlWithScheme = (schemes: string[], fallback: string) =>
   z
     .url()
-    .refine((url) => URL.canParse(url) && schemes.includes(new URL(url).protocol), `must start with ${schemes.map((s) => `${s}//`).join(' or ')}`)
+    .refine(
+      (url) => URL.canParse(url) && schemes.includes(new URL(url).protocol),
+      `must start with ${schemes.map((s) => `${s}//`).join(' or ')}`,
+    )
     .default(fallback);
 
 export const brokerEnv = {

@@ -6,7 +6,7 @@
 // which createRegistry() makes exactly then. Metrics that carry them are created with
 // `...exemplarOption()`, which changes prom-client's call signature when on: update them through
 // count() and observe() below, never with inc(labels) directly.
-import { isSpanContextValid, trace, TraceFlags, type SpanContext } from '@opentelemetry/api';
+import { isSpanContextValid, type SpanContext, TraceFlags, trace } from '@opentelemetry/api';
 import type { Counter, Histogram, LabelValues } from 'prom-client';
 import { tracingEnabled } from './telemetry';
 

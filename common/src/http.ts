@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 import pinoHttp from 'pino-http';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Logger } from './logger';
 
 export const BODY_LIMIT = '64kb';
@@ -38,8 +38,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const field =
-    issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.length ? issue.path.join('.') : 'body';
+  const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.length ? issue.path.join('.') : 'body';
   throw new HttpError(400, `invalid ${field}: ${issue.message}`, { field, reason: issue.message });
 }
 
@@ -47,7 +46,16 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
  * Paths hit many times a second (polling, and one /process per item, including its injected
  * failures and 429s): logged at debug level, so the info log shows what people did, not every item.
  */
-const QUIET_PATHS = new Set(['/metrics', '/status', '/health', '/health/live', '/health/ready', '/process', '/process-batch', '/recent-items']);
+const QUIET_PATHS = new Set([
+  '/metrics',
+  '/status',
+  '/health',
+  '/health/live',
+  '/health/ready',
+  '/process',
+  '/process-batch',
+  '/recent-items',
+]);
 
 /** Routes that change a service's state or make load: guarded by ADMIN_TOKEN when it is set. */
 const ADMIN_ROUTES = ['/admin', '/produce'];
@@ -114,11 +122,14 @@ export function requireBearer(token: string): RequestHandler {
   return (req, res, next) => {
     const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
     if (timingSafeEqual(digest(given), expected)) return next();
-    res.set('WWW-Authenticate', 'Bearer').status(401).json({
-      error: 'this route needs Authorization: Bearer <ADMIN_TOKEN>',
-      field: 'authorization',
-      reason: given ? 'wrong token' : 'missing token',
-    });
+    res
+      .set('WWW-Authenticate', 'Bearer')
+      .status(401)
+      .json({
+        error: 'this route needs Authorization: Bearer <ADMIN_TOKEN>',
+        field: 'authorization',
+        reason: given ? 'wrong token' : 'missing token',
+      });
   };
 }
 
@@ -126,7 +137,10 @@ export function requireBearer(token: string): RequestHandler {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   void _next;
   if (err instanceof HttpError) {
-    res.set(err.headers).status(err.status).json({ error: err.message, ...err.details });
+    res
+      .set(err.headers)
+      .status(err.status)
+      .json({ error: err.message, ...err.details });
     return;
   }
   const status = typeof err?.status === 'number' ? err.status : 500;

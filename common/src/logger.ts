@@ -50,7 +50,11 @@ function prettyStream(): pino.DestinationStream {
       // `producer-2` as npm start names instances; `producer#2` for an INSTANCE that does not say.
       const instance = log.instance as string | undefined;
       const who = !instance ? `${log.service}` : instance.startsWith(`${log.service}`) ? instance : `${log.service}#${instance}`;
-      const { req, res, responseTime } = log as { req?: { method: string; url: string }; res?: { statusCode: number }; responseTime?: number };
+      const { req, res, responseTime } = log as {
+        req?: { method: string; url: string };
+        res?: { statusCode: number };
+        responseTime?: number;
+      };
       // pino-http's own line; its request is also bound to the handler's lines, which say enough.
       const request = req && res ? ` ${req.method} ${req.url} → ${res.statusCode} in ${responseTime} ms` : '';
       return `${who}  ${log[messageKey]}${request}`;

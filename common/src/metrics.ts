@@ -9,8 +9,9 @@
 // answer both formats by negotiation: rendering OpenMetrics renames prom-client's counters in
 // place (`_total` moves from the family name to the sample), so the format is fixed at start.
 // Without tracing there are no exemplars, and the classic text format (0.0.4) is served.
-import { Counter, Registry, collectDefaultMetrics, type CounterConfiguration, type RegistryContentType } from 'prom-client';
+
 import type { RequestHandler } from 'express';
+import { Counter, type CounterConfiguration, collectDefaultMetrics, Registry, type RegistryContentType } from 'prom-client';
 import { tracingEnabled } from './telemetry';
 
 export function createRegistry(service: string, instance: string): Registry {

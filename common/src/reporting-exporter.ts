@@ -1,6 +1,6 @@
 // A span exporter wrapper that keeps an unreachable collector quiet: one warning when exports
 // start failing, one line when they work again, instead of an error for every batch.
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Logger } from './logger';
 

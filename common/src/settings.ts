@@ -1,7 +1,7 @@
 // Run-time settings, defined once per service as a zod object with defaults. The same schema
 // reads the environment at start (PRODUCTION_RATE for production_rate, ...) and validates every
 // POST /admin/config, so a knob has one name, one range and one default everywhere.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HttpError } from './http';
 
 export type SettingsSchema = z.ZodObject<Record<string, z.ZodType>>;

@@ -16,7 +16,7 @@
 //
 // Versions: @opentelemetry/sdk-node 0.223 / sdk-trace 2.12 — the newest line that runs on
 // Node.js 20; the 0.3xx line needs Node 22. Keep them until the project moves to Node 22.
-import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { z } from 'zod';
 import { readEnv, serviceEnv } from './env';
@@ -40,7 +40,8 @@ export function startTelemetry(service: string, env: NodeJS.ProcessEnv = process
 
   // Loaded only now, so that a service without tracing never loads the SDK.
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
-  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   const { ParentBasedSampler, TraceIdRatioBasedSampler } = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   const { setGlobalErrorHandler } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
   const { ReportingExporter } = require('./reporting-exporter') as typeof import('./reporting-exporter');

@@ -6,8 +6,8 @@ import { instanceName } from '../../common/src/env';
 import { abortWhenClientGone, createApp, errorHandler, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
-import { capacityPerSecond, meanProcessingMs } from './config';
 import type { BrokerConsumer } from './broker-consumer';
+import { capacityPerSecond, meanProcessingMs } from './config';
 import type { Consumer } from './consumer';
 import { traceProcessing } from './tracing';
 
@@ -63,14 +63,32 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
 /** Whole seconds until a slot is likely free: one mean processing time, at least 1. */
 const retryAfterSeconds = (c: Consumer) => String(Math.max(1, Math.ceil(meanProcessingMs(c.settings) / 1000)));
 
-export function createConsumerApp(consumer: Consumer, registry: Registry, logger: Logger, adminToken?: string, broker?: BrokerConsumer): Express {
+export function createConsumerApp(
+  consumer: Consumer,
+  registry: Registry,
+  logger: Logger,
+  adminToken?: string,
+  broker?: BrokerConsumer,
+): Express {
   const app = createApp(logger, adminToken);
 
   app.get('/', (_req, res) => {
     res.json({
       service: 'consumer',
-      endpoints: ['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /status', 'GET /metrics', 'POST /process', 'POST /process-batch', 'POST /admin/config',
-        'POST /admin/slow-down', 'POST /admin/speed-up', 'POST /admin/pause', 'POST /admin/resume'],
+      endpoints: [
+        'GET /health',
+        'GET /health/live',
+        'GET /health/ready',
+        'GET /status',
+        'GET /metrics',
+        'POST /process',
+        'POST /process-batch',
+        'POST /admin/config',
+        'POST /admin/slow-down',
+        'POST /admin/speed-up',
+        'POST /admin/pause',
+        'POST /admin/resume',
+      ],
     });
   });
   app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'consumer' }));
@@ -111,9 +129,7 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
   app.post('/process-batch', async (req, res) => {
     const { items } = parseInput(batchBody, req.body);
     const gone = abortWhenClientGone(res);
-    const results = await Promise.all(
-      items.map(async (item) => ({ id: item.id, status: await consumer.process(item.created_at, gone) })),
-    );
+    const results = await Promise.all(items.map(async (item) => ({ id: item.id, status: await consumer.process(item.created_at, gone) })));
     if (gone.aborted) {
       res.status(499).end();
       return;
@@ -125,7 +141,12 @@ export function createConsumerApp(consumer: Consumer, registry: Registry, logger
   app.post('/admin/config', (req, res) => {
     const changed = consumer.configure(req.body ?? {});
     req.log.info({ changed }, 'consumer settings changed');
-    res.json({ status: 'ok', changed, config: consumer.settings, effective_max_throughput_per_s: round(capacityPerSecond(consumer.settings)) });
+    res.json({
+      status: 'ok',
+      changed,
+      config: consumer.settings,
+      effective_max_throughput_per_s: round(capacityPerSecond(consumer.settings)),
+    });
   });
 
   const scaleRoute = (slower: boolean) => (req: Request, res: Response) => {

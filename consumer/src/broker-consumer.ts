@@ -46,15 +46,33 @@ export class BrokerConsumer {
     private readonly logger: Logger,
     registry: Registry,
   ) {
-    this.link = new AmqpLink(amqpUrl, 'backpressure-lab consumer', logger, (model) => this.setup(model), () => {
-      this.channel = undefined;
-    });
+    this.link = new AmqpLink(
+      amqpUrl,
+      'backpressure-lab consumer',
+      logger,
+      (model) => this.setup(model),
+      () => {
+        this.channel = undefined;
+      },
+    );
     const registers = [registry];
-    this.redeliveryCounter = new Counter({ name: 'backpressure_broker_redeliveries_total', help: 'Items the broker delivered again (a consumer died or disconnected holding them unacked)', registers });
+    this.redeliveryCounter = new Counter({
+      name: 'backpressure_broker_redeliveries_total',
+      help: 'Items the broker delivered again (a consumer died or disconnected holding them unacked)',
+      registers,
+    });
     const link = this.link;
-    new Gauge({ name: 'backpressure_broker_connected', help: '1 while connected to the broker', registers, collect() { this.set(link.connected ? 1 : 0); } });
+    new Gauge({
+      name: 'backpressure_broker_connected',
+      help: '1 while connected to the broker',
+      registers,
+      collect() {
+        this.set(link.connected ? 1 : 0);
+      },
+    });
     consumer.onChange((changed) => {
-      if ('max_concurrency' in changed) this.resubscribe().catch((err) => logger.warn({ err: (err as Error).message }, 'prefetch not changed'));
+      if ('max_concurrency' in changed)
+        this.resubscribe().catch((err) => logger.warn({ err: (err as Error).message }, 'prefetch not changed'));
     });
   }
 

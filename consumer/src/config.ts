@@ -41,5 +41,4 @@ export const meanProcessingMs = (s: ConsumerSettings) =>
   s.variable_processing ? (s.processing_min_ms + s.processing_max_ms) / 2 : s.processing_time_ms;
 
 /** Items per second the consumer can finish: concurrency × 1000 / mean processing time. */
-export const capacityPerSecond = (s: ConsumerSettings) =>
-  s.max_concurrency * (1000 / Math.max(meanProcessingMs(s), 1));
+export const capacityPerSecond = (s: ConsumerSettings) => s.max_concurrency * (1000 / Math.max(meanProcessingMs(s), 1));

@@ -1,13 +1,13 @@
 // The consumer: processes one item by waiting its processing time (the simulated work), at most
 // `max_concurrency` at once, with optional injected failures and a pause switch.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Registry } from 'prom-client';
 import { activeExemplar, count, observe } from '../../common/src/exemplars';
 import { RateWindow } from '../../common/src/rate-window';
 import { applyPatch, changedFields } from '../../common/src/settings';
-import { consumerSettings, type ConsumerSettings } from './config';
+import { type ConsumerSettings, consumerSettings } from './config';
 import { ConcurrencyLimiter } from './limiter';
-import type { Registry } from 'prom-client';
-import { createConsumerMetrics, type ConsumerMetrics } from './metrics';
+import { type ConsumerMetrics, createConsumerMetrics } from './metrics';
 
 export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled';
 

@@ -2,7 +2,9 @@
 // Tracing first: the OpenTelemetry SDK is set up before express and http are loaded (this
 // relies on the CommonJS output running these lines in order; see common/src/telemetry.ts).
 import { startTelemetry, stopTelemetry } from '../../common/src/telemetry';
+
 startTelemetry('consumer');
+
 import { instanceName } from '../../common/src/env';
 import { createLogger } from '../../common/src/logger';
 import { createRegistry } from '../../common/src/metrics';

@@ -7,7 +7,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { exemplarOption } from '../../common/src/exemplars';
 import { knownCounter } from '../../common/src/metrics';
-import { capacityPerSecond, type ConsumerSettings } from './config';
+import { type ConsumerSettings, capacityPerSecond } from './config';
 
 export interface ConsumerGaugeSource {
   inFlight(): number;
@@ -18,7 +18,14 @@ export interface ConsumerGaugeSource {
 export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeSource) {
   const registers = [registry];
   const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({ name, help, registers, collect() { this.set(read()); } });
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
 
   gauge('backpressure_items_in_flight', 'Items being processed now', source.inFlight);
   gauge('backpressure_configured_processing_time_ms', 'Configured processing time per item', () => source.settings().processing_time_ms);
@@ -32,8 +39,21 @@ export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeS
 
   return {
     processed: new Counter({ name: 'backpressure_items_processed_total', help: 'Items processed successfully', registers }),
-    failed: knownCounter({ name: 'backpressure_items_failed_total', help: 'Items that failed processing', registers, ...exemplarOption() }, 'reason', ['injected']),
-    rejected: knownCounter({ name: 'backpressure_items_rejected_total', help: 'Requests refused with 429 at the concurrency limit', registers, ...exemplarOption() }, 'reason', ['concurrency_limit']),
+    failed: knownCounter(
+      { name: 'backpressure_items_failed_total', help: 'Items that failed processing', registers, ...exemplarOption() },
+      'reason',
+      ['injected'],
+    ),
+    rejected: knownCounter(
+      {
+        name: 'backpressure_items_rejected_total',
+        help: 'Requests refused with 429 at the concurrency limit',
+        registers,
+        ...exemplarOption(),
+      },
+      'reason',
+      ['concurrency_limit'],
+    ),
     processingDuration: new Histogram({
       name: 'backpressure_processing_duration_seconds',
       help: 'Time spent processing one item',
@@ -43,7 +63,7 @@ export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeS
     }),
     queueWait: new Histogram({
       name: 'backpressure_queue_wait_seconds',
-      help: 'Time from an item\'s creation at the producer to the start of its processing',
+      help: "Time from an item's creation at the producer to the start of its processing",
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
       registers,
       ...exemplarOption(),

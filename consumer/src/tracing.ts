@@ -67,7 +67,10 @@ export async function traceDelivery(
     tracer
       .startSpan(
         'queue_wait',
-        { startTime: enqueuedAt, attributes: { 'item.id': item.id, 'queue.backend': 'rabbitmq', 'queue.wait_seconds': (now - enqueuedAt) / 1000 } },
+        {
+          startTime: enqueuedAt,
+          attributes: { 'item.id': item.id, 'queue.backend': 'rabbitmq', 'queue.wait_seconds': (now - enqueuedAt) / 1000 },
+        },
         propagation.extract(ROOT_CONTEXT, carrier),
       )
       .end(now);

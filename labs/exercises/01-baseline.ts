@@ -1,6 +1,6 @@
-import { about, atMost, exactly, watch, type Exercise } from '../src/exercise';
+import { about, atMost, type Exercise, exactly, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { JQ, consumerCapacity, processed, produced, queued } from './measures';
+import { consumerCapacity, JQ, processed, produced, queued } from './measures';
 
 export default {
   id: '01-baseline',
@@ -8,10 +8,7 @@ export default {
   goal:
     'See what "healthy" looks like before breaking anything. The producer makes 10 items/s; the consumer ' +
     'can finish 2 × 1000 / 100 ms = 20 items/s. With that much headroom the queue stays close to empty.',
-  steps: [
-    watch(4, 'Let the lab warm up'),
-    watch(30, 'Watch the queue', { window: 'steady', jq: JQ.queue }),
-  ],
+  steps: [watch(4, 'Let the lab warm up'), watch(30, 'Watch the queue', { window: 'steady', jq: JQ.queue })],
   watch: {
     panels: [PANELS.queueDepth, PANELS.throughput],
     terminal: 'the queue bar stays near empty; produced, sent and processed all show about 10/s.',

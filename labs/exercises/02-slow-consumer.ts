@@ -1,13 +1,13 @@
-import { about, exactly, post, watch, type Exercise } from '../src/exercise';
+import { about, type Exercise, exactly, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { JQ, consumerCapacity, processed, queueMb, queued } from './measures';
+import { consumerCapacity, JQ, processed, queued, queueMb } from './measures';
 
 export default {
   id: '02-slow-consumer',
   title: 'Create backpressure: slow the consumer down',
   goal:
     'Make the consumer five times slower (500 ms per item, still 2 at a time: 4 items/s) while the producer keeps ' +
-    'making 10 items/s. The difference, 6 items/s, piles up in the queue — and in the producer\'s memory.',
+    "making 10 items/s. The difference, 6 items/s, piles up in the queue — and in the producer's memory.",
   steps: [
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: 500 ms per item'),
     watch(3, 'Let the items already being processed finish'),
@@ -19,7 +19,10 @@ export default {
   },
   checks: [
     exactly('consumer capacity', 4, 'items/s', (r) => consumerCapacity(r.window('grow').last), { why: '2 × 1000 / 500 ms' }),
-    about('items processed', 4, 'items/s', (r) => r.window('grow').rate(processed), { tolerance: 0.15, why: 'the consumer at full capacity' }),
+    about('items processed', 4, 'items/s', (r) => r.window('grow').rate(processed), {
+      tolerance: 0.15,
+      why: 'the consumer at full capacity',
+    }),
     about('queue growth', 6, 'items/s', (r) => r.window('grow').rate(queued), { why: '10 produced − 4 processed: 360 items a minute' }),
     about('queue memory growth', 7.2, 'KB/s', (r) => r.window('grow').rate(queueMb) * 1024, {
       tolerance: 0.25,

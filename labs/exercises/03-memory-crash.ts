@@ -1,17 +1,17 @@
-import { about, atLeast, atMost, post, predict, until, watch, type Exercise } from '../src/exercise';
+import { about, atLeast, atMost, type Exercise, post, predict, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { JQ, heapShareOfLimit, queueMb, queued } from './measures';
+import { heapShareOfLimit, JQ, queued, queueMb } from './measures';
 
 export default {
   id: '03-memory-crash',
   title: 'Memory pressure: the unbounded queue until the crash',
   backend: 'memory', // the point is the producer's own heap (exercise 23 repeats it on the broker)
   goal:
-    'Keep the consumer slow and the queue unbounded, and follow the producer\'s memory until it dies. ' +
-    '`npm start` caps the producer\'s heap at MEMORY_LIMIT_MB (256) and restarts it a second after a crash; ' +
+    "Keep the consumer slow and the queue unbounded, and follow the producer's memory until it dies. " +
+    "`npm start` caps the producer's heap at MEMORY_LIMIT_MB (256) and restarts it a second after a crash; " +
     'the Docker stack does the same with a 256 MB container. Everything that was queued is lost.',
   intro:
-    'Careful on a shared or small machine: this exercise deliberately fills the producer\'s heap up to its cap ' +
+    "Careful on a shared or small machine: this exercise deliberately fills the producer's heap up to its cap " +
     '(256 MB by default; `MEMORY_LIMIT_MB=128 npm start` for less).',
   steps: [
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5× (as in exercise 2): 4 items/s'),
@@ -22,7 +22,12 @@ export default {
       'At this pace, how long until the queue alone holds 256 MB?',
       '(50 − 4) items/s × ~1,224 B ≈ 0.054 MB/s, so 256 MB takes about 80 minutes. Too slow for a workshop: the next step makes each item 50 KB.',
     ),
-    post('producer', '/admin/config', { payload_bytes: 50000, production_rate: 100 }, 'Make every item 50 KB and produce 100 of them a second'),
+    post(
+      'producer',
+      '/admin/config',
+      { payload_bytes: 50000, production_rate: 100 },
+      'Make every item 50 KB and produce 100 of them a second',
+    ),
     until('Wait for the crash: the producer stops answering', (s) => s.producer === undefined, 240, {
       window: 'crash',
       jq: JQ.memory,
@@ -51,7 +56,7 @@ export default {
       why: 'it died of a full heap, not of something else',
     }),
     atLeast('items lost in the crash', 1000, 'items', (r) => queued(r.window('crash').last), {
-      why: 'everything queued lived only in the producer\'s memory (about 5,000 items with the 256 MB cap)',
+      why: "everything queued lived only in the producer's memory (about 5,000 items with the 256 MB cap)",
     }),
     atMost('queue right after the restart', 5, 'items', (r) => queued(r.window('back').last), {
       why: 'a fresh process starts empty, with its settings from the environment (10 items/s, 1 KB)',

@@ -1,6 +1,6 @@
-import { about, atLeast, atMost, post, until, watch, type Exercise } from '../src/exercise';
+import { about, atLeast, atMost, type Exercise, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { JQ, queueMb, queued, rejected } from './measures';
+import { JQ, queued, queueMb, rejected } from './measures';
 
 export default {
   id: '04-bounded',

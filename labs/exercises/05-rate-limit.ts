@@ -1,4 +1,4 @@
-import { about, atMost, exactly, post, watch, type Exercise } from '../src/exercise';
+import { about, atMost, type Exercise, exactly, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { JQ, produced, queued, rateLimitDelays, rejected } from './measures';
 
@@ -15,8 +15,8 @@ export default {
     post('producer', '/admin/config', { queue_mode: 'rate_limited', rate_limit: 2 }, 'Switch to rate limiting at 2 items/s'),
     watch(3, 'Let the first burst of tokens go through'),
     watch(30, 'Watch the queue stay small', { window: 'limited', jq: '.queue | {mode, size}' }),
-    post('producer', '/admin/config', { rate_limit: 5 }, 'Now allow 5 items/s: more than the consumer\'s 4'),
-    watch(3, 'Let the new bucket\'s first tokens go through'),
+    post('producer', '/admin/config', { rate_limit: 5 }, "Now allow 5 items/s: more than the consumer's 4"),
+    watch(3, "Let the new bucket's first tokens go through"),
     watch(30, 'Watch the queue again', { window: 'too-fast', jq: JQ.queue }),
   ],
   watch: {
@@ -38,8 +38,8 @@ export default {
   question: 'No data was lost at 2/s. Why is rate limiting not the end of the story?',
   answer:
     'Two reasons. The producer now makes 2 items/s instead of 10: the other 8 were not lost, they were never made — ' +
-    'the producer\'s callers (users, upstream services) are the ones who wait, so the backpressure travels upstream. ' +
+    "the producer's callers (users, upstream services) are the ones who wait, so the backpressure travels upstream. " +
     'And the limiter only knows a number, not the consumer: at 5/s it lets through more than the slowed consumer can ' +
-    'take and the queue grows again, 1 item/s. A fixed rate must be re-tuned whenever the consumer\'s speed changes; ' +
+    "take and the queue grows again, 1 item/s. A fixed rate must be re-tuned whenever the consumer's speed changes; " +
     'the adaptive mode (exercise 15) measures it instead.',
 } satisfies Exercise;

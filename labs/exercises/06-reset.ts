@@ -1,4 +1,4 @@
-import { about, atMost, exactly, post, watch, type Exercise } from '../src/exercise';
+import { about, atMost, type Exercise, exactly, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { balanced, consumerCapacity, processed, queued } from './measures';
 
@@ -30,7 +30,7 @@ export default {
     }),
     exactly('consumer capacity', 20, 'items/s', (r) => consumerCapacity(r.window('healthy').last), { why: '2 × 1000 / 100 ms' }),
     about('items processed', 10, 'items/s', (r) => r.window('healthy').rate(processed), { tolerance: 0.15 }),
-    atMost('largest queue', 20, 'items', (r) => r.window('healthy').max(queued), { why: 'the original lab\'s promise: under 20' }),
+    atMost('largest queue', 20, 'items', (r) => r.window('healthy').max(queued), { why: "the original lab's promise: under 20" }),
     exactly('accounting balanced (1 = yes)', 1, '', (r) => balanced(r.window('healthy').last), {
       why: 'produced = queued + in flight + sent + rejected + dropped + sampled out + cleared + dead-lettered',
     }),

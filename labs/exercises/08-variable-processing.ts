@@ -1,6 +1,6 @@
-import { about, exactly, post, watch, type Exercise } from '../src/exercise';
+import { about, type Exercise, exactly, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { JQ, consumerCapacity, processed, queued } from './measures';
+import { consumerCapacity, JQ, processed, queued } from './measures';
 
 export default {
   id: '08-variable-processing',
@@ -10,8 +10,12 @@ export default {
     '275 ms, so the consumer can do 2 × 1000 / 275 = 7.3 items/s — less than the 10 produced, although many items ' +
     'take only 50 ms.',
   steps: [
-    post('consumer', '/admin/config', { variable_processing: true, processing_min_ms: 50, processing_max_ms: 500 },
-      'Make processing take 50–500 ms, uniformly'),
+    post(
+      'consumer',
+      '/admin/config',
+      { variable_processing: true, processing_min_ms: 50, processing_max_ms: 500 },
+      'Make processing take 50–500 ms, uniformly',
+    ),
     watch(3, 'Let it settle'),
     watch(30, 'Watch the queue', { window: 'jitter', jq: JQ.queue }),
   ],

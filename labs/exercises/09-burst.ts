@@ -1,4 +1,4 @@
-import { about, exactly, post, watch, type Exercise } from '../src/exercise';
+import { about, type Exercise, exactly, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { JQ, processed, queued } from './measures';
 

@@ -1,7 +1,7 @@
-import { about, action, atMost, exactly, post, until, watch, type Exercise } from '../src/exercise';
+import { about, action, atMost, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { request } from '../src/services';
-import { JQ, deadLettered, queued } from './measures';
+import { deadLettered, JQ, queued } from './measures';
 
 const breakerIs = (state: string) => (s: { producer?: { dispatcher: { breaker: { state: string } } } }) =>
   s.producer?.dispatcher.breaker.state === state;
@@ -10,7 +10,7 @@ export default {
   id: '10-consumer-failure',
   title: 'Advanced: the consumer stops answering — circuit breaker',
   goal:
-    'Make the consumer hang: it accepts requests but answers none. The producer\'s sends time out; after 5 failures ' +
+    "Make the consumer hang: it accepts requests but answers none. The producer's sends time out; after 5 failures " +
     'in a row its circuit breaker opens and it stops sending for 2 s at a time, trying one probe in between. Items ' +
     'stay safely in the queue, and when the consumer is back the breaker closes and the queue drains.',
   intro:
@@ -19,14 +19,23 @@ export default {
     'within a second — too fast to watch. A hung consumer is also the harder case: each timeout takes a whole ' +
     '`send_timeout_ms`, and (unlike a refused connection) counts as an attempt of the item being sent.',
   steps: [
-    post('producer', '/admin/config', { send_timeout_ms: 2000 }, 'Give up on a send after 2 s (with the default 10 s the breaker would take 30 s to open)'),
+    post(
+      'producer',
+      '/admin/config',
+      { send_timeout_ms: 2000 },
+      'Give up on a send after 2 s (with the default 10 s the breaker would take 30 s to open)',
+    ),
     post('consumer', '/admin/pause', undefined, 'Make the consumer hang'),
     until('Wait for the breaker to open', breakerIs('open'), 30, { window: 'opening', jq: JQ.breaker }),
-    action('Ask the producer whether it is ready', 'curl -s -o /dev/null -w "%{http_code}\\n" http://localhost:8000/health/ready', async (ctx) => {
-      const answer = await request(`${ctx.urls.producer}/health/ready`);
-      ctx.say(`GET /health/ready → ${answer.status} ${JSON.stringify(answer.body)}`);
-      ctx.record('ready', answer.status);
-    }),
+    action(
+      'Ask the producer whether it is ready',
+      'curl -s -o /dev/null -w "%{http_code}\\n" http://localhost:8000/health/ready',
+      async (ctx) => {
+        const answer = await request(`${ctx.urls.producer}/health/ready`);
+        ctx.say(`GET /health/ready → ${answer.status} ${JSON.stringify(answer.body)}`);
+        ctx.record('ready', answer.status);
+      },
+    ),
     watch(3, 'The breaker is open: nothing is sent, the queue grows', { window: 'outage', jq: JQ.breaker }),
     post('consumer', '/admin/resume', undefined, 'Bring the consumer back'),
     until('Wait for the breaker to close', breakerIs('closed'), 20, { window: 'closing', jq: JQ.breaker }),
@@ -69,6 +78,6 @@ export default {
     'On Docker you can also really stop the consumer, as the original lab does: `docker compose stop lab18-consumer`, ' +
     'watch, then `docker compose start lab18-consumer`. The connection fails at once, so the breaker opens within a ' +
     'fraction of a second, no attempts are used and nothing is dead-lettered. (Natively, killing the consumer under ' +
-    '`npm start` shows the same thing in about a second before it is restarted. The project\'s test suite checks ' +
+    "`npm start` shows the same thing in about a second before it is restarted. The project's test suite checks " +
     'this case in test/resilience.test.ts; this runner does not.)',
 } satisfies Exercise;

@@ -1,4 +1,4 @@
-import { about, atMost, exactly, post, until, watch, type Exercise } from '../src/exercise';
+import { about, atMost, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { blockedSeconds, produced, queued, rejected } from './measures';
 
@@ -7,7 +7,7 @@ export default {
   title: 'Strategy: block until there is room',
   goal:
     'Like a Go channel send: when the queue (20 places) is full, the producer waits until an item leaves. Nothing ' +
-    'is rejected or dropped — the producer simply slows down to the consumer\'s pace.',
+    "is rejected or dropped — the producer simply slows down to the consumer's pace.",
   steps: [
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: 4 items/s'),
     post('producer', '/admin/config', { queue_mode: 'block', max_queue_size: 20 }, 'Switch to block with 20 places'),
@@ -33,8 +33,8 @@ export default {
     }),
   ],
   question:
-    'Seed 003\'s micro-challenge: without backpressure (exercise 4, bounded) about 6 items a second are lost; with ' +
-    'block, none. What is the trade-off — what happens to the producer\'s own latency?',
+    "Seed 003's micro-challenge: without backpressure (exercise 4, bounded) about 6 items a second are lost; with " +
+    "block, none. What is the trade-off — what happens to the producer's own latency?",
   answer:
     'The producer now spends 60% of its time waiting — the share of its demand the consumer cannot take — and ' +
     'makes 4 items/s instead of the 10 it was asked for. If the producer is itself serving callers, they wait too: ' +

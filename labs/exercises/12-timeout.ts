@@ -1,4 +1,4 @@
-import { about, action, atLeast, exactly, post, type Exercise } from '../src/exercise';
+import { about, action, atLeast, type Exercise, exactly, post } from '../src/exercise';
 import { submitAtOnce } from '../src/jobs-client';
 import { PANELS } from '../src/panels';
 
@@ -12,8 +12,12 @@ export default {
   intro: 'The generator is switched off here (production_rate 0) so that the twenty clients are the only producers.',
   steps: [
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: 4 items/s'),
-    post('producer', '/admin/config', { queue_mode: 'timeout', max_queue_size: 20, enqueue_timeout_ms: 1000, production_rate: 0 },
-      'Switch to timeout: 20 places, wait at most 1 s; no generator'),
+    post(
+      'producer',
+      '/admin/config',
+      { queue_mode: 'timeout', max_queue_size: 20, enqueue_timeout_ms: 1000, production_rate: 0 },
+      'Switch to timeout: 20 places, wait at most 1 s; no generator',
+    ),
     post('producer', '/produce', { count: 22 }, 'Fill the queue: 20 wait, 2 are being processed'),
     action(
       'Twenty clients submit a job at the same moment',
@@ -36,12 +40,14 @@ export default {
   checks: [
     about('jobs accepted', 4, 'jobs', (r) => r.value('accepted'), { within: 2, why: '4 items/s leave × 1 s of waiting' }),
     about('jobs refused with 429', 16, 'jobs', (r) => r.value('refused'), { within: 2, why: 'the rest' }),
-    atLeast('how long a refused job waited', 1, 's', (r) => r.value('refused wait'), { why: 'enqueue_timeout_ms: refused only after the whole wait' }),
+    atLeast('how long a refused job waited', 1, 's', (r) => r.value('refused wait'), {
+      why: 'enqueue_timeout_ms: refused only after the whole wait',
+    }),
     exactly('refusals for a reason other than "timeout"', 0, 'jobs', (r) => r.value('other reasons')),
   ],
   question: 'How would you choose enqueue_timeout_ms?',
   answer:
-    'From what the caller can afford, not from the queue: it is the part of the caller\'s latency budget (its SLA) you ' +
+    "From what the caller can afford, not from the queue: it is the part of the caller's latency budget (its SLA) you " +
     'are willing to spend waiting for admission. Short timeouts turn overload into quick, clear refusals; long ones ' +
     'absorb short bursts but make every refused caller pay the full wait first — here 16 clients each waited 1 s for ' +
     'nothing. Admission ≈ drain rate × timeout tells you how many waiting callers a timeout can save.',

@@ -1,8 +1,9 @@
-import { about, exactly, post, until, watch, type Exercise } from '../src/exercise';
+import { about, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { dropped, oldestAge, rejected } from './measures';
 
-const JQ_FRESHNESS = '{size: .queue.size, oldest_s: .queue.oldest_item_age_seconds, dropped: .accounting.dropped, rejected: .accounting.rejected}';
+const JQ_FRESHNESS =
+  '{size: .queue.size, oldest_s: .queue.oldest_item_age_seconds, dropped: .accounting.dropped, rejected: .accounting.rejected}';
 
 export default {
   id: '13-drop-oldest',
@@ -13,8 +14,12 @@ export default {
     'consumer sees is.',
   steps: [
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: 4 items/s'),
-    post('producer', '/admin/config', { queue_mode: 'bounded', max_queue_size: 20, overflow: 'drop_oldest' },
-      'A bounded queue of 20 that evicts its oldest item when full'),
+    post(
+      'producer',
+      '/admin/config',
+      { queue_mode: 'bounded', max_queue_size: 20, overflow: 'drop_oldest' },
+      'A bounded queue of 20 that evicts its oldest item when full',
+    ),
     until('Wait until the queue is full', (s) => (s.producer?.queue.size ?? 0) >= 20, 30),
     watch(3, 'Let the queue turn over once'),
     watch(20, 'Watch: the queue stays full of fresh items', { window: 'drop', jq: JQ_FRESHNESS }),

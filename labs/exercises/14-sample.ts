@@ -1,4 +1,4 @@
-import { about, atLeast, atMost, exactly, post, until, watch, type Exercise } from '../src/exercise';
+import { about, atLeast, atMost, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { processed, queued, rejected, sampledOut } from './measures';
 
@@ -10,8 +10,12 @@ export default {
     'purpose. The queue settles at the mark and the loss is spread evenly instead of falling in blocks.',
   steps: [
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: 4 items/s'),
-    post('producer', '/admin/config', { queue_mode: 'sample', sample_high_water: 50, sample_rate: 10 },
-      'Switch to sampling: above 50 queued, keep 1 in 10'),
+    post(
+      'producer',
+      '/admin/config',
+      { queue_mode: 'sample', sample_high_water: 50, sample_rate: 10 },
+      'Switch to sampling: above 50 queued, keep 1 in 10',
+    ),
     until('Wait until the queue reaches the high-water mark', (s) => (s.producer?.queue.size ?? 0) >= 50, 30),
     watch(20, 'Watch sampling hold the queue at the mark', {
       window: 'sampling',
@@ -36,5 +40,5 @@ export default {
     'Sampling spreads the loss evenly over time and over sources: what survives is still a fair picture of the ' +
     'stream, so rates and distributions computed from it (after scaling by the sampling factor) stay right. Dropping ' +
     'in blocks — all the oldest, or all the newest — loses whole periods and skews statistics. It is what tracing ' +
-    'and log pipelines do under load (seed 001\'s log aggregation). It is wrong for work that must each be done.',
+    "and log pipelines do under load (seed 001's log aggregation). It is wrong for work that must each be done.",
 } satisfies Exercise;

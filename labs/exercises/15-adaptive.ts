@@ -1,18 +1,24 @@
-import { about, atMost, post, until, watch, type Exercise } from '../src/exercise';
+import { about, atMost, type Exercise, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { oldestAge, queueLimit, rejected } from './measures';
 
-const JQ_LIMIT = '{size: .queue.size, limit: .queue.limit, drain_per_s: .admission.drain_capacity_per_s, oldest_s: .queue.oldest_item_age_seconds}';
+const JQ_LIMIT =
+  '{size: .queue.size, limit: .queue.limit, drain_per_s: .admission.drain_capacity_per_s, oldest_s: .queue.oldest_item_age_seconds}';
 
 export default {
   id: '15-adaptive',
-  title: 'Strategy: an adaptive limit (seed 003\'s challenge)',
+  title: "Strategy: an adaptive limit (seed 003's challenge)",
   goal:
     'Instead of a fixed size, let the limit follow the consumer: limit = measured drain rate × target wait ' +
     '(target_latency_ms, 2 s). At full speed that is 20 × 2 = 40 places; when the consumer slows to 4 items/s the ' +
     'limit shrinks to 8 within a second or two, and the wait stays at the target.',
   steps: [
-    post('producer', '/admin/config', { queue_mode: 'adaptive', target_latency_ms: 2000 }, 'Switch to the adaptive limit with a 2 s target'),
+    post(
+      'producer',
+      '/admin/config',
+      { queue_mode: 'adaptive', target_latency_ms: 2000 },
+      'Switch to the adaptive limit with a 2 s target',
+    ),
     watch(3, 'Let it measure the consumer'),
     watch(6, 'At full speed', { window: 'fast', jq: JQ_LIMIT }),
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×'),
@@ -22,19 +28,19 @@ export default {
   ],
   watch: {
     panels: [PANELS.adaptiveLimit, PANELS.queueDepth, PANELS.queueWait, PANELS.rejectedDropped],
-    terminal: 'the queue bar\'s limit drops from ~40 to ~8; rejected 6/s.',
+    terminal: "the queue bar's limit drops from ~40 to ~8; rejected 6/s.",
   },
   checks: [
     about('limit at full speed', 40, 'items', (r) => queueLimit(r.window('fast').last), {
       tolerance: 0.25,
-      why: '20 items/s × 2 s (Little\'s law: L = λ × W)',
+      why: "20 items/s × 2 s (Little's law: L = λ × W)",
     }),
     atMost('time for the limit to adapt', 3, 's', (r) => r.window('shrinking').seconds, {
       why: 'the drain rate is a moving average of the last few sends',
     }),
     about('limit after the slow-down', 8, 'items', (r) => r.window('slow').mean(queueLimit), {
       within: 2,
-      why: '4 items/s × 2 s = 8; usually 7, as the measured drain includes each request\'s own overhead',
+      why: "4 items/s × 2 s = 8; usually 7, as the measured drain includes each request's own overhead",
     }),
     about('age of the oldest item', 1.75, 's', (r) => r.window('slow').mean(oldestAge), {
       tolerance: 0.25,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { about, action, atMost, exactly, post, watch, type Exercise } from '../src/exercise';
+import { about, action, atMost, type Exercise, exactly, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { request } from '../src/services';
 import { highQueued, normalQueued } from './measures';

@@ -1,13 +1,13 @@
-import { about, exactly, post, watch, type Exercise } from '../src/exercise';
+import { about, type Exercise, exactly, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { JQ, consumerCapacity, processed, queued } from './measures';
+import { consumerCapacity, JQ, processed, queued } from './measures';
 
 export default {
   id: '18-scale-consumer',
   title: 'Scale the consumer',
   goal:
-    'The best fix, when it is possible: more capacity. The pipeline\'s capacity is ' +
-    'min(sender_concurrency, max_concurrency) × 1000 / processing_time_ms — raising the consumer\'s concurrency ' +
+    "The best fix, when it is possible: more capacity. The pipeline's capacity is " +
+    "min(sender_concurrency, max_concurrency) × 1000 / processing_time_ms — raising the consumer's concurrency " +
     'alone changes nothing while the producer still sends 2 at a time.',
   steps: [
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: 2 × 1000 / 500 = 4 items/s'),

@@ -1,4 +1,4 @@
-import { about, exactly, post, until, watch, type Exercise } from '../src/exercise';
+import { about, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import type { Up } from '../src/recording';
 import { blockedSeconds, JQ, produced, rejected, waitingCallers } from './measures';
@@ -18,8 +18,12 @@ export default {
     'arrive steadily, 10 a second.',
   steps: [
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5×: 4 items/s'),
-    post('producer', '/admin/config', { queue_mode: 'timeout', max_queue_size: 20, enqueue_timeout_ms: 1000 },
-      'Timeout: 20 places, wait at most 1 s; arrivals are closed (the default)'),
+    post(
+      'producer',
+      '/admin/config',
+      { queue_mode: 'timeout', max_queue_size: 20, enqueue_timeout_ms: 1000 },
+      'Timeout: 20 places, wait at most 1 s; arrivals are closed (the default)',
+    ),
     until('Wait until the queue is full', (s) => (s.producer?.queue.size ?? 0) >= 20, 30),
     watch(10, 'Closed arrivals: does anyone time out?', { window: 'closed', jq: JQ.callers }),
     post('producer', '/admin/config', { arrivals: 'open' }, 'Open arrivals: 10 callers a second'),
@@ -41,15 +45,21 @@ export default {
     }),
     about('callers waiting, open', 10, 'callers', (r) => r.window('open').mean(waitingCallers), {
       tolerance: 0.2,
-      why: 'Little\'s law: 10 arrivals/s × 1 s each',
+      why: "Little's law: 10 arrivals/s × 1 s each",
     }),
-    about('how long each caller waited, open', 1, 's', (r) => {
-      const w = r.window('open');
-      return w.change(blockedSeconds) / w.change(produced);
-    }, {
-      tolerance: 0.15,
-      why: 'a refused caller waited exactly enqueue_timeout_ms; one let in was at the head of the line, just as old',
-    }),
+    about(
+      'how long each caller waited, open',
+      1,
+      's',
+      (r) => {
+        const w = r.window('open');
+        return w.change(blockedSeconds) / w.change(produced);
+      },
+      {
+        tolerance: 0.15,
+        why: 'a refused caller waited exactly enqueue_timeout_ms; one let in was at the head of the line, just as old',
+      },
+    ),
   ],
   question: 'Compared with exercise 20, what did the timeout buy, and what did it cost?',
   answer:

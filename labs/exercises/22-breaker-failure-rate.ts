@@ -1,11 +1,12 @@
-import { about, atLeast, atMost, exactly, post, until, watch, type Exercise } from '../src/exercise';
+import { about, atLeast, atMost, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import type { Up } from '../src/recording';
 
 const sent = (s: Up) => ('sent' in s.producer.accounting ? s.producer.accounting.sent : NaN); // in-memory queue only
 const timesOpened = (s: Up) => s.producer.dispatcher.breaker.times_opened;
 const windowFailureRate = (s: Up) => s.producer.dispatcher.breaker.window_failure_rate;
-const JQ_BREAKER = '{size: .queue.size, sent: .accounting.sent, breaker: .dispatcher.breaker | {state, times_opened, consecutive_failures, window_failure_rate}}';
+const JQ_BREAKER =
+  '{size: .queue.size, sent: .accounting.sent, breaker: .dispatcher.breaker | {state, times_opened, consecutive_failures, window_failure_rate}}';
 
 export default {
   id: '22-breaker-failure-rate',
@@ -29,10 +30,17 @@ export default {
     post('producer', '/admin/config', { production_rate: 20 }, 'Make 20 items a second'),
     watch(3, 'Let the breaker meet the failures'),
     watch(20, 'Failures in a row: watch the breaker flap', { window: 'streaks', jq: JQ_BREAKER }),
-    post('producer', '/admin/config', { breaker_mode: 'failure_rate', breaker_failure_rate: 0.75, breaker_minimum_requests: 50 },
-      'Judge by the failure rate instead: open when 3 sends in 4 fail over the last 10 s, once 50 were made'),
-    until('Wait for a breaker that was open to close (its probe succeeds half the time)',
-      (s) => s.producer?.dispatcher.breaker.state === 'closed', 30),
+    post(
+      'producer',
+      '/admin/config',
+      { breaker_mode: 'failure_rate', breaker_failure_rate: 0.75, breaker_minimum_requests: 50 },
+      'Judge by the failure rate instead: open when 3 sends in 4 fail over the last 10 s, once 50 were made',
+    ),
+    until(
+      'Wait for a breaker that was open to close (its probe succeeds half the time)',
+      (s) => s.producer?.dispatcher.breaker.state === 'closed',
+      30,
+    ),
     watch(15, 'Failure rate: the breaker stays closed', { window: 'rate', jq: JQ_BREAKER }),
     post('consumer', '/admin/config', { failure_rate: 1 }, 'Now the consumer fails every request'),
     until('Wait for the breaker to open', (s) => s.producer?.dispatcher.breaker.state === 'open', 30, { window: 'dead', jq: JQ_BREAKER }),
@@ -53,7 +61,7 @@ export default {
     }),
     about('failure rate the breaker sees', 0.5, '', (r) => windowFailureRate(r.window('rate').last), {
       within: 0.1,
-      why: 'the consumer\'s failure_rate',
+      why: "the consumer's failure_rate",
     }),
     atLeast('items sent, failure rate', 12, 'items/s', (r) => r.window('rate').rate(sent), {
       why: 'three times as many; not all 20: each failed send makes its sender back off (100 ms per item on average)',

@@ -1,4 +1,4 @@
-import { atLeast, atMost, exactly, kill, post, until, watch, type Exercise } from '../src/exercise';
+import { atLeast, atMost, type Exercise, exactly, kill, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { BROKER_JQ, NEEDS_BROKER, processed, published, queued } from './measures';
 
@@ -21,7 +21,12 @@ export default {
     until('Wait for `npm start` to restart it (1 s) and for it to reconnect', (s) => s.producer?.broker?.connected === true, 30),
     post('producer', '/admin/config', { production_rate: 0 }, 'The new process starts with the defaults: stop its generator too'),
     watch(2, 'Look at the queue after the restart', { window: 'after', jq: BROKER_JQ }),
-    post('consumer', '/admin/config', { paused: false, processing_time_ms: 1, max_concurrency: 50 }, 'Resume the consumer, fast: 1 ms per item, 50 at a time'),
+    post(
+      'consumer',
+      '/admin/config',
+      { paused: false, processing_time_ms: 1, max_concurrency: 50 },
+      'Resume the consumer, fast: 1 ms per item, 50 at a time',
+    ),
     until('Wait until it has processed everything', (s) => s.producer?.queue.size === 0 && s.consumer?.broker?.holding === 0, 120, {
       window: 'drain',
       jq: BROKER_JQ,
@@ -32,18 +37,29 @@ export default {
     terminal: 'the producer turns red (DOWN) and comes back; the queue stays at 9,998 instead of dropping to 0.',
   },
   checks: [
-    exactly('items published (confirmed) before the crash', 10000, 'items', (r) => published(r.window('before').last) - published(r.window('start').last), {
-      why: 'each counted once RabbitMQ confirmed it',
-    }),
+    exactly(
+      'items published (confirmed) before the crash',
+      10000,
+      'items',
+      (r) => published(r.window('before').last) - published(r.window('start').last),
+      {
+        why: 'each counted once RabbitMQ confirmed it',
+      },
+    ),
     atLeast('items in RabbitMQ right after the restart', 9998, 'items', (r) => queued(r.window('after').last), {
       why: '10,000 − at most the 2 the paused consumer holds unacked (its prefetch)',
     }),
     // At most 0: one fewer happens when the new producer's last publish was confirmed after its
     // count was read — one more processed than counted, never one missing.
-    atMost('items lost', 0, 'items', (r) =>
-      10000 + published(r.window('drain').last) - (processed(r.window('drain').last) - processed(r.window('after').last)), {
-      why: '10,000 (+ any the new producer made before its generator stopped) − processed after the restart',
-    }),
+    atMost(
+      'items lost',
+      0,
+      'items',
+      (r) => 10000 + published(r.window('drain').last) - (processed(r.window('drain').last) - processed(r.window('after').last)),
+      {
+        why: '10,000 (+ any the new producer made before its generator stopped) − processed after the restart',
+      },
+    ),
   ],
   question: 'Exercise 3 lost everything and this lost nothing. What did the broker cost, and what would still lose items?',
   answer:
@@ -54,6 +70,5 @@ export default {
     'but not yet published (here none: the burst was confirmed before the kill), and everything if RabbitMQ itself ' +
     'loses its disk. Durable queue + persistent messages + confirms move the risk; they do not remove it.',
   docker:
-    'In the Docker stack kill the container instead: `docker kill -s KILL lab18-producer`; `restart: unless-stopped` ' +
-    'brings it back.',
+    'In the Docker stack kill the container instead: `docker kill -s KILL lab18-producer`; `restart: unless-stopped` ' + 'brings it back.',
 } satisfies Exercise;

@@ -1,4 +1,4 @@
-import { exactly, kill, post, until, watch, type Exercise } from '../src/exercise';
+import { type Exercise, exactly, kill, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { BROKER_JQ, held, NEEDS_BROKER, processed, redeliveries } from './measures';
 
@@ -13,7 +13,12 @@ export default {
   intro: NEEDS_BROKER,
   steps: [
     post('producer', '/admin/config', { production_rate: 0 }, 'Stop the generator, so that only the burst is counted'),
-    post('consumer', '/admin/config', { processing_time_ms: 200, max_concurrency: 5 }, 'A consumer that takes 5 at a time (prefetch 5), 200 ms each'),
+    post(
+      'consumer',
+      '/admin/config',
+      { processing_time_ms: 200, max_concurrency: 5 },
+      'A consumer that takes 5 at a time (prefetch 5), 200 ms each',
+    ),
     watch(0.5, 'Note how many the consumer has processed so far', { window: 'start' }),
     post('producer', '/produce', { count: 100 }, 'Queue 100 items'),
     watch(2, 'Let it work for a while', { window: 'working', jq: BROKER_JQ }),
@@ -36,12 +41,17 @@ export default {
       why: 'its prefetch: max_concurrency',
     }),
     exactly('items redelivered to the restarted consumer', 5, 'items', (r) => redeliveries(r.window('drain').last), {
-      why: 'an unacked item goes back to the queue when its consumer\'s connection dies',
+      why: "an unacked item goes back to the queue when its consumer's connection dies",
     }),
-    exactly('items lost', 0, 'items', (r) =>
-      100 - (processed(r.window('held').last) - processed(r.window('start').last)) - processed(r.window('drain').last), {
-      why: '100 − processed before the kill − processed by the restarted consumer',
-    }),
+    exactly(
+      'items lost',
+      0,
+      'items',
+      (r) => 100 - (processed(r.window('held').last) - processed(r.window('start').last)) - processed(r.window('drain').last),
+      {
+        why: '100 − processed before the kill − processed by the restarted consumer',
+      },
+    ),
   ],
   question: 'Nothing was lost. Could an item be processed twice, and what would you do about it?',
   answer:

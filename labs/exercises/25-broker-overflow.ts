@@ -1,4 +1,4 @@
-import { about, exactly, post, until, watch, type Exercise } from '../src/exercise';
+import { about, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { dropped, NEEDS_BROKER, queued, rejected } from './measures';
 
@@ -7,7 +7,7 @@ export default {
   title: 'reject-publish against drop-head: the broker enforces the limit',
   backend: 'rabbitmq',
   goal:
-    'On the broker a bounded queue is RabbitMQ\'s own max-length, set by a policy on the live queue. Send the same ' +
+    "On the broker a bounded queue is RabbitMQ's own max-length, set by a policy on the live queue. Send the same " +
     'burst of 50 into a queue of 20 twice: with reject-publish RabbitMQ refuses (nacks) what does not fit and the ' +
     'producer counts rejections; with drop-head it accepts everything and drops the oldest, which come back ' +
     'through the dead-letter queue and are counted as dropped.',
@@ -19,7 +19,12 @@ export default {
     until('Wait until it holds them', (s) => s.consumer?.broker?.holding === 2, 10),
     post('producer', '/admin/clear-queue', undefined, 'Purge the 8 left in RabbitMQ'),
     watch(0.5, 'Note the counters', { window: 'start' }),
-    post('producer', '/admin/config', { queue_mode: 'bounded', max_queue_size: 20, overflow: 'reject' }, 'A queue of 20 that refuses what does not fit (reject-publish)'),
+    post(
+      'producer',
+      '/admin/config',
+      { queue_mode: 'bounded', max_queue_size: 20, overflow: 'reject' },
+      'A queue of 20 that refuses what does not fit (reject-publish)',
+    ),
     post('producer', '/produce', { count: 50 }, 'A burst of 50', { name: 'reject queued', read: (b) => b.queued }),
     watch(1, 'Look at the queue', { window: 'reject' }),
     post('producer', '/admin/clear-queue', undefined, 'Empty it again'),
@@ -34,11 +39,20 @@ export default {
   checks: [
     // ±1: a consumer whose prefetch was just lowered re-subscribes, and a delivery to its old
     // subscription can still take one item out of the queue during the burst, freeing one place.
-    about('confirmed with reject-publish', 20, 'items', (r) => r.value('reject queued'), { within: 1, why: 'max-length 20: a classic queue\'s limit is exact' }),
-    about('refused (nacked) with reject-publish', 30, 'items', (r) => rejected(r.window('reject').last) - rejected(r.window('start').last), {
+    about('confirmed with reject-publish', 20, 'items', (r) => r.value('reject queued'), {
       within: 1,
-      why: '50 − 20: the producer knows which ones',
+      why: "max-length 20: a classic queue's limit is exact",
     }),
+    about(
+      'refused (nacked) with reject-publish',
+      30,
+      'items',
+      (r) => rejected(r.window('reject').last) - rejected(r.window('start').last),
+      {
+        within: 1,
+        why: '50 − 20: the producer knows which ones',
+      },
+    ),
     exactly('in RabbitMQ after the reject burst', 20, 'items', (r) => queued(r.window('reject').last), { why: 'max_queue_size' }),
     exactly('confirmed with drop-head', 50, 'items', (r) => r.value('drop queued'), { why: 'drop-head accepts every publish' }),
     exactly('dropped heads, counted', 30, 'items', (r) => dropped(r.window('drop').last) - dropped(r.window('start').last), {

@@ -1,4 +1,4 @@
-import { about, atMost, post, watch, type Exercise } from '../src/exercise';
+import { about, atMost, type Exercise, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { expired, NEEDS_BROKER, queued } from './measures';
 
@@ -8,7 +8,7 @@ export default {
   backend: 'rabbitmq',
   goal:
     'A limit on items bounds memory; a limit on age bounds latency. With the consumer slowed to 4 items/s against ' +
-    '10 made, give every item at most 2 s in RabbitMQ (max_item_age_ms, the policy\'s message-ttl): older items are ' +
+    "10 made, give every item at most 2 s in RabbitMQ (max_item_age_ms, the policy's message-ttl): older items are " +
     'dead-lettered and counted as expired, the queue settles at about 2 s worth of items, and no processed item ' +
     'waited much longer than 2 s.',
   intro: NEEDS_BROKER,
@@ -28,7 +28,7 @@ export default {
       why: '10 items/s × 2 s, and RabbitMQ removes expired heads a little late',
     }),
     atMost('p95 queue wait', 2.5, 's', (r) => r.window('ttl').quantile('queueWait', 0.95), {
-      why: 'at most 2 s in RabbitMQ, plus the publish; the histogram\'s bucket ends at 2.5 s',
+      why: "at most 2 s in RabbitMQ, plus the publish; the histogram's bucket ends at 2.5 s",
     }),
   ],
   question: 'Every wait is short now, and 60% of the items expire. Is that better than a bounded queue of 20?',

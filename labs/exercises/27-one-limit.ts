@@ -1,4 +1,4 @@
-import { about, atLeast, atMost, post, until, watch, type Exercise } from '../src/exercise';
+import { about, atLeast, atMost, type Exercise, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { needsInstance, postTo, recordFrom, requireInstance, startIntro } from './instances';
 import { rejected } from './measures';
@@ -35,20 +35,32 @@ export default {
     terminal: 'npm run watch: the queue at 100; under INSTANCES, producer-1 and producer-2 each rejected about 8/s.',
   },
   checks: [
-    atMost('largest queue in the broker', 100, 'items', (r) => r.window('full').max(ready), { why: 'one max-length for both: not 2 × 100' }),
-    atLeast('smallest queue once full', 95, 'items', (r) => r.window('full').min(ready), { why: '20 made against 4 taken: a freed place is taken at once' }),
-    about('rejections, producer 1', 8, 'items/s', (r) => r.window('full').rate(rejected), { tolerance: 0.3, why: '(2 × 10 − 4) ÷ 2: half the overflow' }),
-    about('rejections, producer 2', 8, 'items/s', (r) => (r.value('rejected after') - r.value('rejected before')) / r.window('full').seconds, {
-      tolerance: 0.3,
-      why: 'the other half',
+    atMost('largest queue in the broker', 100, 'items', (r) => r.window('full').max(ready), {
+      why: 'one max-length for both: not 2 × 100',
     }),
+    atLeast('smallest queue once full', 95, 'items', (r) => r.window('full').min(ready), {
+      why: '20 made against 4 taken: a freed place is taken at once',
+    }),
+    about('rejections, producer 1', 8, 'items/s', (r) => r.window('full').rate(rejected), {
+      tolerance: 0.3,
+      why: '(2 × 10 − 4) ÷ 2: half the overflow',
+    }),
+    about(
+      'rejections, producer 2',
+      8,
+      'items/s',
+      (r) => (r.value('rejected after') - r.value('rejected before')) / r.window('full').seconds,
+      {
+        tolerance: 0.3,
+        why: 'the other half',
+      },
+    ),
   ],
   question: 'Why does one queue limit hold for any number of producers, and what would a limit inside each producer do?',
   answer:
     'The broker enforces max-length on the queue itself: every publish, from whichever producer, is refused (nacked) ' +
     'while 100 items are ready, so the producers share the limit and its rejections in proportion to what they offer. ' +
     'A limit kept in each process only counts what that process sent: two producers could put 200 items in the queue, ' +
-    'ten could put 1,000 — the consumer\'s backlog, and every item\'s wait, would grow with the number of producers.',
-  docker:
-    'The Docker stack runs one producer: this exercise is for `npm start` on the broker.',
+    "ten could put 1,000 — the consumer's backlog, and every item's wait, would grow with the number of producers.",
+  docker: 'The Docker stack runs one producer: this exercise is for `npm start` on the broker.',
 } satisfies Exercise;

@@ -1,6 +1,6 @@
-import { about, post, watch, type Exercise } from '../src/exercise';
-import type { Window } from '../src/recording';
+import { about, type Exercise, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
+import type { Window } from '../src/recording';
 import { needsInstance, postTo, requireInstance, startIntro } from './instances';
 import { produced, queued } from './measures';
 
@@ -26,7 +26,12 @@ export default {
     postTo('consumer', 3, '/admin/config', SAME, 'Consumer 3 too'),
     postTo('consumer', 2, '/admin/pause', undefined, 'Pause consumer 2'),
     postTo('consumer', 3, '/admin/pause', undefined, 'Pause consumer 3'),
-    post('producer', '/admin/config', { production_rate: 70 }, 'Produce 70 items/s: more than three consumers (3 × 2 × 1000 / 100 ms = 60/s) take'),
+    post(
+      'producer',
+      '/admin/config',
+      { production_rate: 70 },
+      'Produce 70 items/s: more than three consumers (3 × 2 × 1000 / 100 ms = 60/s) take',
+    ),
     watch(3, 'Let it settle'),
     watch(10, 'One consumer', { window: 'one', jq: '.queue.size' }),
     postTo('consumer', 2, '/admin/resume', undefined, 'Resume consumer 2'),
@@ -38,12 +43,16 @@ export default {
   ],
   watch: {
     panels: [PANELS.queueDepth, PANELS.throughput],
-    terminal: 'under INSTANCES, one consumer at 20/s, then two, then three; the total processed 20, 40, 60/s; the queue grows by 50, 30, 10/s.',
+    terminal:
+      'under INSTANCES, one consumer at 20/s, then two, then three; the total processed 20, 40, 60/s; the queue grows by 50, 30, 10/s.',
   },
   checks: [
     about('items processed, 1 consumer', 20, 'items/s', (r) => taken(r.window('one')), { tolerance: 0.25, why: '2 × 1000 / 100 ms' }),
     about('items processed, 2 consumers', 40, 'items/s', (r) => taken(r.window('two')), { tolerance: 0.25, why: '2 × 20' }),
-    about('items processed, 3 consumers', 60, 'items/s', (r) => taken(r.window('three')), { tolerance: 0.25, why: '3 × 20: still below the 70 produced' }),
+    about('items processed, 3 consumers', 60, 'items/s', (r) => taken(r.window('three')), {
+      tolerance: 0.25,
+      why: '3 × 20: still below the 70 produced',
+    }),
   ],
   question: 'Three consumers take 60 items/s. What would a fourth and a fifth give you, and where would it stop?',
   answer:

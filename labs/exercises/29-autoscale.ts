@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { action, exactly, post, type Exercise } from '../src/exercise';
+import { action, type Exercise, exactly, post } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { request } from '../src/services';
 import { supervisorUrlFromEnv } from '../src/watch-instances';
@@ -36,26 +36,34 @@ export default {
     }),
     post('producer', '/admin/config', { production_rate: 0 }, 'Stop the steady production: only the burst will be in the queue'),
     post('producer', '/produce', { count: BURST }, `A burst of ${BURST} items`),
-    action('Follow the autoscaler until the queue is empty and it is back to one consumer',
-      `watch -n 1 "curl -s http://localhost:8090/status | jq -c '.autoscaler | {depth, consumers, desired}'"`, async (ctx) => {
+    action(
+      'Follow the autoscaler until the queue is empty and it is back to one consumer',
+      `watch -n 1 "curl -s http://localhost:8090/status | jq -c '.autoscaler | {depth, consumers, desired}'"`,
+      async (ctx) => {
         let most = 0;
         const deadline = performance.now() + GIVE_UP_AFTER_S * 1000;
         for (;;) {
           const scaler = (await request(`${supervisorUrlFromEnv()}/status`)).body.autoscaler;
           most = Math.max(most, scaler.consumers);
           if (most > 1 && scaler.consumers === 1 && scaler.depth === 0) break;
-          if (performance.now() > deadline) throw new Error(`not back to one consumer after ${GIVE_UP_AFTER_S} s: ${JSON.stringify(scaler)}`);
+          if (performance.now() > deadline)
+            throw new Error(`not back to one consumer after ${GIVE_UP_AFTER_S} s: ${JSON.stringify(scaler)}`);
           await sleep(200);
         }
         ctx.record('most consumers', most);
         ctx.say(`up to ${most} consumers, and back to 1`);
-      }),
-    action('The books', `curl -s http://localhost:8000/status | jq '{published: .accounting.published, ready: .broker.ready, dead_lettered: .accounting.dead_lettered}'`, async (ctx) => {
-      const status = (await request(`${ctx.urls.producer}/status`)).body;
-      ctx.record('published', status.accounting.published);
-      ctx.record('left in the queue', status.broker.ready);
-      ctx.record('dead-lettered', status.accounting.dead_lettered);
-    }),
+      },
+    ),
+    action(
+      'The books',
+      `curl -s http://localhost:8000/status | jq '{published: .accounting.published, ready: .broker.ready, dead_lettered: .accounting.dead_lettered}'`,
+      async (ctx) => {
+        const status = (await request(`${ctx.urls.producer}/status`)).body;
+        ctx.record('published', status.accounting.published);
+        ctx.record('left in the queue', status.broker.ready);
+        ctx.record('dead-lettered', status.accounting.dead_lettered);
+      },
+    ),
     post('producer', '/admin/config', { production_rate: 10 }, 'Steady production back on'),
   ],
   watch: {
@@ -66,7 +74,9 @@ export default {
     exactly('consumers at the start', 1, '', (r) => r.value('consumers at the start'), { why: 'ceil(0 ÷ 100), at least MIN_CONSUMERS 1' }),
     exactly('most consumers', 4, '', (r) => r.value('most consumers'), { why: `ceil(${BURST} ÷ 100) = 10, at most MAX_CONSUMERS 4` }),
     exactly('left in the queue', 0, 'items', (r) => r.value('left in the queue'), { why: 'drained, then scaled down' }),
-    exactly('dead-lettered', 0, 'items', (r) => r.value('dead-lettered'), { why: 'a consumer stopped by the scaler finishes and acks what it holds' }),
+    exactly('dead-lettered', 0, 'items', (r) => r.value('dead-lettered'), {
+      why: 'a consumer stopped by the scaler finishes and acks what it holds',
+    }),
   ],
   question: 'Why a cooldown, and why is the depth divided by a target rather than compared with a threshold?',
   answer:
@@ -74,5 +84,5 @@ export default {
     'second, each start costing a process and a connection. Dividing by a target makes the count proportional to the ' +
     'backlog: 1,000 items ask for 10 consumers at once instead of one more per step. Note what the target means: ' +
     'with 100 items per consumer and 20 items/s each, a backlog is meant to be gone in about 5 s — choose it from the ' +
-    'wait you accept (Little\'s law again), not from the queue length you like.',
+    "wait you accept (Little's law again), not from the queue length you like.",
 } satisfies Exercise;

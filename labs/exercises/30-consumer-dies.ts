@@ -1,4 +1,4 @@
-import { action, atLeast, exactly, watch, type Exercise } from '../src/exercise';
+import { action, atLeast, type Exercise, exactly, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { instanceUrl, request } from '../src/services';
 import { supervisorUrlFromEnv } from '../src/watch-instances';
@@ -22,8 +22,13 @@ export default {
   intro: startIntro('two consumers', START, 'consumer-1 on :8001, consumer-2 on :8003; the supervisor on :8090'),
   steps: [
     requireInstance('consumer', 2, START),
-    postTo('consumer', 2, '/admin/config', { max_concurrency: HELD, paused: true },
-      `Consumer 2: a prefetch of ${HELD} (max_concurrency), paused — it takes items and holds them, unacked`),
+    postTo(
+      'consumer',
+      2,
+      '/admin/config',
+      { max_concurrency: HELD, paused: true },
+      `Consumer 2: a prefetch of ${HELD} (max_concurrency), paused — it takes items and holds them, unacked`,
+    ),
     action(`Wait until consumer 2 holds ${HELD} items`, `curl -s http://localhost:8003/status | jq '.broker.holding'`, async (ctx) => {
       const url = instanceUrl(ctx.urls.consumer, 2);
       const deadline = performance.now() + 30_000;
@@ -34,20 +39,30 @@ export default {
     }),
     recordFrom('consumer', 2, '.broker.holding', 'held by consumer 2', (s) => s.broker.holding),
     recordFrom('consumer', 1, '.broker.redeliveries', 'redeliveries before', (s) => s.broker.redeliveries),
-    action('Kill consumer 2 (SIGKILL: no goodbye, no ack)',
-      `kill -9 $(curl -s http://localhost:8090/status | jq '.instances[] | select(.name == "consumer-2") | .pid')`, async (ctx) => {
+    action(
+      'Kill consumer 2 (SIGKILL: no goodbye, no ack)',
+      `kill -9 $(curl -s http://localhost:8090/status | jq '.instances[] | select(.name == "consumer-2") | .pid')`,
+      async (ctx) => {
         const before = consumer2(await supervisorStatus());
         ctx.record('restarts before', before.restarts);
         process.kill(before.pid, 'SIGKILL');
         ctx.say(`killed PID ${before.pid}`);
-      }),
-    watch(10, 'Consumer 1 keeps working; the supervisor restarts consumer 2', { window: 'after', jq: '{processed: .totals.processed, redeliveries: .broker.redeliveries}' }),
-    action('Who got the held items again', `curl -s http://localhost:8001/status | jq '.broker.redeliveries'; curl -s http://localhost:8003/status | jq '.broker.redeliveries'`, async (ctx) => {
-      const one = (await request(`${ctx.urls.consumer}/status`)).body.broker.redeliveries;
-      const two = (await request(`${instanceUrl(ctx.urls.consumer, 2)}/status`)).body.broker?.redeliveries ?? 0;
-      ctx.record('redelivered', one + two);
-      ctx.record('restarts after', consumer2(await supervisorStatus()).restarts);
+      },
+    ),
+    watch(10, 'Consumer 1 keeps working; the supervisor restarts consumer 2', {
+      window: 'after',
+      jq: '{processed: .totals.processed, redeliveries: .broker.redeliveries}',
     }),
+    action(
+      'Who got the held items again',
+      `curl -s http://localhost:8001/status | jq '.broker.redeliveries'; curl -s http://localhost:8003/status | jq '.broker.redeliveries'`,
+      async (ctx) => {
+        const one = (await request(`${ctx.urls.consumer}/status`)).body.broker.redeliveries;
+        const two = (await request(`${instanceUrl(ctx.urls.consumer, 2)}/status`)).body.broker?.redeliveries ?? 0;
+        ctx.record('redelivered', one + two);
+        ctx.record('restarts after', consumer2(await supervisorStatus()).restarts);
+      },
+    ),
   ],
   watch: {
     panels: [PANELS.throughput],
@@ -58,15 +73,24 @@ export default {
       // A raised prefetch re-subscribes; a delivery to the old subscription may still arrive.
       why: 'its prefetch (one or two more when a delivery to the old prefetch was under way)',
     }),
-    exactly('held but not delivered again', 0, 'items', (r) => r.value('held by consumer 2') - (r.value('redelivered') - r.value('redeliveries before')), {
-      why: 'every unacked item goes back to the queue when its consumer\'s connection dies, and is delivered again',
-    }),
+    exactly(
+      'held but not delivered again',
+      0,
+      'items',
+      (r) => r.value('held by consumer 2') - (r.value('redelivered') - r.value('redeliveries before')),
+      {
+        why: "every unacked item goes back to the queue when its consumer's connection dies, and is delivered again",
+      },
+    ),
     atLeast('consumer 1 keeps processing', 4, 'items/s', (r) => r.window('after').rate(processed), {
       why: 'its share of the 10/s produced (half, once consumer 2 is back), and some of the redelivered',
     }),
-    exactly('restarts of consumer 2', 1, '', (r) => r.value('restarts after') - r.value('restarts before'), { why: 'the supervisor starts it again' }),
+    exactly('restarts of consumer 2', 1, '', (r) => r.value('restarts after') - r.value('restarts before'), {
+      why: 'the supervisor starts it again',
+    }),
   ],
-  question: 'The items came back. What did the crash still cost, and what would a consumer have to do so that processing twice does no harm?',
+  question:
+    'The items came back. What did the crash still cost, and what would a consumer have to do so that processing twice does no harm?',
   answer:
     'Time: each held item waited in a dead process until the broker saw the connection gone, and only then went back ' +
     'to the queue (RabbitMQ puts it back in its old place, near the head). And at-least-once delivery: an item processed but not yet acked when the process died is processed ' +

@@ -1,4 +1,4 @@
-import { about, post, watch, type Exercise } from '../src/exercise';
+import { about, type Exercise, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import type { Recording } from '../src/recording';
 import { needsInstance, postTo, recordProcessed, requireInstance, startIntro } from './instances';
@@ -22,8 +22,9 @@ export default {
     'RabbitMQ hands each consumer up to its prefetch of unacked items, in turn. A slow consumer (1 s an item) with a ' +
     'prefetch of 50 takes a full third of the items — each of which then takes 1 s, ten times what the fast ones ' +
     'need. With a prefetch of 1 it takes one at a time, about 1 item/s, and the fast consumers do the rest.',
-  intro: startIntro('three consumers', START, 'consumers on :8001, :8003 and :8005') +
-    ' Here a consumer\'s prefetch is its max_concurrency: how many items it holds, unacked, at once.',
+  intro:
+    startIntro('three consumers', START, 'consumers on :8001, :8003 and :8005') +
+    " Here a consumer's prefetch is its max_concurrency: how many items it holds, unacked, at once.",
   steps: [
     requireInstance('consumer', 3, START),
     post('consumer', '/admin/config', FAST, 'Consumer 1: fast, 100 ms an item, a prefetch of 10'),
@@ -47,11 +48,11 @@ export default {
     terminal: 'INSTANCES: consumer-3 at about 10/s with prefetch 50, about 1/s with prefetch 1; the total stays 30/s.',
   },
   checks: [
-    about('the slow consumer\'s share, prefetch 50', 33, '%', (r) => slowShare(r, 'prefetch 50, before', 'prefetch 50, after'), {
+    about("the slow consumer's share, prefetch 50", 33, '%', (r) => slowShare(r, 'prefetch 50, before', 'prefetch 50, after'), {
       within: 8,
       why: 'round robin among three that all have room: one item in three',
     }),
-    about('the slow consumer\'s share, prefetch 1', 3.3, '%', (r) => slowShare(r, 'prefetch 1, before', 'prefetch 1, after'), {
+    about("the slow consumer's share, prefetch 1", 3.3, '%', (r) => slowShare(r, 'prefetch 1, before', 'prefetch 1, after'), {
       within: 3,
       why: '1 item/s (1 at a time, 1 s each) of 30',
     }),

@@ -1,4 +1,4 @@
-import { about, atLeast, atMost, post, watch, type Exercise } from '../src/exercise';
+import { about, atLeast, atMost, type Exercise, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { heapMb, JQ } from './measures';
 
@@ -12,13 +12,13 @@ export default {
   backend: 'memory',
   goal:
     'Exercise 6 cleared a small backlog. Here the backlog weighs something: 50,000 items more, about 60 MB of heap. ' +
-    'Clear it and see what comes back: the heap at once, the process\'s memory (RSS) only in part — and why a ' +
+    "Clear it and see what comes back: the heap at once, the process's memory (RSS) only in part — and why a " +
     'memory graph of RSS alone would say that clearing did little.',
   steps: [
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Set the scene: slow the consumer down 5× (as in exercise 2)'),
     watch(10, 'Let a backlog build up', { window: 'backlog', jq: '.queue | {size}' }),
     post('producer', '/produce', { count: BURST }, `Make the backlog weigh something: ${BURST.toLocaleString('en')} items more at once`),
-    watch(3, 'See what it weighs: the queue\'s estimate, the heap used, the process\'s RSS', { window: 'heavy', jq: JQ.memory }),
+    watch(3, "See what it weighs: the queue's estimate, the heap used, the process's RSS", { window: 'heavy', jq: JQ.memory }),
     post('consumer', '/admin/config', { processing_time_ms: 100 }, 'Speed the consumer back up to 100 ms per item'),
     post('producer', '/admin/clear-queue', undefined, 'Clear the queue', { name: 'cleared', read: (b) => b.items_removed }),
     watch(3, 'Watch the memory after the clear', { window: 'cleared', jq: JQ.memory }),
@@ -46,13 +46,13 @@ export default {
     'to grow again. After the clear, `heap_used_mb` falls at once (the producer runs a full garbage collection; ' +
     'without it V8 would keep the dead items until its heap next reached its limit, minutes away at 10 items/s). ' +
     'RSS falls in two steps: about half of what the burst added, at once, as V8 returns the pages that held ' +
-    'the items; the rest 8–30 s later, when V8\'s memory reducer sees the process quiet and shrinks the ' +
-    'heap it had reserved (`npm run bench` measures both steps; see the README\'s Performance section). A memory ' +
+    "the items; the rest 8–30 s later, when V8's memory reducer sees the process quiet and shrinks the " +
+    "heap it had reserved (`npm run bench` measures both steps; see the README's Performance section). A memory " +
     'graph of RSS alone would say clearing did little; the heap says what the program holds.',
   answer:
     'It depends on what the alert protects. The heap (`heap_used_mb`) says what the program holds: it is the number ' +
     'that tells a leak or a backlog from memory V8 merely keeps. RSS says what the machine gives the process: the ' +
-    'container\'s memory limit and the kernel\'s OOM killer count RSS, not the heap. So alert on RSS against the ' +
+    "container's memory limit and the kernel's OOM killer count RSS, not the heap. So alert on RSS against the " +
     'limit (that is what kills you) and read the heap to know why: high RSS with a low heap is memory V8 will give ' +
     'back; both high is work you are holding.',
 } satisfies Exercise;

@@ -1,7 +1,7 @@
 // Steps for the exercises that run on several instances (`PRODUCERS=N CONSUMERS=M
 // QUEUE_BACKEND=rabbitmq npm start`): the runner knows the first producer and consumer; instance n
 // is two ports up per step (instanceUrl). Each step is still one request a learner could type.
-import { action, type ActionStep, type Exercise } from '../src/exercise';
+import { type ActionStep, action, type Exercise } from '../src/exercise';
 import { curlFor, instanceUrl, request, type ServiceName, type Urls } from '../src/services';
 import { scaleSettings } from '../src/time-scale';
 
@@ -10,7 +10,8 @@ export const startIntro = (what: string, start: string, where: string) =>
   `Start the lab on the broker with ${what}: \`npm run rabbitmq\` in one terminal, \`${start}\` in another (${where}).`;
 
 /** The port of instance n as the learner's commands show it (8000/8001 for the first pair). */
-const shownUrl = (service: ServiceName, n: number) => instanceUrl(service === 'producer' ? 'http://localhost:8000' : 'http://localhost:8001', n);
+const shownUrl = (service: ServiceName, n: number) =>
+  instanceUrl(service === 'producer' ? 'http://localhost:8000' : 'http://localhost:8001', n);
 
 /** Whether instance n of `service` answers, on the broker. */
 async function instanceRuns(urls: Urls, service: ServiceName, n: number): Promise<boolean> {
@@ -20,14 +21,18 @@ async function instanceRuns(urls: Urls, service: ServiceName, n: number): Promis
 }
 
 /** An exercise's `needs`: instance n of `service`, as `start` runs it. */
-export const needsInstance = (service: ServiceName, n: number, start: string): Exercise['needs'] =>
-  ({ start: `\`${start}\``, running: (urls) => instanceRuns(urls, service, n), uses: { [service]: n } });
+export const needsInstance = (service: ServiceName, n: number, start: string): Exercise['needs'] => ({
+  start: `\`${start}\``,
+  running: (urls) => instanceRuns(urls, service, n),
+  uses: { [service]: n },
+});
 
 /** Fails the exercise at once, saying how to start the lab, unless instance n of `service` answers on the broker. */
 export const requireInstance = (service: ServiceName, n: number, start: string): ActionStep =>
   action(`Check that ${service}-${n} runs, on the broker`, `curl -s ${shownUrl(service, n)}/status | jq '.instance'`, async (ctx) => {
     const url = instanceUrl(ctx.urls[service], n);
-    if (!(await instanceRuns(ctx.urls, service, n))) throw new Error(`this exercise needs ${service}-${n} on the broker (${url}): ${start}`);
+    if (!(await instanceRuns(ctx.urls, service, n)))
+      throw new Error(`this exercise needs ${service}-${n} on the broker (${url}): ${start}`);
     ctx.say(`${service}-${n} answers at ${url}`);
   });
 
@@ -46,7 +51,16 @@ export const recordFrom = (service: ServiceName, n: number, jq: string, name: st
 
 /** Records every consumer's processed total (1 … count) as `${name} ${n}`, in one look. */
 export const recordProcessed = (count: number, name: string): ActionStep =>
-  action(`Processed so far, by each consumer (${name})`, `for p in ${Array.from({ length: count }, (_, i) => 8001 + 2 * i).join(' ')}; do curl -s localhost:$p/status | jq '.totals.processed'; done`, async (ctx) => {
-    const totals = await Promise.all(Array.from({ length: count }, async (_, i) => (await request(`${instanceUrl(ctx.urls.consumer, i + 1)}/status`)).body.totals.processed as number));
-    totals.forEach((total, i) => ctx.record(`${name} ${i + 1}`, total));
-  });
+  action(
+    `Processed so far, by each consumer (${name})`,
+    `for p in ${Array.from({ length: count }, (_, i) => 8001 + 2 * i).join(' ')}; do curl -s localhost:$p/status | jq '.totals.processed'; done`,
+    async (ctx) => {
+      const totals = await Promise.all(
+        Array.from(
+          { length: count },
+          async (_, i) => (await request(`${instanceUrl(ctx.urls.consumer, i + 1)}/status`)).body.totals.processed as number,
+        ),
+      );
+      totals.forEach((total, i) => ctx.record(`${name} ${i + 1}`, total));
+    },
+  );

@@ -29,7 +29,8 @@ export const JQ = {
   memory: '{queue_mb: .queue.memory_mb, heap_mb: .process.heap_used_mb, rss_mb: .process.memory_mb, limit_mb: .process.memory_limit_mb}',
   rejections: '{size: .queue.size, rejected: .accounting.rejected, dropped: .accounting.dropped}',
   age: '.queue | {size, oldest_item_age_seconds}',
-  callers: '{size: .queue.size, waiting_callers: .queue.admission_waiting, callers_mb: .queue.admission_waiting_memory_mb, produced: .accounting.produced, rejected: .accounting.rejected}',
+  callers:
+    '{size: .queue.size, waiting_callers: .queue.admission_waiting, callers_mb: .queue.admission_waiting_memory_mb, produced: .accounting.produced, rejected: .accounting.rejected}',
   breaker: '{size: .queue.size, breaker: .dispatcher.breaker.state, retries: .dispatcher.retries}',
 };
 

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { EXERCISES, findExercise } from '../exercises';
 import { writeDocs } from './docs';
 import { streamOutput } from './output';
-import { requireServices, resetServices, runExercise, runningBackend, type ExerciseResult } from './runner';
+import { type ExerciseResult, requireServices, resetServices, runExercise, runningBackend } from './runner';
 import { urlsFromEnv } from './services';
 import { timeScaleFromEnv } from './time-scale';
 
@@ -77,7 +77,9 @@ async function exercisesForTheRunningLab(options: Parameters<typeof requireServi
 }
 
 process.once('SIGINT', () => {
-  process.stdout.write('\nInterrupted. The services keep the settings the exercise gave them: `npm run lab -- reset` restores the defaults.\n');
+  process.stdout.write(
+    '\nInterrupted. The services keep the settings the exercise gave them: `npm run lab -- reset` restores the defaults.\n',
+  );
   process.exit(130);
 });
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXERCISES } from '../exercises';
 import { describeCheck } from './checks';
-import { RESET_SAY, type Exercise, type Step } from './exercise';
+import { type Exercise, RESET_SAY, type Step } from './exercise';
 import { curlFor } from './services';
 
 export const LABS_DIR = path.resolve(__dirname, '../../../labs');
@@ -36,7 +36,12 @@ export function exerciseMarkdown(e: Exercise, previous?: Exercise, next?: Exerci
     '',
   ];
   if (e.intro) lines.push(e.intro, '');
-  lines.push('## Steps', '', `0. ${RESET_SAY} (\`npm run lab -- reset\` does it; by hand: the settings listed under [Configuration](../README.md#configuration) and \`curl -s -X POST ${URLS.producer}/admin/clear-queue\`).`, '');
+  lines.push(
+    '## Steps',
+    '',
+    `0. ${RESET_SAY} (\`npm run lab -- reset\` does it; by hand: the settings listed under [Configuration](../README.md#configuration) and \`curl -s -X POST ${URLS.producer}/admin/clear-queue\`).`,
+    '',
+  );
   e.steps.forEach((step, i) => lines.push(...stepMarkdown(step, i + 1), ''));
   lines.push(
     '## What to watch',
@@ -84,7 +89,15 @@ function stepMarkdown(step: Step, n: number): string[] {
     case 'action':
       return [`${n}. ${step.say}:`, '', '   ```bash', ...step.shown.split('\n').map((l) => `   ${l}`), '   ```'];
     case 'predict':
-      return [`${n}. **Predict:** ${step.question}`, '', '   <details><summary>Answer</summary>', '', `   ${step.answer}`, '', '   </details>'];
+      return [
+        `${n}. **Predict:** ${step.question}`,
+        '',
+        '   <details><summary>Answer</summary>',
+        '',
+        `   ${step.answer}`,
+        '',
+        '   </details>',
+      ];
   }
 }
 

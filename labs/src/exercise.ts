@@ -112,14 +112,27 @@ export interface Check {
   measure: (r: Recording) => number;
 }
 
-export const post = (service: ServiceName, path: string, body: Record<string, unknown> | undefined, say: string,
-  record?: PostStep['record']): PostStep => ({ kind: 'post', service, path, body, say, record });
+export const post = (
+  service: ServiceName,
+  path: string,
+  body: Record<string, unknown> | undefined,
+  say: string,
+  record?: PostStep['record'],
+): PostStep => ({ kind: 'post', service, path, body, say, record });
 
-export const watch = (seconds: number, say: string, options: { window?: string; jq?: string } = {}): WatchStep =>
-  ({ kind: 'watch', seconds, say, ...options });
+export const watch = (seconds: number, say: string, options: { window?: string; jq?: string } = {}): WatchStep => ({
+  kind: 'watch',
+  seconds,
+  say,
+  ...options,
+});
 
-export const until = (say: string, done: (s: Snapshot) => boolean, timeout: number,
-  options: { window?: string; jq?: string } = {}): UntilStep => ({ kind: 'until', say, done, timeout, ...options });
+export const until = (
+  say: string,
+  done: (s: Snapshot) => boolean,
+  timeout: number,
+  options: { window?: string; jq?: string } = {},
+): UntilStep => ({ kind: 'until', say, done, timeout, ...options });
 
 export const action = (say: string, shown: string, run: ActionStep['run']): ActionStep => ({ kind: 'action', say, shown, run });
 
@@ -132,7 +145,9 @@ export const predict = (question: string, answer: string): PredictStep => ({ kin
 export const kill = (service: ServiceName, say: string): ActionStep =>
   action(say, `kill -9 $(curl -s http://localhost:${service === 'producer' ? 8000 : 8001}/status | jq .process.pid)`, async (ctx) => {
     const status = await fetch(`${ctx.urls[service]}/status`, { signal: AbortSignal.timeout(3000) });
-    const { process: { pid } } = (await status.json()) as { process: { pid: number } };
+    const {
+      process: { pid },
+    } = (await status.json()) as { process: { pid: number } };
     process.kill(pid, 'SIGKILL');
     ctx.say(`${service} (PID ${pid}) killed`);
   });
@@ -140,14 +155,39 @@ export const kill = (service: ServiceName, say: string): ActionStep =>
 type CheckOptions = Pick<Check, 'tolerance' | 'within' | 'why'>;
 
 /** ≈: ±20% unless told otherwise; with only `within` given, that absolute error alone. */
-export const about = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check =>
-  ({ what, expect: '≈', value, unit, measure, tolerance: options.within === undefined ? 0.2 : 0, ...options });
-export const atMost = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check =>
-  ({ what, expect: '≤', value, unit, measure, ...options });
-export const atLeast = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check =>
-  ({ what, expect: '≥', value, unit, measure, ...options });
-export const exactly = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check =>
-  ({ what, expect: '=', value, unit, measure, ...options });
+export const about = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check => ({
+  what,
+  expect: '≈',
+  value,
+  unit,
+  measure,
+  tolerance: options.within === undefined ? 0.2 : 0,
+  ...options,
+});
+export const atMost = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check => ({
+  what,
+  expect: '≤',
+  value,
+  unit,
+  measure,
+  ...options,
+});
+export const atLeast = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check => ({
+  what,
+  expect: '≥',
+  value,
+  unit,
+  measure,
+  ...options,
+});
+export const exactly = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check => ({
+  what,
+  expect: '=',
+  value,
+  unit,
+  measure,
+  ...options,
+});
 
 /** The first step of every exercise: both services back to their defaults. */
 export const RESET_SAY = 'Start from the defaults: both services get every setting back, the queue is emptied';

@@ -22,8 +22,7 @@ const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, bold: 1, dim: 2 } as c
 export type Color = keyof typeof CODES;
 
 /** Wraps `text` in an ANSI colour when `enabled`. */
-export const paint = (enabled: boolean, color: Color, text: string): string =>
-  enabled ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text;
+export const paint = (enabled: boolean, color: Color, text: string): string => (enabled ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text);
 
 /** Colour for a terminal unless NO_COLOR is set (https://no-color.org). */
 export const colorWanted = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !process.env.NO_COLOR;

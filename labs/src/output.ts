@@ -1,6 +1,6 @@
 // Where the runner writes: whole lines, plus one progress line that a terminal rewrites in place
 // (elsewhere, as in CI logs, it is printed every couple of seconds instead).
-import { colorWanted, paint, type Color } from './format';
+import { type Color, colorWanted, paint } from './format';
 
 export interface Output {
   line(text?: string): void;

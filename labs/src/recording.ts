@@ -1,6 +1,6 @@
 // What the runner saw while an exercise ran: the snapshots of each named wait (a "window") and
 // the numbers actions kept. Checks measure from it.
-import { histogramDelta, histogramMean, histogramQuantile, type Histogram } from './prometheus';
+import { type Histogram, histogramDelta, histogramMean, histogramQuantile } from './prometheus';
 import type { ConsumerStatus, ProducerStatus } from './services';
 import type { Snapshot } from './snapshot';
 

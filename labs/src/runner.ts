@@ -3,14 +3,14 @@
 // measures every promised number and prints PASS or FAIL beside it.
 import { createInterface } from 'node:readline/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeExpectation, evaluate, type CheckResult } from './checks';
-import { RESET_SAY, type Exercise, type PostStep, type Step } from './exercise';
+import type { QueueBackend } from '../../common/src/env';
+import { type CheckResult, describeExpectation, evaluate } from './checks';
+import { type Exercise, type PostStep, RESET_SAY, type Step } from './exercise';
 import { duration, num } from './format';
 import type { Output } from './output';
 import { Recording, Window } from './recording';
-import type { QueueBackend } from '../../common/src/env';
-import { curlFor, describeError, instanceUrl, request, type ProducerStatus, type ServiceName, type Urls } from './services';
-import { ratesBetween, takeSnapshot, type Snapshot } from './snapshot';
+import { curlFor, describeError, instanceUrl, type ProducerStatus, request, type ServiceName, type Urls } from './services';
+import { ratesBetween, type Snapshot, takeSnapshot } from './snapshot';
 import { DEFAULTS, scaleSettings } from './time-scale';
 
 export interface RunOptions {
@@ -95,7 +95,12 @@ export async function resetServices(options: RunOptions, label = 'Reset', uses: 
       const n = i + 2;
       const settings = { ...scaleSettings(DEFAULTS[service], scale), ...(n > (uses[service] ?? 1) ? aside[service] : {}) };
       await request(`${url}/admin/config`, 'POST', settings);
-      out.line(out.paint('dim', `   ${service}-${n} at ${url}: ${n > (uses[service] ?? 1) ? `defaults, set aside (${JSON.stringify(aside[service])})` : 'defaults'}`));
+      out.line(
+        out.paint(
+          'dim',
+          `   ${service}-${n} at ${url}: ${n > (uses[service] ?? 1) ? `defaults, set aside (${JSON.stringify(aside[service])})` : 'defaults'}`,
+        ),
+      );
     }
   }
   await send(options, 'producer', '/admin/clear-queue');
@@ -115,7 +120,10 @@ async function otherInstances(service: ServiceName, first: string): Promise<stri
   const found: string[] = [];
   for (let n = 2; n <= 16; n++) {
     const url = instanceUrl(first, n);
-    const name = await request<{ instance?: string }>(`${url}/status`).then((a) => a.body?.instance, () => undefined);
+    const name = await request<{ instance?: string }>(`${url}/status`).then(
+      (a) => a.body?.instance,
+      () => undefined,
+    );
     if (name !== `${service}-${n}`) break;
     found.push(url);
   }
@@ -152,13 +160,7 @@ async function requireBackend(backend: QueueBackend, options: RunOptions): Promi
   throw new Error(`the lab does not run with QUEUE_BACKEND=${backend}`);
 }
 
-async function runStep(
-  step: Step,
-  label: string,
-  options: RunOptions,
-  recording: Recording,
-  predictions: Prediction[],
-): Promise<void> {
+async function runStep(step: Step, label: string, options: RunOptions, recording: Recording, predictions: Prediction[]): Promise<void> {
   const { out, scale } = options;
   let say = step.kind === 'predict' ? `Predict: ${step.question}` : step.say;
   if (step.kind === 'watch') say += ` (${step.seconds} s${scale === 1 ? '' : ` → ${num(step.seconds / scale)} s`})`;
@@ -263,8 +265,15 @@ function progressLine(snapshots: Snapshot[], elapsedMs: number, totalMs: number 
   if (!now.consumer) parts.push(out.paint('red', `consumer DOWN (${now.errors.consumer})`));
   const r = ratesBetween(back, now);
   const rate = (name: string, v: number | undefined) => `${name} ${num(v)}/s`;
-  parts.push([rate('produced', r.produced), rate('sent', r.sent), rate('processed', r.processed),
-    rate('rejected', r.rejected), rate('dropped', r.dropped === undefined ? undefined : r.dropped + (r.sampled_out ?? 0))].join(' '));
+  parts.push(
+    [
+      rate('produced', r.produced),
+      rate('sent', r.sent),
+      rate('processed', r.processed),
+      rate('rejected', r.rejected),
+      rate('dropped', r.dropped === undefined ? undefined : r.dropped + (r.sampled_out ?? 0)),
+    ].join(' '),
+  );
   return parts.join(' │ ');
 }
 

@@ -1,8 +1,8 @@
 // One look at both services — producer /status, consumer /status and consumer /metrics — taken
 // at one moment. The lab runner measures with these and the terminal view draws them; neither
 // reads anything else.
-import { histogramDelta, histogramOf, histogramQuantile, parseExposition, quantileBucket, type Histogram } from './prometheus';
-import { describeError, getText, request, type ConsumerStatus, type ProducerStatus, type Urls } from './services';
+import { type Histogram, histogramDelta, histogramOf, histogramQuantile, parseExposition, quantileBucket } from './prometheus';
+import { type ConsumerStatus, describeError, getText, type ProducerStatus, request, type Urls } from './services';
 
 export interface Snapshot {
   /** performance.now() when it was taken. */

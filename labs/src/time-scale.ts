@@ -15,7 +15,12 @@ export const MAX_TIME_SCALE = 20;
 
 /** LAB_TIME_SCALE from the environment (1 when unset); exits with a message when invalid. */
 export function timeScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const parsed = z.coerce.number().min(1).max(MAX_TIME_SCALE).default(1).safeParse(env.LAB_TIME_SCALE || undefined);
+  const parsed = z.coerce
+    .number()
+    .min(1)
+    .max(MAX_TIME_SCALE)
+    .default(1)
+    .safeParse(env.LAB_TIME_SCALE || undefined);
   if (parsed.success) return parsed.data;
   console.error(`Invalid LAB_TIME_SCALE=${JSON.stringify(env.LAB_TIME_SCALE)}: ${parsed.error.issues[0]!.message}`);
   process.exit(2);

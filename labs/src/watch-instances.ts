@@ -3,14 +3,29 @@
 // default), each instance's /status, a line each and the totals. Without a supervisor there (one
 // producer and one consumer) the section is left out. Reads only; the rates come from the
 // previous look.
-import { num, paint, type Color } from './format';
-import { request, type ConsumerStatus, type ProducerStatus } from './services';
+import { type Color, num, paint } from './format';
+import { type ConsumerStatus, type ProducerStatus, request } from './services';
 
 type AnyStatus = ProducerStatus & ConsumerStatus;
 
 interface SupervisorStatus {
-  instances: { role: 'producer' | 'consumer' | 'ui'; name: string; url: string; state: string; restarts: number; last_exit: { reason: string } | null }[];
-  autoscaler: { enabled: boolean; depth?: number | null; consumers?: number; desired?: number; target_items_per_consumer?: number; min_consumers?: number; max_consumers?: number };
+  instances: {
+    role: 'producer' | 'consumer' | 'ui';
+    name: string;
+    url: string;
+    state: string;
+    restarts: number;
+    last_exit: { reason: string } | null;
+  }[];
+  autoscaler: {
+    enabled: boolean;
+    depth?: number | null;
+    consumers?: number;
+    desired?: number;
+    target_items_per_consumer?: number;
+    min_consumers?: number;
+    max_consumers?: number;
+  };
 }
 
 export interface InstanceRow {
@@ -33,7 +48,8 @@ export interface InstancesView {
   autoscaler: SupervisorStatus['autoscaler'];
 }
 
-export const supervisorUrlFromEnv = (env: NodeJS.ProcessEnv = process.env) => (env.SUPERVISOR_URL || 'http://127.0.0.1:8090').replace(/\/+$/, '');
+export const supervisorUrlFromEnv = (env: NodeJS.ProcessEnv = process.env) =>
+  (env.SUPERVISOR_URL || 'http://127.0.0.1:8090').replace(/\/+$/, '');
 
 export class InstancesWatch {
   private last = new Map<string, { at: number; done: number }>();
@@ -47,21 +63,30 @@ export class InstancesWatch {
     const at = performance.now();
     const rows = await Promise.all(
       // The producers and consumers; the browser view the supervisor also runs has no books.
-      supervisor.body.instances.flatMap((i) => (i.role === 'ui' ? [] : [{ ...i, role: i.role }])).map(async (i): Promise<InstanceRow> => {
-        const row: InstanceRow = { role: i.role, name: i.name, url: i.url, state: i.state, restarts: i.restarts, lastExit: i.last_exit?.reason };
-        const answer = await request<AnyStatus>(`${i.url}/status`).catch(() => undefined);
-        if (!answer || answer.status !== 200) return row;
-        const s = answer.body;
-        // Several instances run only on the broker, where a producer's items are `published`.
-        const done = i.role === 'producer' ? ('published' in s.accounting ? s.accounting.published : 0) : s.totals.processed;
-        row.done = done;
-        row.rejected = i.role === 'producer' ? s.accounting.rejected : undefined;
-        row.holding = i.role === 'consumer' && s.broker && 'holding' in s.broker ? s.broker.holding : undefined;
-        const before = this.last.get(i.name);
-        if (before && done >= before.done) row.perSecond = ((done - before.done) * 1000) / (at - before.at);
-        this.last.set(i.name, { at, done });
-        return row;
-      }),
+      supervisor.body.instances
+        .flatMap((i) => (i.role === 'ui' ? [] : [{ ...i, role: i.role }]))
+        .map(async (i): Promise<InstanceRow> => {
+          const row: InstanceRow = {
+            role: i.role,
+            name: i.name,
+            url: i.url,
+            state: i.state,
+            restarts: i.restarts,
+            lastExit: i.last_exit?.reason,
+          };
+          const answer = await request<AnyStatus>(`${i.url}/status`).catch(() => undefined);
+          if (!answer || answer.status !== 200) return row;
+          const s = answer.body;
+          // Several instances run only on the broker, where a producer's items are `published`.
+          const done = i.role === 'producer' ? ('published' in s.accounting ? s.accounting.published : 0) : s.totals.processed;
+          row.done = done;
+          row.rejected = i.role === 'producer' ? s.accounting.rejected : undefined;
+          row.holding = i.role === 'consumer' && s.broker && 'holding' in s.broker ? s.broker.holding : undefined;
+          const before = this.last.get(i.name);
+          if (before && done >= before.done) row.perSecond = ((done - before.done) * 1000) / (at - before.at);
+          this.last.set(i.name, { at, done });
+          return row;
+        }),
     );
     return { supervisorUrl: this.supervisorUrl, rows, autoscaler: supervisor.body.autoscaler };
   }
@@ -78,12 +103,18 @@ export function renderInstances(view: InstancesView, color: boolean): string[] {
   for (const row of byRole) {
     const state = row.state === 'up' ? c('green', '● up') : c(row.state === 'restarting' ? 'red' : 'yellow', `● ${row.state}`);
     const port = `:${new URL(row.url).port}`;
-    const what = row.role === 'producer' ? `published ${num(row.done)}  rejected ${num(row.rejected)}` : `processed ${num(row.done)}  holding ${num(row.holding)}`;
+    const what =
+      row.role === 'producer'
+        ? `published ${num(row.done)}  rejected ${num(row.rejected)}`
+        : `processed ${num(row.done)}  holding ${num(row.holding)}`;
     const rate = `${num(row.perSecond)}/s`;
     const restarts = row.restarts ? c('yellow', `  restarts ${row.restarts} (last: ${row.lastExit})`) : '';
-    lines.push(`  ${row.name.padEnd(12)}${port.padEnd(7)}${state.padEnd(color ? 13 : 4)}  ${rate.padStart(8)}  ${row.done === undefined ? c('dim', 'no answer') : what}${restarts}`);
+    lines.push(
+      `  ${row.name.padEnd(12)}${port.padEnd(7)}${state.padEnd(color ? 13 : 4)}  ${rate.padStart(8)}  ${row.done === undefined ? c('dim', 'no answer') : what}${restarts}`,
+    );
   }
-  const sum = (role: string, key: 'done' | 'perSecond' | 'rejected') => view.rows.filter((r) => r.role === role).reduce((t, r) => t + (r[key] ?? 0), 0);
+  const sum = (role: string, key: 'done' | 'perSecond' | 'rejected') =>
+    view.rows.filter((r) => r.role === role).reduce((t, r) => t + (r[key] ?? 0), 0);
   lines.push(
     `  ${c('bold', 'total'.padEnd(12))}producers ${num(sum('producer', 'perSecond'))}/s, published ${num(sum('producer', 'done'))}, rejected ${num(sum('producer', 'rejected'))}` +
       `   consumers ${num(sum('consumer', 'perSecond'))}/s, processed ${num(sum('consumer', 'done'))}`,

@@ -1,8 +1,9 @@
 // What the terminal view shows, worked out from successive snapshots: current status, rates over
 // the last seconds, p95 queue wait, and whether each service is down, came back, or restarted.
 // Kept apart from drawing so that both can be tested on their own.
-import { queueWaitQuantile, ratesBetween, rejectionRatesBetween, type Rates, type Snapshot } from './snapshot';
+
 import type { ConsumerStatus, ProducerStatus } from './services';
+import { queueWaitQuantile, type Rates, ratesBetween, rejectionRatesBetween, type Snapshot } from './snapshot';
 
 /** Rates are taken over about this long; p95 queue wait over the longer window. */
 const RATE_WINDOW_MS = 2000;

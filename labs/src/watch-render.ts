@@ -1,6 +1,6 @@
 // Draws one frame of the terminal view: a pure function of the state, so a test can check what
 // a learner would read. ANSI colours only, no cursor tricks (the caller places the frame).
-import { duration, num, paint, visibleLength, type Color } from './format';
+import { type Color, duration, num, paint, visibleLength } from './format';
 import type { Health, WatchState } from './watch-model';
 
 export interface RenderOptions {
@@ -52,22 +52,39 @@ function producerLines(state: WatchState, c: Paint, barWidth: number): string[] 
   const fill = q.size / scale;
   const queueColor: Color = fill >= 0.9 ? 'red' : fill >= 0.5 ? 'yellow' : 'green';
   const of = q.limit === null ? `${c('dim', `(no limit; bar to ${scale})`)}` : `/ ${q.limit}`;
-  lines.push(row('queue', `${c(queueColor, bar(fill, barWidth))} ${q.size} ${of}   oldest waiting ${duration(q.oldest_item_age_seconds ?? 0)}`));
+  lines.push(
+    row('queue', `${c(queueColor, bar(fill, barWidth))} ${q.size} ${of}   oldest waiting ${duration(q.oldest_item_age_seconds ?? 0)}`),
+  );
   const mem = p.process;
   const memFill = mem.memory_mb / mem.memory_limit_mb;
-  lines.push(row('memory', `${c(memFill >= 0.8 ? 'red' : memFill >= 0.5 ? 'yellow' : 'green', bar(memFill, barWidth))} ` +
-    `${num(mem.memory_mb)} / ${mem.memory_limit_mb} MB RSS   heap ${num(mem.heap_used_mb)} MB, queue ${num(q.memory_mb)} MB`));
+  lines.push(
+    row(
+      'memory',
+      `${c(memFill >= 0.8 ? 'red' : memFill >= 0.5 ? 'yellow' : 'green', bar(memFill, barWidth))} ` +
+        `${num(mem.memory_mb)} / ${mem.memory_limit_mb} MB RSS   heap ${num(mem.heap_used_mb)} MB, queue ${num(q.memory_mb)} MB`,
+    ),
+  );
   const r = (v: number | undefined, col?: Color) => {
     const text = `${num(v)}/s`;
     return col && (v ?? 0) > 0 ? c(col, text) : text;
   };
-  lines.push(row('rates', `produced ${r(rates.produced)}  sent ${r(rates.sent)}  rejected ${r(rates.rejected, 'red')}  ` +
-    `dropped ${r(rates.dropped, 'red')}  sampled out ${r(rates.sampled_out, 'yellow')}`));
+  lines.push(
+    row(
+      'rates',
+      `produced ${r(rates.produced)}  sent ${r(rates.sent)}  rejected ${r(rates.rejected, 'red')}  ` +
+        `dropped ${r(rates.dropped, 'red')}  sampled out ${r(rates.sampled_out, 'yellow')}`,
+    ),
+  );
   const a = p.accounting;
   const sent = 'sent' in a ? `sent ${a.sent}` : `published ${a.published}  expired ${a.expired}`;
-  lines.push(row('totals', `produced ${a.produced}  ${sent}  rejected ${a.rejected}  dropped ${a.dropped}  ` +
-    `sampled out ${a.sampled_out}  cleared ${a.cleared}  dead-lettered ${a.dead_lettered}  ` +
-    (a.balanced ? c('green', '✔ balanced') : c('red', '✖ not balanced'))));
+  lines.push(
+    row(
+      'totals',
+      `produced ${a.produced}  ${sent}  rejected ${a.rejected}  dropped ${a.dropped}  ` +
+        `sampled out ${a.sampled_out}  cleared ${a.cleared}  dead-lettered ${a.dead_lettered}  ` +
+        (a.balanced ? c('green', '✔ balanced') : c('red', '✖ not balanced')),
+    ),
+  );
   return lines;
 }
 
@@ -78,8 +95,13 @@ function consumerLines(state: WatchState, c: Paint): string[] {
   if (!s) return lines;
   const paused = s.paused ? `  ${c('red', 'PAUSED')}` : '';
   const each = s.processing.variable ? `${s.processing.min_ms}–${s.processing.max_ms} ms` : `${s.processing.time_ms} ms`;
-  lines.push(row('work', `${each} × ${s.max_concurrency} at a time = ${num(s.effective_max_throughput_per_s)}/s capacity   ` +
-    `in flight ${s.in_flight} / ${s.max_concurrency}${paused}`));
+  lines.push(
+    row(
+      'work',
+      `${each} × ${s.max_concurrency} at a time = ${num(s.effective_max_throughput_per_s)}/s capacity   ` +
+        `in flight ${s.in_flight} / ${s.max_concurrency}${paused}`,
+    ),
+  );
   lines.push(row('rates', `processed ${num(rates.processed)}/s  failed ${num(rates.failed)}/s  busy (429) ${num(rates.busy)}/s`));
   const { seconds, bucket } = state.p95QueueWait;
   const precision = Number.isNaN(seconds) ? ' (nothing processed)' : bucket ? ` (histogram bucket ${bucketText(bucket)})` : '';

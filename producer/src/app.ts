@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { abortWhenClientGone, createApp, errorHandler, HttpError, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
-import { createItem } from './item';
 import type { Decision } from './intake';
+import { createItem } from './item';
 import { OfferWindow } from './offer-window';
 import type { Producer } from './producer';
 import { Readiness } from './readiness';
@@ -42,8 +42,20 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
   app.get('/', (_req, res) => {
     res.json({
       service: 'producer',
-      endpoints: ['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /status', 'GET /metrics', 'POST /produce', 'POST /jobs', 'GET /jobs/:id',
-        'GET /dead-letters', 'GET /recent-items', 'POST /admin/config', 'POST /admin/clear-queue'],
+      endpoints: [
+        'GET /health',
+        'GET /health/live',
+        'GET /health/ready',
+        'GET /status',
+        'GET /metrics',
+        'POST /produce',
+        'POST /jobs',
+        'GET /jobs/:id',
+        'GET /dead-letters',
+        'GET /recent-items',
+        'POST /admin/config',
+        'POST /admin/clear-queue',
+      ],
     });
   });
   app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'producer' }));
@@ -82,7 +94,10 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
     await window.drain();
     const body = { requested: count, ...tally, queue_size: producer.queueSize() };
     if (tally.queued === 0 && tally.rejected > 0) {
-      res.set('Retry-After', String(retryAfterSeconds(producer))).status(429).json({ error: 'Queue is full', ...body });
+      res
+        .set('Retry-After', String(retryAfterSeconds(producer)))
+        .status(429)
+        .json({ error: 'Queue is full', ...body });
     } else {
       res.json(body);
     }
@@ -94,14 +109,23 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
     const item = createItem(payload === undefined ? producer.settings.payload_bytes : 0, priority, true, payload);
     const decision = await producer.intake.offer(item, 'jobs', abortWhenClientGone(res));
     if (decision.kind === 'queued') {
-      res.status(202).location(`/jobs/${item.id}`).json({ id: item.id, status: 'queued', location: `/jobs/${item.id}` });
+      res
+        .status(202)
+        .location(`/jobs/${item.id}`)
+        .json({ id: item.id, status: 'queued', location: `/jobs/${item.id}` });
     } else if (decision.kind === 'rejected' && decision.reason === 'memory') {
-      res.set('Retry-After', String(retryAfterSeconds(producer))).status(503).json({ error: 'Producer is low on memory', reason: 'memory' });
+      res
+        .set('Retry-After', String(retryAfterSeconds(producer)))
+        .status(503)
+        .json({ error: 'Producer is low on memory', reason: 'memory' });
     } else if (decision.kind === 'rejected' && decision.reason === 'broker_unavailable') {
       res.set('Retry-After', '1').status(503).json({ error: 'The broker cannot be reached', reason: 'broker_unavailable' });
     } else {
       const reason = decision.kind === 'rejected' ? decision.reason : decision.kind;
-      res.set('Retry-After', String(retryAfterSeconds(producer))).status(429).json({ error: 'Job queue is full', reason });
+      res
+        .set('Retry-After', String(retryAfterSeconds(producer)))
+        .status(429)
+        .json({ error: 'Job queue is full', reason });
     }
   });
 

@@ -68,7 +68,8 @@ export class CircuitBreaker {
   success(): void {
     this.failures = 0;
     this.probeInFlight = false;
-    if (this.current !== 'closed') this.window.clear(); // a fresh start: old failures do not reopen it
+    if (this.current !== 'closed')
+      this.window.clear(); // a fresh start: old failures do not reopen it
     else this.window.add(false);
     this.current = 'closed';
   }

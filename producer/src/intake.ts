@@ -9,7 +9,7 @@
 // take the process down by accident (exercise 3 shows that crash with the queue itself).
 import { setMaxListeners } from 'node:events';
 import type { Outcome, Strategy } from './admission/strategy';
-import { itemBytes, type Item } from './item';
+import { type Item, itemBytes } from './item';
 import type { Ledger, Source } from './ledger';
 
 const NEVER_ABORTED = new AbortController().signal;

@@ -60,5 +60,4 @@ export function createItem(payloadBytes: number, priority: Priority = 'normal', 
 }
 
 /** Estimated heap bytes held by one queued item. */
-export const itemBytes = (item: Item): number =>
-  ITEM_OVERHEAD_BYTES + item.payload.length + (item.trace ? TRACE_CONTEXT_BYTES : 0);
+export const itemBytes = (item: Item): number => ITEM_OVERHEAD_BYTES + item.payload.length + (item.trace ? TRACE_CONTEXT_BYTES : 0);

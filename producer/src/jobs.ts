@@ -47,7 +47,14 @@ export class JobStore {
       return;
     }
     const created = new Date(item.created_at).toISOString();
-    const job: Job = { id: item.id, state: 'queued', priority: item.priority, attempts: 0, created_at: created, queued_at: new Date().toISOString() };
+    const job: Job = {
+      id: item.id,
+      state: 'queued',
+      priority: item.priority,
+      attempts: 0,
+      created_at: created,
+      queued_at: new Date().toISOString(),
+    };
     this.jobs.set(item.id, job);
     this.counts.queued++;
   }

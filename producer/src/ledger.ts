@@ -22,10 +22,10 @@
 // and histograms get the item's trace id as an exemplar.
 import type { Context } from '@opentelemetry/api';
 import { count, exemplarOf, observe } from '../../common/src/exemplars';
+import type { Outcome, RejectReason } from './admission/strategy';
 import type { Item } from './item';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
-import type { Outcome, RejectReason } from './admission/strategy';
 import { SlowestItems } from './slowest-items';
 import type { ItemTracer } from './tracing';
 

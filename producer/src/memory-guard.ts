@@ -22,8 +22,7 @@ const SAMPLE_EVERY_MS = 100;
 /** Finds the memory limit that applies; `cgroupRoot` is a parameter only so a test can point it elsewhere. */
 export function detectMemoryLimit(memoryLimitMb: number, cgroupRoot = '/sys/fs/cgroup'): MemoryLimit {
   const configured: MemoryLimit = { bytes: memoryLimitMb * MB, source: 'MEMORY_LIMIT_MB' };
-  const cgroup =
-    readLimit(`${cgroupRoot}/memory.max`, 'cgroup v2') ?? readLimit(`${cgroupRoot}/memory/memory.limit_in_bytes`, 'cgroup v1');
+  const cgroup = readLimit(`${cgroupRoot}/memory.max`, 'cgroup v2') ?? readLimit(`${cgroupRoot}/memory/memory.limit_in_bytes`, 'cgroup v1');
   return cgroup && cgroup.bytes < configured.bytes ? cgroup : configured;
 }
 

@@ -46,9 +46,14 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
     });
 
   gauge('backpressure_queue_depth', 'Items waiting in the producer queue', (g) => g.set(source.queueDepth()));
-  gauge('backpressure_queue_depth_by_priority', 'Items waiting, per priority', (g) => {
-    for (const [priority, n] of Object.entries(source.depthByPriority())) g.set({ priority }, n);
-  }, ['priority']);
+  gauge(
+    'backpressure_queue_depth_by_priority',
+    'Items waiting, per priority',
+    (g) => {
+      for (const [priority, n] of Object.entries(source.depthByPriority())) g.set({ priority }, n);
+    },
+    ['priority'],
+  );
   gauge('backpressure_queue_memory_bytes', 'Estimated heap bytes held by queued items', (g) => g.set(source.queueBytes()));
   gauge('backpressure_queue_limit', 'Queue depth the current mode admits (absent when unlimited)', (g) => {
     g.reset();
@@ -77,32 +82,71 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
   gauge('backpressure_circuit_breaker_state', 'Breaker around the consumer: 0 closed, 1 half-open, 2 open', (g) =>
     g.set(BREAKER_STATES[source.breakerState()]),
   );
-  gauge('backpressure_queue_mode', 'Current queue mode (value 1 on the active mode)', (g) => {
-    g.reset();
-    g.set({ mode: source.mode() }, 1);
-  }, ['mode']);
-  gauge('backpressure_process_memory_bytes', 'Resident set size of the producer process', (g) =>
-    g.set(process.memoryUsage.rss()),
+  gauge(
+    'backpressure_queue_mode',
+    'Current queue mode (value 1 on the active mode)',
+    (g) => {
+      g.reset();
+      g.set({ mode: source.mode() }, 1);
+    },
+    ['mode'],
   );
+  gauge('backpressure_process_memory_bytes', 'Resident set size of the producer process', (g) => g.set(process.memoryUsage.rss()));
   gauge('backpressure_memory_limit_bytes', 'Memory limit the producer runs under', (g) => g.set(source.memoryLimitBytes()));
-  gauge('backpressure_dead_letters', 'Dead-lettered items currently listed at GET /dead-letters', (g) =>
-    g.set(source.deadLetters()),
+  gauge('backpressure_dead_letters', 'Dead-lettered items currently listed at GET /dead-letters', (g) => g.set(source.deadLetters()));
+  gauge(
+    'backpressure_jobs',
+    'Jobs in the job store, per state',
+    (g) => {
+      g.reset();
+      for (const [state, n] of Object.entries(source.jobsByState())) g.set({ state }, n);
+    },
+    ['state'],
   );
-  gauge('backpressure_jobs', 'Jobs in the job store, per state', (g) => {
-    g.reset();
-    for (const [state, n] of Object.entries(source.jobsByState())) g.set({ state }, n);
-  }, ['state']);
 
   return {
-    produced: knownCounter({ name: 'backpressure_items_produced_total', help: 'Items offered for admission and decided', registers }, 'source', SOURCES),
+    produced: knownCounter(
+      { name: 'backpressure_items_produced_total', help: 'Items offered for admission and decided', registers },
+      'source',
+      SOURCES,
+    ),
     sent: new Counter({ name: 'backpressure_items_sent_total', help: 'Items the consumer accepted', registers }),
-    rejected: knownCounter({ name: 'backpressure_items_rejected_total', help: 'Items refused at admission', registers, ...exemplarOption() }, 'reason', REJECT_REASONS),
-    dropped: knownCounter({ name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', registers, ...exemplarOption() }, 'reason', DROP_REASONS),
-    deadLettered: new Counter({ name: 'backpressure_items_dead_lettered_total', help: 'Items given up after max_attempts', registers, ...exemplarOption() }),
-    expired: new Counter({ name: 'backpressure_items_expired_total', help: 'Items that outlived max_item_age_ms in the broker (message TTL)', registers }),
-    retries: knownCounter({ name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', registers, ...exemplarOption() }, 'reason', RETRY_REASONS),
-    rateLimitDelays: new Counter({ name: 'backpressure_rate_limit_delays_total', help: 'Items that waited for a rate-limiter token', registers }),
-    blockedSeconds: new Counter({ name: 'backpressure_blocked_seconds_total', help: 'Time offers spent waiting for room (block, timeout)', registers }),
+    rejected: knownCounter(
+      { name: 'backpressure_items_rejected_total', help: 'Items refused at admission', registers, ...exemplarOption() },
+      'reason',
+      REJECT_REASONS,
+    ),
+    dropped: knownCounter(
+      { name: 'backpressure_items_dropped_total', help: 'Items discarded by the producer', registers, ...exemplarOption() },
+      'reason',
+      DROP_REASONS,
+    ),
+    deadLettered: new Counter({
+      name: 'backpressure_items_dead_lettered_total',
+      help: 'Items given up after max_attempts',
+      registers,
+      ...exemplarOption(),
+    }),
+    expired: new Counter({
+      name: 'backpressure_items_expired_total',
+      help: 'Items that outlived max_item_age_ms in the broker (message TTL)',
+      registers,
+    }),
+    retries: knownCounter(
+      { name: 'backpressure_send_retries_total', help: 'Failed sends whose item went back to the queue', registers, ...exemplarOption() },
+      'reason',
+      RETRY_REASONS,
+    ),
+    rateLimitDelays: new Counter({
+      name: 'backpressure_rate_limit_delays_total',
+      help: 'Items that waited for a rate-limiter token',
+      registers,
+    }),
+    blockedSeconds: new Counter({
+      name: 'backpressure_blocked_seconds_total',
+      help: 'Time offers spent waiting for room (block, timeout)',
+      registers,
+    }),
     sendDuration: new Histogram({
       name: 'backpressure_send_duration_seconds',
       help: 'Duration of successful sends to the consumer',

@@ -4,13 +4,13 @@
 // With QUEUE_BACKEND=rabbitmq the queue is RabbitMQ's (broker/broker.ts): the same strategies
 // admit into it, the consumer takes items from it itself, and the dispatcher is not started.
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../common/src/logger';
 import { HttpError } from '../../common/src/http';
+import type { Logger } from '../../common/src/logger';
 import { applyPatch, changedFields } from '../../common/src/settings';
 import { tracingEnabled } from '../../common/src/telemetry';
 import { createStrategy, STRATEGY_SETTINGS, waitKindOf } from './admission';
 import { Broker } from './broker/broker';
-import { BROKER_ONLY_SETTINGS, brokerOnlyMessage, producerSettings, type ProducerSettings } from './config';
+import { BROKER_ONLY_SETTINGS, brokerOnlyMessage, type ProducerSettings, producerSettings } from './config';
 import { Dispatcher } from './dispatcher';
 import { Generator } from './generator';
 import { releaseHeapAfterClear } from './heap-release';
@@ -77,7 +77,13 @@ export class Producer {
       : undefined;
     this.ledger = new Ledger(metrics, this.jobs, tracer);
     if (options.broker) {
-      this.broker = new Broker({ ...options.broker, settings: () => this.settings, ledger: this.ledger, registry: options.registry, logger: options.logger });
+      this.broker = new Broker({
+        ...options.broker,
+        settings: () => this.settings,
+        ledger: this.ledger,
+        registry: options.registry,
+        logger: options.logger,
+      });
     }
     this.dispatcher = new Dispatcher(this.queue, this.ledger, options.consumerUrl, () => this.settings, options.logger);
     this.intake = new Intake(
@@ -182,7 +188,9 @@ export class Producer {
 
   private buildSource(): Generator | OpenArrivals {
     const settings = () => this.settings;
-    return this.settings.arrivals === 'open' ? new OpenArrivals(this.intake, settings) : new Generator(this.intake, settings, this.offersAtOnce);
+    return this.settings.arrivals === 'open'
+      ? new OpenArrivals(this.intake, settings)
+      : new Generator(this.intake, settings, this.offersAtOnce);
   }
 
   private buildStrategy() {

@@ -6,7 +6,7 @@
 // never both take the same free slot.
 import type { AddResult, AdmissionQueue, EvictResult, RoomResult } from './admission/admission-queue';
 import { Fifo } from './fifo';
-import { itemBytes, type Item, type Priority } from './item';
+import { type Item, itemBytes, type Priority } from './item';
 
 interface RoomWaiter {
   item: Item;

@@ -11,7 +11,7 @@
 // ItemTracer and no span work at all. A queued item carries only its trace context
 // (item.trace, a few strings); its queue_wait span is made when it leaves the queue, from its
 // own enqueue timestamp, so no span object waits in the queue with it.
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Decision } from './intake';
 import type { Item } from './item';
 import type { RetryReason, Source } from './ledger';

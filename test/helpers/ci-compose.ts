@@ -48,7 +48,14 @@ function networkNames(name: string, service: ComposeService): string[] {
 /** Container ports of "127.0.0.1:8000:8000/tcp" entries (or the long syntax). */
 function containerPorts(service: ComposeService): number[] {
   return (service.ports ?? []).map((p: string | { target: number }) =>
-    typeof p === 'string' ? Number(p.replace(/\/\w+$/, '').split(':').pop()) : p.target,
+    typeof p === 'string'
+      ? Number(
+          p
+            .replace(/\/\w+$/, '')
+            .split(':')
+            .pop(),
+        )
+      : p.target,
   );
 }
 

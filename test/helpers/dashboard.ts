@@ -107,9 +107,7 @@ export async function queriesWithoutData(
  * other variable, so a dashboard cannot use one this test does not know.
  */
 export function withGrafanaVariables(expr: string, scrapeSeconds: number): string {
-  const out = expr
-    .replaceAll('$__rate_interval', `${4 * scrapeSeconds}s`)
-    .replaceAll('$__interval', `${scrapeSeconds}s`);
+  const out = expr.replaceAll('$__rate_interval', `${4 * scrapeSeconds}s`).replaceAll('$__interval', `${scrapeSeconds}s`);
   if (out.includes('$')) throw new Error(`unknown Grafana variable in: ${expr}`);
   return out;
 }

@@ -4,7 +4,7 @@
 // start, the error says why (not root, a package missing, what dockerd logged).
 //
 // Its data root is kept between runs, so the self-made base image and the build cache are reused.
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const DATA_ROOT = '/var/lib/backpressure-lab-docker';
 /** What .ci/run installs (apt-get install docker.io docker-compose debootstrap runc prometheus busybox-static). */
-const REQUIRED = ['/usr/sbin/dockerd', '/usr/bin/docker', '/usr/bin/docker-compose', '/usr/sbin/runc', '/usr/sbin/debootstrap', '/usr/bin/prometheus', '/bin/busybox'];
+const REQUIRED = [
+  '/usr/sbin/dockerd',
+  '/usr/bin/docker',
+  '/usr/bin/docker-compose',
+  '/usr/sbin/runc',
+  '/usr/sbin/debootstrap',
+  '/usr/bin/prometheus',
+  '/bin/busybox',
+];
 
 export interface CommandResult {
   stdout: string;

@@ -9,7 +9,7 @@ import { findExercise } from '../../labs/exercises';
 import { describeExpectation } from '../../labs/src/checks';
 import type { ExerciseResult } from '../../labs/src/runner';
 import { startProcess } from './process';
-import { startLab, type Lab } from './services';
+import { type Lab, startLab } from './services';
 
 const CLI = path.resolve(__dirname, '../../labs/src/cli.js');
 
@@ -35,9 +35,19 @@ export interface CliRun {
  * - 22 measures delivery through retries: their backoffs shrink with the scale, each request's
  *   fixed cost does not (at scale 5 on a busy machine 46/s got through where 60 were promised).
  */
-const LESS_COMPRESSED = ['04-bounded', '07-queue-latency', '08-variable-processing', '09-burst', '10-consumer-failure',
-  '15-adaptive', '17-priorities', '18-scale-consumer', '20-open-block', '22-breaker-failure-rate',
-  '28-competing-consumers'];
+const LESS_COMPRESSED = [
+  '04-bounded',
+  '07-queue-latency',
+  '08-variable-processing',
+  '09-burst',
+  '10-consumer-failure',
+  '15-adaptive',
+  '17-priorities',
+  '18-scale-consumer',
+  '20-open-block',
+  '22-breaker-failure-rate',
+  '28-competing-consumers',
+];
 const SCALE_FOR: Record<string, string> = Object.fromEntries(LESS_COMPRESSED.map((id) => [id, '2']));
 
 export async function runLab(args: string[], urls: { producer: string; consumer: string }, scale = CI_TIME_SCALE): Promise<CliRun> {
@@ -77,7 +87,11 @@ export async function assertExercisePasses(
   const report = `\n--- npm run lab -- ${id} ---\n${run.output}`;
   assert.ok(result, `no result for ${id}${report}`);
   assert.ok(exercise.checks.length > 0, `${id} has no check`);
-  assert.deepEqual(result.checks.map((c) => c.what), exercise.checks.map((c) => c.what), `every check of ${id} was evaluated`);
+  assert.deepEqual(
+    result.checks.map((c) => c.what),
+    exercise.checks.map((c) => c.what),
+    `every check of ${id} was evaluated`,
+  );
   const failed = result.checks.filter((c) => !c.pass).map((c) => `${c.what}: expected ${describeExpectation(c)}, measured ${c.measured}`);
   // The failed checks come first: a CI log cut to its first lines still says what failed.
   assert.deepEqual(failed, [], `${id} failed: ${failed.join('; ')}${report}`);

@@ -35,7 +35,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     req.on('end', () => {
       try {
         if (req.method !== 'POST' || req.url !== '/v1/traces') throw new Error(`${req.method} ${req.url}`);
-        if (!String(req.headers['content-type']).startsWith('application/json')) throw new Error(`content-type ${req.headers['content-type']}`);
+        if (!String(req.headers['content-type']).startsWith('application/json'))
+          throw new Error(`content-type ${req.headers['content-type']}`);
         spans.push(...decode(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
         res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
       } catch (err) {

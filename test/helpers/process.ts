@@ -1,7 +1,7 @@
 // A child process for a test: its output captured (as text and as lines), a wait for a line it
 // is expected to print, its exit awaited, and a stop() that ends with SIGKILL when the signal is
 // not enough. killAll() ends every one still running, for a run that gives up.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -87,7 +87,8 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
         const check = () => {
           const match = pattern.exec(text.output);
           if (match) done(undefined, match);
-          else if (ended) done(new Error(`${name} exited with ${child.exitCode ?? child.signalCode} before printing ${pattern}:\n${text.output}`));
+          else if (ended)
+            done(new Error(`${name} exited with ${child.exitCode ?? child.signalCode} before printing ${pattern}:\n${text.output}`));
         };
         waiters.add(check);
         check();

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nativePrometheusConfig, prometheusArgs, type NativeTargets } from '../../scripts/prometheus-config';
+import { type NativeTargets, nativePrometheusConfig, prometheusArgs } from '../../scripts/prometheus-config';
 import { freePort } from './free-port';
 import { startProcess } from './process';
 import { waitFor } from './services';

@@ -2,10 +2,11 @@
 // on free 127.0.0.1 ports the way `npm run rabbitmq` starts it (scripts/rabbitmq-server.ts), one
 // per test file since it takes ~10 s, and stopped by PID with its own epmd. Also the services
 // pointed at it, and the accounting that adds up across the producer, the consumers and the broker.
-import { ITEMS_QUEUE, DEAD_LETTER_QUEUE } from '../../common/src/broker-topology';
-import { startRabbitMQ, type RabbitMQ } from '../../scripts/rabbitmq-server';
+
 import amqp from 'amqplib';
-import { sleep, startService, waitFor, type Service } from './services';
+import { DEAD_LETTER_QUEUE, ITEMS_QUEUE } from '../../common/src/broker-topology';
+import { type RabbitMQ, startRabbitMQ } from '../../scripts/rabbitmq-server';
+import { type Service, sleep, startService, waitFor } from './services';
 
 export type { RabbitMQ };
 
@@ -56,24 +57,27 @@ export async function readyCount(rabbit: RabbitMQ, queue = ITEMS_QUEUE): Promise
   }
 }
 
-
-
 /** Empties the lab's queues between scenarios (with no service attached). */
 export async function emptyQueues(rabbit: RabbitMQ): Promise<void> {
-  for (const queue of [ITEMS_QUEUE, DEAD_LETTER_QUEUE]) await management(rabbit, 'DELETE', `/api/queues/%2F/${encodeURIComponent(queue)}/contents`);
+  for (const queue of [ITEMS_QUEUE, DEAD_LETTER_QUEUE])
+    await management(rabbit, 'DELETE', `/api/queues/%2F/${encodeURIComponent(queue)}/contents`);
 }
 
 /** lab.items' ready and unacked counts once two readings 0.5 s apart agree (exact: rabbitmqctl, not the lagging statistics). */
 export async function settledCounts(rabbit: RabbitMQ, timeoutMs = 30_000): Promise<{ ready: number; unacked: number }> {
   let last = '';
-  const counts = await waitFor(async () => {
-    const counts = (await rabbit.listQueues())[ITEMS_QUEUE] ?? { ready: 0, unacked: 0 };
-    const key = JSON.stringify(counts);
-    const settled = key === last;
-    last = key;
-    if (!settled) await sleep(500);
-    return settled ? counts : undefined;
-  }, timeoutMs, 'the broker counts to settle');
+  const counts = await waitFor(
+    async () => {
+      const counts = (await rabbit.listQueues())[ITEMS_QUEUE] ?? { ready: 0, unacked: 0 };
+      const key = JSON.stringify(counts);
+      const settled = key === last;
+      last = key;
+      if (!settled) await sleep(500);
+      return settled ? counts : undefined;
+    },
+    timeoutMs,
+    'the broker counts to settle',
+  );
   return counts!;
 }
 

@@ -19,11 +19,7 @@ export interface Service {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startService(
-  name: 'producer' | 'consumer',
-  env: Record<string, string> = {},
-  nodeArgs: string[] = [],
-): Promise<Service> {
+export function startService(name: 'producer' | 'consumer', env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Service> {
   return startScript(`${name}/src/main.js`, env, nodeArgs);
 }
 
@@ -105,10 +101,14 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
  * flight, no offer waiting for admission. Returns that /status.
  */
 export function waitSettled(producer: Service, timeoutMs: number, what = 'every item settled'): Promise<any> {
-  return waitFor(async () => {
-    const s = await producer.get('/status');
-    return s.queue.size === 0 && s.accounting.in_flight === 0 && s.queue.admission_waiting === 0 ? s : undefined;
-  }, timeoutMs, what);
+  return waitFor(
+    async () => {
+      const s = await producer.get('/status');
+      return s.queue.size === 0 && s.accounting.in_flight === 0 && s.queue.admission_waiting === 0 ? s : undefined;
+    },
+    timeoutMs,
+    what,
+  );
 }
 
 /** The accounting identity of design.md, checked on a /status body. */
@@ -169,6 +169,6 @@ export async function metricValue(service: Service, name: string, labels: Record
     .reduce((total, s) => total + s.value, 0);
 }
 
-export { sleep };
 export { freePort } from './free-port';
 export { killAll } from './process';
+export { sleep };

@@ -91,7 +91,18 @@ export async function runSoak(seconds: number, warmupSeconds: number, log: (line
     if (maxQueue > SOAK_BOUND) failures.push(`queue reached ${maxQueue}, above its bound ${SOAK_BOUND}`);
     const a = final.accounting;
     if (a.sent < seconds * 50) failures.push(`only ${a.sent} items delivered in ${seconds} s (capacity 100/s)`);
-    return { samples, warmupSeconds, rss, rssGrowth, handles, maxQueue, produced: a.produced, sent: a.sent, rejected: a.rejected, failures };
+    return {
+      samples,
+      warmupSeconds,
+      rss,
+      rssGrowth,
+      handles,
+      maxQueue,
+      produced: a.produced,
+      sent: a.sent,
+      rejected: a.rejected,
+      failures,
+    };
   } finally {
     await queue.stop();
     await lab.stop();

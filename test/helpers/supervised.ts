@@ -65,9 +65,7 @@ export async function startSupervised(env: Record<string, string>, maxInstancesP
     consumerUrl: (n) => `http://127.0.0.1:${base + 1 + 2 * (n - 1)}`,
     output: () => child.output,
     logLines: (msg) =>
-      child.lines
-        .filter((line) => line.startsWith('{') && line.includes(`"msg":${JSON.stringify(msg)}`))
-        .map((line) => JSON.parse(line)),
+      child.lines.filter((line) => line.startsWith('{') && line.includes(`"msg":${JSON.stringify(msg)}`)).map((line) => JSON.parse(line)),
     stop,
   };
 }

@@ -4,7 +4,7 @@ import { Charts } from './charts.js';
 import { Controls } from './controls.js';
 import { el } from './dom.js';
 import { ExercisePanel } from './exercise.js';
-import { duration as seconds, num } from './format.js';
+import { num, duration as seconds } from './format.js';
 
 const charts = new Charts();
 const config = await (await fetch('/api/config')).json();
@@ -53,9 +53,9 @@ function showPanel(panel) {
   const brokerChart = document.getElementById('chart-broker');
   brokerChart.hidden = !panel.broker;
   if (panel.broker) {
-    document.getElementById('broker-fields').replaceChildren(
-      ...Object.entries(panel.broker).flatMap(([k, v]) => [el('dt', k), el('dd', String(v))]),
-    );
+    document
+      .getElementById('broker-fields')
+      .replaceChildren(...Object.entries(panel.broker).flatMap(([k, v]) => [el('dt', k), el('dd', String(v))]));
   }
 }
 
@@ -80,27 +80,41 @@ function showSlowest({ items }) {
     return;
   }
   const longest = Math.max(...items.map((i) => i.total_ms), 1);
-  rows.replaceChildren(...items.map((item) => {
-    const id = item.trace_id
-      ? Object.assign(el('a', item.id.slice(0, 8)), { href: `${config.jaeger_url}/trace/${item.trace_id}`, target: '_blank', title: item.id })
-      : Object.assign(el('code', item.id.slice(0, 8)), { title: item.id });
-    const process = item.process_ms ?? 0;
-    const parts = [
-      ['admission', item.admission_ms], ['queue', item.queue_ms], ['send', item.send_ms - process], ['process', process],
-    ];
-    const bar = el('div', '', ...parts.map(([kind, ms]) => {
-      const span = el('span');
-      span.className = kind;
-      span.style.width = `${(100 * Math.max(0, ms)) / longest}%`;
-      span.title = `${kind}: ${ms} ms`;
-      return span;
-    }));
-    const detail = `queue ${seconds(item.queue_ms / 1000)} · send ${seconds(item.send_ms / 1000)}` +
-      (item.process_ms == null ? '' : ` (processing ${seconds(item.process_ms / 1000)})`) +
-      (item.admission_ms >= 10 ? ` · admission ${seconds(item.admission_ms / 1000)}` : '') +
-      (item.attempts > 1 ? ` · attempt ${item.attempts}` : '');
-    const row = el('tr', '', el('td', '', id), el('td', seconds(item.total_ms / 1000)), el('td', '', bar), el('td', detail));
-    row.cells[2].className = 'bar';
-    return row;
-  }));
+  rows.replaceChildren(
+    ...items.map((item) => {
+      const id = item.trace_id
+        ? Object.assign(el('a', item.id.slice(0, 8)), {
+            href: `${config.jaeger_url}/trace/${item.trace_id}`,
+            target: '_blank',
+            title: item.id,
+          })
+        : Object.assign(el('code', item.id.slice(0, 8)), { title: item.id });
+      const process = item.process_ms ?? 0;
+      const parts = [
+        ['admission', item.admission_ms],
+        ['queue', item.queue_ms],
+        ['send', item.send_ms - process],
+        ['process', process],
+      ];
+      const bar = el(
+        'div',
+        '',
+        ...parts.map(([kind, ms]) => {
+          const span = el('span');
+          span.className = kind;
+          span.style.width = `${(100 * Math.max(0, ms)) / longest}%`;
+          span.title = `${kind}: ${ms} ms`;
+          return span;
+        }),
+      );
+      const detail =
+        `queue ${seconds(item.queue_ms / 1000)} · send ${seconds(item.send_ms / 1000)}` +
+        (item.process_ms == null ? '' : ` (processing ${seconds(item.process_ms / 1000)})`) +
+        (item.admission_ms >= 10 ? ` · admission ${seconds(item.admission_ms / 1000)}` : '') +
+        (item.attempts > 1 ? ` · attempt ${item.attempts}` : '');
+      const row = el('tr', '', el('td', '', id), el('td', seconds(item.total_ms / 1000)), el('td', '', bar), el('td', detail));
+      row.cells[2].className = 'bar';
+      return row;
+    }),
+  );
 }

@@ -17,16 +17,23 @@ const limit = (column, label, stroke = RED) => line(column, label, stroke, { das
 const CHARTS = {
   'chart-queue': [line('queue', 'queue', BLUE, { fill: 'rgba(0,71,171,0.12)' }), limit('limit', 'limit')],
   'chart-rates': [
-    line('produced', 'produced', ORANGE), line('sent', 'sent', BLUE), line('processed', 'processed', GREEN),
+    line('produced', 'produced', ORANGE),
+    line('sent', 'sent', BLUE),
+    line('processed', 'processed', GREEN),
     limit('capacity', 'consumer capacity', BLACK),
   ],
   'chart-losses': [
-    line('queue_full', 'rejected: queue full', RED), line('timeout', 'rejected: timeout', ORANGE),
-    line('adaptive_limit', 'rejected: adaptive limit', PURPLE), line('memory', 'rejected: memory', BLACK),
-    line('dropped', 'dropped (oldest)', BROWN), line('sampled_out', 'sampled out', BLUE, { dash: [4, 4] }),
+    line('queue_full', 'rejected: queue full', RED),
+    line('timeout', 'rejected: timeout', ORANGE),
+    line('adaptive_limit', 'rejected: adaptive limit', PURPLE),
+    line('memory', 'rejected: memory', BLACK),
+    line('dropped', 'dropped (oldest)', BROWN),
+    line('sampled_out', 'sampled out', BLUE, { dash: [4, 4] }),
   ],
   'chart-memory': [
-    line('queue_mb', 'queue (estimate)', BLUE), line('heap_mb', 'heap used', GREEN), line('rss_mb', 'RSS', ORANGE),
+    line('queue_mb', 'queue (estimate)', BLUE),
+    line('heap_mb', 'heap used', GREEN),
+    line('rss_mb', 'RSS', ORANGE),
     limit('limit_mb', 'limit'),
   ],
   'chart-wait': [line('p50_s', 'p50', GREEN), line('p95_s', 'p95', RED)],
@@ -75,8 +82,10 @@ export class Charts {
       const options = {
         width: chartWidth(figure),
         height: HEIGHT,
-        series: [{ label: 'time', value: (_u, t) => (t == null ? '—' : new Date(t * 1000).toLocaleTimeString()) },
-          ...series.map(({ column, ...s }) => ({ ...s, spanGaps: false, points: { show: false } }))],
+        series: [
+          { label: 'time', value: (_u, t) => (t == null ? '—' : new Date(t * 1000).toLocaleTimeString()) },
+          ...series.map(({ column, ...s }) => ({ ...s, spanGaps: false, points: { show: false } })),
+        ],
         axes: [axis({ values: timeTicks, incrs: TIME_STEPS }), axis()],
         scales: { x: { time: true }, y: { range: (_u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         legend: { live: true },
@@ -95,13 +104,20 @@ export class Charts {
   }
 }
 
-const axis = (extra = {}) => ({ stroke: BLACK, font: '15px system-ui, sans-serif', grid: { stroke: '#ddd' }, ticks: { stroke: '#999' }, ...extra });
+const axis = (extra = {}) => ({
+  stroke: BLACK,
+  font: '15px system-ui, sans-serif',
+  grid: { stroke: '#ddd' },
+  ticks: { stroke: '#999' },
+  ...extra,
+});
 /** Seconds between time ticks: whole seconds at least, so that no two ticks read the same. */
 const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300];
 const two = (n) => String(n).padStart(2, '0');
 /** Time ticks as "14:05" on the minute and ":20" between: no date line under the axis. */
-const timeTicks = (_u, splits) => splits.map((t) => {
-  const d = new Date(t * 1000);
-  return d.getSeconds() === 0 ? `${two(d.getHours())}:${two(d.getMinutes())}` : `:${two(d.getSeconds())}`;
-});
+const timeTicks = (_u, splits) =>
+  splits.map((t) => {
+    const d = new Date(t * 1000);
+    return d.getSeconds() === 0 ? `${two(d.getHours())}:${two(d.getMinutes())}` : `:${two(d.getSeconds())}`;
+  });
 const chartWidth = (figure) => Math.max(300, figure.clientWidth - 4);

@@ -95,8 +95,12 @@ export class Controls {
   showResult(result) {
     const list = document.getElementById('commands');
     const text = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
-    const item = el('li', '', el('code', `$ ${result.curl}`),
-      el('span', `→ ${result.status || 'no answer'} ${text.length > 200 ? `${text.slice(0, 197)}...` : text}`));
+    const item = el(
+      'li',
+      '',
+      el('code', `$ ${result.curl}`),
+      el('span', `→ ${result.status || 'no answer'} ${text.length > 200 ? `${text.slice(0, 197)}...` : text}`),
+    );
     item.lastChild.className = 'answer';
     if (!(result.status >= 200 && result.status < 300)) item.className = 'failed';
     list.prepend(item);

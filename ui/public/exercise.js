@@ -29,19 +29,21 @@ export class ExercisePanel {
     this.current = exercise;
     this.select.value = id;
     document.getElementById('exercise-goal').textContent = exercise.goal;
-    document.getElementById('exercise-steps').replaceChildren(...exercise.steps.map((step) => {
-      const item = el('li', step.say);
-      if (step.send) {
-        // Do the step by hand: the same request, listed under Controls like every button's.
-        const button = el('button', 'do it');
-        button.className = 'step';
-        button.addEventListener('click', () => this.controls.send(step.send.service, step.send.path, step.send.body));
-        item.append(' ', button);
-      }
-      if (step.command) item.append(el('code', `$ ${step.command}`));
-      if (step.answer) item.append(Object.assign(el('details', '', el('summary', 'answer'), el('p', step.answer))));
-      return item;
-    }));
+    document.getElementById('exercise-steps').replaceChildren(
+      ...exercise.steps.map((step) => {
+        const item = el('li', step.say);
+        if (step.send) {
+          // Do the step by hand: the same request, listed under Controls like every button's.
+          const button = el('button', 'do it');
+          button.className = 'step';
+          button.addEventListener('click', () => this.controls.send(step.send.service, step.send.path, step.send.body));
+          item.append(' ', button);
+        }
+        if (step.command) item.append(el('code', `$ ${step.command}`));
+        if (step.answer) item.append(Object.assign(el('details', '', el('summary', 'answer'), el('p', step.answer))));
+        return item;
+      }),
+    );
     const question = document.getElementById('exercise-question');
     question.querySelector('summary').textContent = exercise.question;
     question.querySelector('p').textContent = exercise.answer;
@@ -67,7 +69,9 @@ export class ExercisePanel {
     output.textContent = [...run.lines, run.running ? run.progress : ''].join('\n');
     if (atBottom) output.scrollTop = output.scrollHeight;
     const step = /── Step (\d+)\/\d+/.exec(run.lines.findLast((l) => l.startsWith('── Step')) ?? '')?.[1];
-    [...document.getElementById('exercise-steps').children].forEach((li, i) => li.classList.toggle('current', run.running && i + 1 === Number(step)));
+    [...document.getElementById('exercise-steps').children].forEach((li, i) =>
+      li.classList.toggle('current', run.running && i + 1 === Number(step)),
+    );
   }
 
   showChecks(run) {

@@ -8,7 +8,7 @@ import type { Logger } from '../../common/src/logger';
 import { EXERCISES, findExercise } from '../../labs/exercises';
 import { duration, num } from '../../labs/src/format';
 import type { Urls } from '../../labs/src/services';
-import { commandBody, resetCommands, sendCommand, type CommandResult } from './controls';
+import { type CommandResult, commandBody, resetCommands, sendCommand } from './controls';
 import { describeExercise, ExerciseSession } from './exercise-session';
 import type { Live } from './live';
 

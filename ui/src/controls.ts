@@ -25,7 +25,7 @@ export const commandBody = z
     path: z.string().max(100),
     body: z.record(z.string().max(100), settingValue).optional(),
   })
-  .refine((c) => ALLOWED[c.service].includes(c.path), { path: ['path'], message: 'not one of the lab\'s admin routes' })
+  .refine((c) => ALLOWED[c.service].includes(c.path), { path: ['path'], message: "not one of the lab's admin routes" })
   .refine((c) => Object.keys(c.body ?? {}).length <= 40, { path: ['body'], message: 'at most 40 settings' });
 
 export type Command = z.infer<typeof commandBody>;

@@ -1,7 +1,7 @@
 // The exercise panel: an exercise as the page shows it (goal, steps with their curl commands,
 // the promised numbers), and a run of it by the lab's own runner — the one `npm run lab` uses,
 // with the same checks — whose output lines and live PASS/FAIL the page follows.
-import { describeCheck, describeExpectation, evaluate, type CheckResult } from '../../labs/src/checks';
+import { type CheckResult, describeCheck, describeExpectation, evaluate } from '../../labs/src/checks';
 import type { Exercise } from '../../labs/src/exercise';
 import { num } from '../../labs/src/format';
 import { Recording } from '../../labs/src/recording';
@@ -21,7 +21,11 @@ export function describeExercise(exercise: Exercise, urls: Urls, scale: number) 
         case 'post': {
           const body = step.body && scaleSettings(step.body, scale);
           // `send` lets the page's button for the step make the same request (POST /api/command).
-          return { say: step.say, command: curlFor(`${urls[step.service]}${step.path}`, 'POST', body), send: { service: step.service, path: step.path, body } };
+          return {
+            say: step.say,
+            command: curlFor(`${urls[step.service]}${step.path}`, 'POST', body),
+            send: { service: step.service, path: step.path, body },
+          };
         }
         case 'watch':
           return { say: `${step.say} (${num(step.seconds / scale)} s)` };

@@ -5,9 +5,27 @@ import type { Health, WatchState } from '../../labs/src/watch-model';
 
 /** The columns of a chart point; the page finds each by name. Rates are per second, memory in MB. */
 export const CHART_COLUMNS = [
-  't', 'queue', 'limit', 'produced', 'sent', 'processed', 'capacity',
-  'queue_full', 'timeout', 'adaptive_limit', 'memory', 'dropped', 'sampled_out',
-  'queue_mb', 'heap_mb', 'rss_mb', 'limit_mb', 'p50_s', 'p95_s', 'broker_ready', 'broker_unacked',
+  't',
+  'queue',
+  'limit',
+  'produced',
+  'sent',
+  'processed',
+  'capacity',
+  'queue_full',
+  'timeout',
+  'adaptive_limit',
+  'memory',
+  'dropped',
+  'sampled_out',
+  'queue_mb',
+  'heap_mb',
+  'rss_mb',
+  'limit_mb',
+  'p50_s',
+  'p95_s',
+  'broker_ready',
+  'broker_unacked',
 ] as const;
 
 export type ChartPoint = (number | null)[];
@@ -108,18 +126,20 @@ export type Panel = ReturnType<typeof panelOf>;
 /** The producer's settings the controls show: sent when they change, not with every frame. */
 export function settingsOf(s: WatchState) {
   const c = s.producer.status?.config;
-  return c && {
-    queue_mode: c.queue_mode,
-    production_rate: c.production_rate,
-    max_queue_size: c.max_queue_size,
-    overflow: c.overflow,
-    rate_limit: c.rate_limit,
-    burst: c.burst,
-    enqueue_timeout_ms: c.enqueue_timeout_ms,
-    sample_rate: c.sample_rate,
-    sample_high_water: c.sample_high_water,
-    target_latency_ms: c.target_latency_ms,
-  };
+  return (
+    c && {
+      queue_mode: c.queue_mode,
+      production_rate: c.production_rate,
+      max_queue_size: c.max_queue_size,
+      overflow: c.overflow,
+      rate_limit: c.rate_limit,
+      burst: c.burst,
+      enqueue_timeout_ms: c.enqueue_timeout_ms,
+      sample_rate: c.sample_rate,
+      sample_high_water: c.sample_high_water,
+      target_latency_ms: c.target_latency_ms,
+    }
+  );
 }
 
 function health(h: Health, time: Date): ServiceHealth {

@@ -8,7 +8,7 @@ import type { Urls } from '../../labs/src/services';
 import { request } from '../../labs/src/services';
 import { takeSnapshot } from '../../labs/src/snapshot';
 import { WatchModel } from '../../labs/src/watch-model';
-import { CHART_COLUMNS, chartPoint, panelOf, settingsOf, type ChartPoint } from './frame';
+import { CHART_COLUMNS, type ChartPoint, chartPoint, panelOf, settingsOf } from './frame';
 
 export interface LiveOptions {
   urls: Urls;

@@ -2,8 +2,8 @@
 // lives in its own file and reads on its own.
 import type { ProducerSettings } from '../config';
 import type { WaitKind } from '../intake';
-import type { AdmissionQueue } from './admission-queue';
 import { Adaptive } from './adaptive';
+import type { AdmissionQueue } from './admission-queue';
 import { Block } from './block';
 import { Bounded } from './bounded';
 import { RateLimited } from './rate-limited';

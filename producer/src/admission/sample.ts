@@ -7,7 +7,7 @@
 // any single item may be gone.
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { outcomeOf, type Outcome, type Strategy } from './strategy';
+import { type Outcome, outcomeOf, type Strategy } from './strategy';
 
 export class Sample implements Strategy {
   private seenAboveMark = 0;

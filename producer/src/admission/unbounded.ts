@@ -5,7 +5,7 @@
 // without limit until the process runs out of memory and loses everything it held.
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { outcomeOf, type Outcome, type Strategy } from './strategy';
+import { type Outcome, outcomeOf, type Strategy } from './strategy';
 
 export class Unbounded implements Strategy {
   constructor(private readonly queue: AdmissionQueue) {}

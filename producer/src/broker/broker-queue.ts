@@ -128,12 +128,18 @@ export class BrokerQueue implements AdmissionQueue {
       try {
         const body = Buffer.from(itemRequestBody(item));
         this.messageBytes = body.length;
-        channel.publish('', ITEMS_QUEUE, body, {
-          persistent: true,
-          contentType: 'application/json',
-          messageId: item.id,
-          headers,
-        }, settle);
+        channel.publish(
+          '',
+          ITEMS_QUEUE,
+          body,
+          {
+            persistent: true,
+            contentType: 'application/json',
+            messageId: item.id,
+            headers,
+          },
+          settle,
+        );
       } catch (err) {
         settle(err); // the channel is already closed
       }

@@ -10,9 +10,9 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../../common/src/amqp-link';
-import { RateWindow } from '../../../common/src/rate-window';
 import { declareTopology, ITEMS_QUEUE } from '../../../common/src/broker-topology';
 import type { Logger } from '../../../common/src/logger';
+import { RateWindow } from '../../../common/src/rate-window';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
 import { BrokerQueue } from './broker-queue';
@@ -69,19 +69,37 @@ export class Broker {
       },
       onAnswer: (seconds) => this.answerTime.observe(seconds),
     });
-    this.link = new AmqpLink(options.amqpUrl, 'backpressure-lab producer', logger, (model) => this.setup(model), () => {
-      this.queue.attach(undefined);
-      this.sideChannel = undefined;
-    });
+    this.link = new AmqpLink(
+      options.amqpUrl,
+      'backpressure-lab producer',
+      logger,
+      (model) => this.setup(model),
+      () => {
+        this.queue.attach(undefined);
+        this.sideChannel = undefined;
+      },
+    );
     const registers = [registry];
-    this.nackCounter = new Counter({ name: 'backpressure_broker_publish_nacks_total', help: 'Publishes the broker refused (nack): its queue was at max-length with reject-publish', registers });
+    this.nackCounter = new Counter({
+      name: 'backpressure_broker_publish_nacks_total',
+      help: 'Publishes the broker refused (nack): its queue was at max-length with reject-publish',
+      registers,
+    });
     this.answerTime = new Histogram({
       name: 'backpressure_broker_confirm_duration_seconds',
-      help: 'Publish to the broker\'s answer (confirm or nack); a persistent message is confirmed once on disk',
+      help: "Publish to the broker's answer (confirm or nack); a persistent message is confirmed once on disk",
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     });
-    const gauge = (name: string, help: string, read: () => number) => new Gauge({ name, help, registers, collect() { this.set(read()); } });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
     gauge('backpressure_broker_queue_depth', 'Ready messages in the broker queue lab.items', () => this.ready());
     gauge('backpressure_broker_unacked_messages', 'Messages delivered to consumers and not yet acknowledged', () => this.counts.unacked);
     gauge('backpressure_broker_connected', '1 while connected to the broker', () => (this.link.connected ? 1 : 0));
@@ -209,7 +227,9 @@ export class Broker {
     const timer = setInterval(() => {
       if (busy) return;
       busy = true;
-      poll().catch(() => {}).finally(() => (busy = false));
+      poll()
+        .catch(() => {})
+        .finally(() => (busy = false));
     }, ms);
     timer.unref();
     this.timers.push(timer);
