@@ -24,6 +24,7 @@ startTelemetry('supervisor', { ...process.env, TRACE_SAMPLE_RATIO: '1' });
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { splitUrls } from '../common/src/amqp-link';
 import { brokerEnv, readEnv, serviceEnv } from '../common/src/env';
 import { createLogger } from '../common/src/logger';
 import { createRegistry } from '../common/src/metrics';
@@ -127,6 +128,7 @@ const consumers = {
 const autoscaler = env.AUTOSCALE
   ? new Autoscaler(
       env.AMQP_URL,
+      env.QUEUE_TYPE,
       {
         minConsumers: env.MIN_CONSUMERS,
         maxConsumers: env.MAX_CONSUMERS,
@@ -207,11 +209,15 @@ ${scaler}${status}
 `;
 }
 
-/** The URL without its password, for the banner. */
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
+/** The URLs (one, or a cluster's comma-separated) without their passwords, for the banner. */
+function redact(urls: string): string {
+  return splitUrls(urls)
+    .map((url) => {
+      const parsed = new URL(url);
+      if (parsed.password) parsed.password = '***';
+      return parsed.toString();
+    })
+    .join(',');
 }
 
 async function main(): Promise<void> {

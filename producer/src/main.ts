@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     memoryLimit: detectMemoryLimit(env.MEMORY_LIMIT_MB),
     registry,
     logger,
-    broker: env.QUEUE_BACKEND === 'rabbitmq' ? { amqpUrl: env.AMQP_URL, managementUrl: env.RABBITMQ_MANAGEMENT_URL } : undefined,
+    broker:
+      env.QUEUE_BACKEND === 'rabbitmq'
+        ? { amqpUrl: env.AMQP_URL, managementUrl: env.RABBITMQ_MANAGEMENT_URL, queueType: env.QUEUE_TYPE }
+        : undefined,
   });
   const app = createProducerApp(producer, registry, logger, env.ADMIN_TOKEN);
   const { server } = await listen(app, env.HOST, env.PORT, logger);

@@ -4,6 +4,7 @@
 // With QUEUE_BACKEND=rabbitmq the queue is RabbitMQ's (broker/broker.ts): the same strategies
 // admit into it, the consumer takes items from it itself, and the dispatcher is not started.
 import type { Registry } from 'prom-client';
+import type { QueueType } from '../../common/src/env';
 import { HttpError } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { applyPatch, changedFields } from '../../common/src/settings';
@@ -30,7 +31,7 @@ export interface ProducerOptions {
   registry: Registry;
   logger: Logger;
   /** Set for QUEUE_BACKEND=rabbitmq. */
-  broker?: { amqpUrl: string; managementUrl: string };
+  broker?: { amqpUrl: string; managementUrl: string; queueType: QueueType };
 }
 
 export class Producer {
@@ -143,6 +144,7 @@ export class Producer {
     if (brokerOnly && !this.broker) {
       throw new HttpError(400, brokerOnlyMessage(brokerOnly), { field: brokerOnly, reason: 'only with QUEUE_BACKEND=rabbitmq' });
     }
+    this.broker?.validate(next);
     this.settings = next;
     if (STRATEGY_SETTINGS.some((key) => key in changed)) {
       this.intake.use(this.buildStrategy(), waitKindOf(next.queue_mode));

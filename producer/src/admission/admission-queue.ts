@@ -6,10 +6,13 @@
 //     (the policy's max-length) is answered by its confirm or nack instead of a size check.
 import type { Item } from '../item';
 
-/** `full`: refused at the limit; `unavailable`: the queue cannot be reached (a broker that is down). */
-export type AddResult = 'queued' | 'full' | 'unavailable';
+/**
+ * `full`: refused at the limit; `unavailable`: the queue cannot be reached (a broker that is down);
+ * `blocked`: the broker refuses publishes for now (its memory or disk alarm).
+ */
+export type AddResult = 'queued' | 'full' | 'unavailable' | 'blocked';
 export type RoomResult = 'queued' | 'timeout' | 'cancelled' | 'superseded' | 'unavailable';
-export type EvictResult = { result: 'queued'; evicted?: Item } | { result: 'full' | 'unavailable' };
+export type EvictResult = { result: 'queued'; evicted?: Item } | { result: 'full' | 'unavailable' | 'blocked' };
 
 export interface AdmissionQueue {
   /** Items waiting now. */

@@ -4,7 +4,15 @@
 import type { Item } from '../item';
 import type { AddResult } from './admission-queue';
 
-export const REJECT_REASONS = ['queue_full', 'timeout', 'adaptive_limit', 'memory', 'cancelled', 'broker_unavailable'] as const;
+export const REJECT_REASONS = [
+  'queue_full',
+  'timeout',
+  'adaptive_limit',
+  'memory',
+  'cancelled',
+  'broker_unavailable',
+  'broker_blocked',
+] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export type Outcome =
@@ -28,8 +36,9 @@ export interface Strategy {
   describe(): Record<string, number | string>;
 }
 
-/** The outcome of an add: queued, or refused for `whenFull` (or because the broker is down). */
+/** The outcome of an add: queued, or refused for `whenFull` (or because the broker is down or blocks publishing). */
 export function outcomeOf(result: AddResult, whenFull: RejectReason): Exclude<Outcome, { kind: 'superseded' }> {
   if (result === 'queued') return { kind: 'queued' };
-  return { kind: 'rejected', reason: result === 'full' ? whenFull : 'broker_unavailable' };
+  const reasons = { full: whenFull, unavailable: 'broker_unavailable', blocked: 'broker_blocked' } as const;
+  return { kind: 'rejected', reason: reasons[result] };
 }
