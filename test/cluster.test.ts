@@ -66,6 +66,22 @@ describe('a three-node cluster with a quorum queue', () => {
     assert.equal(status.broker.node, new URL(cluster.nodes[0]!.amqpUrl).host);
     assert.match(status.broker.connection_state, /^(running|flow)$/);
     assert.equal(status.broker.policy.definition['delivery-limit'], 5);
+    // The cluster as the producer sees it: every node up, the queue's leader and its three members.
+    const view = status.broker.cluster;
+    assert.deepEqual(
+      view.nodes.map((n: any) => [n.name, n.state, n.memory_alarm, n.disk_alarm]).sort(),
+      cluster.nodes.map((n) => [n.nodeName, 'up', false, false]).sort(),
+    );
+    assert.equal(view.leader, queue.leader);
+    assert.deepEqual([...view.members].sort(), [...queue.members].sort());
+    for (const node of cluster.nodes) {
+      assert.equal(await metricValue(producer, 'backpressure_broker_node_up', { node: node.nodeName }), 1);
+      assert.equal(
+        await metricValue(producer, 'backpressure_broker_queue_leader', { node: node.nodeName }),
+        node.nodeName === queue.leader ? 1 : 0,
+      );
+      assert.equal(await metricValue(producer, 'backpressure_broker_queue_member_online', { node: node.nodeName }), 1);
+    }
     const counts = await drained(producer, consumer);
     assert.equal(counts.processed, counts.published);
     await stopLab(producer, consumer);
@@ -122,6 +138,18 @@ describe('a three-node cluster with a quorum queue', () => {
       30_000,
       'a new leader',
     );
+    const killed = cluster.nodes[leader]!.nodeName;
+    const seen = await waitFor(
+      async () => {
+        const view = (await producer.get('/status')).broker.cluster;
+        return view.nodes.find((n: any) => n.name === killed)?.state === 'down' && view.leader !== killed ? view : undefined;
+      },
+      30_000,
+      'the producer to see the leader down and a new one',
+    );
+    assert.ok(!seen.online.includes(killed), 'the killed member is not online');
+    assert.equal(await metricValue(producer, 'backpressure_broker_node_up', { node: killed }), 0);
+    assert.equal(await metricValue(producer, 'backpressure_broker_queue_member_online', { node: killed }), 0);
     const before = (await producer.get('/status')).accounting.published;
     await waitFor(async () => (await producer.get('/status')).accounting.published > before + 300, 30_000, 'publishing to resume');
     await confirms.stop();
@@ -205,11 +233,18 @@ describe('a three-node cluster with a quorum queue', () => {
       producer: { PRODUCTION_RATE: '0', QUEUE_MODE: 'block', MAX_QUEUE_SIZE: '500' },
       consumer: { PROCESSING_TIME_MS: '10', MAX_CONCURRENCY: '10' },
     });
-    const bounded = await startService('producer', { ...clusterEnv(cluster, [1, 2, 0]), PRODUCTION_RATE: '0', QUEUE_MODE: 'bounded' });
+    // Every producer PUTs the one policy of lab.items: the same max_queue_size for all three.
+    const bounded = await startService('producer', {
+      ...clusterEnv(cluster, [1, 2, 0]),
+      PRODUCTION_RATE: '0',
+      QUEUE_MODE: 'bounded',
+      MAX_QUEUE_SIZE: '500',
+    });
     const timeout = await startService('producer', {
       ...clusterEnv(cluster, [2, 0, 1]),
       PRODUCTION_RATE: '0',
       QUEUE_MODE: 'timeout',
+      MAX_QUEUE_SIZE: '500',
       ENQUEUE_TIMEOUT_MS: '500',
     });
     started.push(bounded, timeout);

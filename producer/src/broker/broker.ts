@@ -19,6 +19,7 @@ import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
 import { BrokerBlock } from './broker-block';
 import { BrokerQueue } from './broker-queue';
+import { ClusterWatch } from './cluster-watch';
 import { readDeadLetters } from './dead-letters';
 import { Management, type QueueCounts } from './management';
 import { NackRun } from './nack-run';
@@ -63,6 +64,8 @@ export class Broker {
   /** The broker's memory or disk alarm, from the connection and the management API. */
   readonly block = new BrokerBlock(() => this.queue.wake());
   private readonly management: Management;
+  /** The cluster's nodes and the queue's leader (management API). */
+  readonly cluster: ClusterWatch;
   private readonly nackCounter: Counter;
   private readonly resendCounter: Counter;
   private readonly answerTime: Histogram;
@@ -75,6 +78,7 @@ export class Broker {
   constructor(private readonly options: BrokerOptions) {
     const { settings, logger, registry } = options;
     this.management = new Management(options.managementUrl);
+    this.cluster = new ClusterWatch(this.management, registry);
     this.queue = new BrokerQueue({
       hardCap: () => brokerMaxLength(settings()),
       exactLimit: options.queueType === 'classic',
@@ -246,6 +250,7 @@ export class Broker {
       connection_state: this.connectionState,
       resends: this.resends,
       channel_reopens: this.nackRun.reopens,
+      cluster: this.cluster.view,
     };
   }
 
@@ -292,10 +297,12 @@ export class Broker {
     }
     const port = this.link.state.local_port;
     this.connectionState = port && this.link.connected ? await this.management.connectionState(port).catch(() => null) : null;
-    await this.management
-      .nodes()
+    await this.cluster
+      .poll()
       .then((nodes) =>
-        this.block.nodeAlarms(nodes.filter((n) => n.running).map((n) => ({ node: n.name, memory: n.mem_alarm, disk: n.disk_free_alarm }))),
+        this.block.nodeAlarms(
+          nodes.filter((n) => n.state === 'up').map((n) => ({ node: n.name, memory: n.memory_alarm, disk: n.disk_alarm })),
+        ),
       )
       .catch(() => {}); // no node answers: the connection tells
     // A policy change that failed is tried again while connected.
