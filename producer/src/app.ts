@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { abortWhenClientGone, createApp, errorHandler, HttpError, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
-import type { Decision } from './intake';
+import type { Decision } from './admission/outcome';
 import { createItem } from './item';
 import { OfferWindow } from './offer-window';
 import type { Producer } from './producer';

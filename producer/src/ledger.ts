@@ -22,20 +22,13 @@
 // and histograms get the item's trace id as an exemplar.
 import type { Context } from '@opentelemetry/api';
 import { count, exemplarOf, observe } from '../../common/src/exemplars';
-import type { Outcome, RejectReason } from './admission/strategy';
+import type { Decision } from './admission/outcome';
 import type { Item } from './item';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
 import { SlowestItems } from './slowest-items';
 import type { ItemTracer } from './tracing';
-
-// The label values of the ledger's counters, each a series at 0 from the start (metrics.ts).
-export const SOURCES = ['generator', 'produce', 'jobs'] as const;
-export type Source = (typeof SOURCES)[number];
-export const RETRY_REASONS = ['network', 'timeout', 'http_429', 'http_5xx', 'http_4xx'] as const;
-export type RetryReason = (typeof RETRY_REASONS)[number];
-export const DROP_REASONS = ['drop_oldest', 'sampled_out', 'cleared'] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
+import type { DropReason, RejectReason, RetryReason, Source } from './vocabulary';
 
 export interface DeadLetter {
   id: string;
@@ -81,7 +74,7 @@ export class Ledger {
   }
 
   /** Admission decided about `item` (never called for `superseded`). */
-  decided(item: Item, source: Source, outcome: Exclude<Outcome, { kind: 'superseded' }>): void {
+  decided(item: Item, source: Source, outcome: Decision): void {
     this.produced++;
     this.metrics.produced.inc({ source });
     this.tracer?.decided(item, outcome);

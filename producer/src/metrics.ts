@@ -8,8 +8,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { exemplarOption } from '../../common/src/exemplars';
 import { knownCounter } from '../../common/src/metrics';
-import { REJECT_REASONS } from './admission/strategy';
-import { DROP_REASONS, RETRY_REASONS, SOURCES } from './ledger';
+import { DROP_REASONS, REJECT_REASONS, RETRY_REASONS, SOURCES } from './vocabulary';
 
 export interface GaugeSource {
   queueDepth(): number;

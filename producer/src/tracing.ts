@@ -12,9 +12,9 @@
 // (item.trace, a few strings); its queue_wait span is made when it leaves the queue, from its
 // own enqueue timestamp, so no span object waits in the queue with it.
 import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Decision } from './intake';
+import type { Decision } from './admission/outcome';
 import type { Item } from './item';
-import type { RetryReason, Source } from './ledger';
+import type { RetryReason, Source } from './vocabulary';
 
 const tracer = trace.getTracer('backpressure-lab-producer');
 

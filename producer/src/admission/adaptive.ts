@@ -10,7 +10,8 @@
 // average wait, not a guarantee for every item; items are still lost when over the limit.
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 export class Adaptive implements Strategy {
   constructor(
