@@ -1,7 +1,7 @@
 // The ledger: every move of an item is recorded here and nowhere else, so the counters in
 // /status, the Prometheus metrics and the job store can never disagree. At every instant
 //
-//   produced = queued + in_flight + sent + rejected + dropped + sampled_out + cleared + dead_lettered
+//   produced = queued + in_flight + sent + rejected + dropped + sampled_out + cleared + dead_lettered + expired
 //
 // (`queued` is the live queue size). `produced` counts items once admission has decided about
 // them; an offer still waiting for room or a token is `admission_waiting`, not yet produced.
@@ -27,6 +27,7 @@ import type { Item } from './item';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
 import { SlowestItems } from './slowest-items';
+import type { BrokerAccounting, MemoryAccounting } from './status-model';
 import type { ItemTracer } from './tracing';
 import type { DropReason, RejectReason, RetryReason, Source } from './vocabulary';
 
@@ -199,9 +200,18 @@ export class Ledger {
     return this.deadLetters.length;
   }
 
-  accounting(queued: number) {
+  /** The books with the in-memory queue (`queued` is its size now). */
+  accounting(queued: number): MemoryAccounting {
     const accounted =
-      queued + this.inFlight + this.sent + this.rejected + this.dropped + this.sampledOut + this.clearedCount + this.deadLettered;
+      queued +
+      this.inFlight +
+      this.sent +
+      this.rejected +
+      this.dropped +
+      this.sampledOut +
+      this.clearedCount +
+      this.deadLettered +
+      this.expired;
     return {
       produced: this.produced,
       queued,
@@ -212,12 +222,13 @@ export class Ledger {
       sampled_out: this.sampledOut,
       cleared: this.clearedCount,
       dead_lettered: this.deadLettered,
+      expired: this.expired,
       balanced: accounted === this.produced,
     };
   }
 
   /** The producer's side of the books with the queue in RabbitMQ (see the top of this file). */
-  brokerAccounting() {
+  brokerAccounting(): BrokerAccounting {
     return {
       produced: this.produced,
       published: this.admitted,
