@@ -92,7 +92,11 @@ describe('on the broker', () => {
     assert.equal(status.accounting.rejected_by_reason.queue_full, 31);
     assert.equal(status.backend.publish_nacks, 31);
     assert.equal(await metricValue(producer, 'backpressure_broker_publish_nacks_total'), 31);
-    assert.deepEqual(status.backend.policy.definition, { 'dead-letter-exchange': 'lab.dead', 'max-length': 20, overflow: 'reject-publish' });
+    assert.deepEqual(status.backend.policy.definition, {
+      'dead-letter-exchange': 'lab.dead',
+      'max-length': 20,
+      overflow: 'reject-publish',
+    });
     await assertBooksBalance(producer);
   });
 

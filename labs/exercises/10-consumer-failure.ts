@@ -4,8 +4,7 @@ import { request } from '../src/services';
 import type { Snapshot } from '../src/snapshot';
 import { deadLettered, JQ, queued } from './measures';
 
-const breakerIs = (state: string) => (s: Snapshot) =>
-  s.producer?.backend.breaker?.state === state;
+const breakerIs = (state: string) => (s: Snapshot) => s.producer?.backend.breaker?.state === state;
 
 export default {
   id: '10-consumer-failure',

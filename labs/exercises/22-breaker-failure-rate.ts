@@ -3,8 +3,8 @@ import { PANELS } from '../src/panels';
 import type { Up } from '../src/recording';
 
 const sent = (s: Up) => ('sent' in s.producer.accounting ? s.producer.accounting.sent : NaN); // in-memory queue only
-const timesOpened = (s: Up) => s.producer.backend.breaker!.times_opened;
-const windowFailureRate = (s: Up) => s.producer.backend.breaker!.window_failure_rate;
+const timesOpened = (s: Up) => s.producer.backend.breaker?.times_opened ?? NaN;
+const windowFailureRate = (s: Up) => s.producer.backend.breaker?.window_failure_rate ?? NaN;
 const JQ_BREAKER =
   '{size: .queue.size, sent: .accounting.sent, breaker: .backend.breaker | {state, times_opened, consecutive_failures, window_failure_rate}}';
 

@@ -60,9 +60,7 @@ function producerLines(state: WatchState, c: Paint, barWidth: number): string[] 
   const fill = q.size / scale;
   const queueColor: Color = fill >= 0.9 ? 'red' : fill >= 0.5 ? 'yellow' : 'green';
   const of = q.limit === null ? `${c('dim', `(no limit; bar to ${scale})`)}` : `/ ${q.limit}`;
-  lines.push(
-    row('queue', `${c(queueColor, bar(fill, barWidth))} ${q.size} ${of}   ${oldestText(p)}`),
-  );
+  lines.push(row('queue', `${c(queueColor, bar(fill, barWidth))} ${q.size} ${of}   ${oldestText(p)}`));
   const mem = p.process;
   const memFill = mem.memory_mb / mem.memory_limit_mb;
   lines.push(

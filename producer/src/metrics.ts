@@ -65,7 +65,11 @@ export function createProducerMetrics(registry: Registry, source: LiveState) {
     if (Number.isFinite(limit)) g.set(limit);
   });
   gauge('backpressure_queue_max_size', 'Configured max_queue_size', (g) => g.set(source.maxQueueSize()));
-  backendGauge('backpressure_queue_oldest_item_age_seconds', 'How long the oldest queued item has waited', (b) => b.oldest_item_age_seconds);
+  backendGauge(
+    'backpressure_queue_oldest_item_age_seconds',
+    'How long the oldest queued item has waited',
+    (b) => b.oldest_item_age_seconds,
+  );
   backendGauge('backpressure_items_in_flight', 'Items being sent to the consumer by the dispatcher', (b) => b.in_flight);
   gauge('backpressure_admission_waiting', 'Callers (offers) waiting for admission (block, timeout, rate_limited)', (g) =>
     g.set(source.admissionWaiting()),
@@ -83,7 +87,11 @@ export function createProducerMetrics(registry: Registry, source: LiveState) {
     'Measured items/s the consumer drains at the current sender concurrency (the dispatcher)',
     (b) => b.drain_capacity_per_s,
   );
-  backendGauge('backpressure_broker_acks_per_second', 'Messages the consumers acknowledged per second (RabbitMQ, last 5 s)', (b) => b.acked_per_s);
+  backendGauge(
+    'backpressure_broker_acks_per_second',
+    'Messages the consumers acknowledged per second (RabbitMQ, last 5 s)',
+    (b) => b.acked_per_s,
+  );
   backendGauge('backpressure_circuit_breaker_state', 'Breaker around the consumer: 0 closed, 1 half-open, 2 open', (b) =>
     b.breaker ? BREAKER_STATES[b.breaker.state] : undefined,
   );

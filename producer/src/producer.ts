@@ -4,6 +4,7 @@
 // Where admitted items wait and how they reach a consumer is the queue backend's business
 // (backend/queue-backend.ts): main.ts chooses it, the producer only talks to the interface.
 import type { Registry } from 'prom-client';
+import type { Logger } from '../../common/src/logger';
 import { applyPatch, changedFields } from '../../common/src/settings';
 import { tracingEnabled } from '../../common/src/telemetry';
 import { createStrategy, STRATEGY_SETTINGS, waitKindOf } from './admission';
@@ -16,7 +17,6 @@ import { Ledger } from './ledger';
 import { MemoryGuard, type MemoryLimit } from './memory-guard';
 import { createProducerMetrics } from './metrics';
 import { OpenArrivals } from './open-arrivals';
-import type { Logger } from '../../common/src/logger';
 import { ItemTracer } from './tracing';
 
 export interface ProducerOptions {

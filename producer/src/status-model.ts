@@ -23,7 +23,7 @@ export interface BreakerStatus {
 
 /** The limits in force on the queue itself; a limit that is off is absent. */
 export interface BackendLimits {
-  /** Most items it holds: the admission limit (memory), or the policy's max-length (rabbitmq). */
+  /** Most items the queue itself holds whatever admission does: the broker policy's max-length (admission's own limit is queue.limit). */
   max_items?: number;
   /** Most estimated bytes it holds (max_queue_bytes). */
   max_bytes?: number;

@@ -53,7 +53,8 @@ export class MemoryBackend implements QueueBackend {
 
   validate(next: ProducerSettings): void {
     const brokerOnly = BROKER_ONLY_SETTINGS.find((key) => next[key] !== 0);
-    if (brokerOnly) throw new HttpError(400, brokerOnlyMessage(brokerOnly), { field: brokerOnly, reason: 'only with QUEUE_BACKEND=rabbitmq' });
+    if (brokerOnly)
+      throw new HttpError(400, brokerOnlyMessage(brokerOnly), { field: brokerOnly, reason: 'only with QUEUE_BACKEND=rabbitmq' });
   }
 
   async settingsChanged(): Promise<void> {
