@@ -430,9 +430,9 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     );
     await timed(t, 'until the producer is connected', () =>
       waitFor(
-        async () => (await curl(`${producerUrl()}/status`).catch(() => undefined))?.broker?.connected === true,
+        async () => (await curl(`${producerUrl()}/status`).catch(() => undefined))?.backend?.connection?.connected === true,
         60_000,
-        'broker.connected',
+        'backend.connection.connected',
       ),
     );
     const before = (await curl(`${consumerUrl()}/status`)).totals.processed;

@@ -7,7 +7,8 @@
 // drop_oldest items already accepted are lost and nobody is told except the counters.
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 export type Overflow = 'reject' | 'drop_oldest';
 
