@@ -44,4 +44,4 @@ export const redeliveries = (s: Up) => s.consumer.broker?.redeliveries ?? NaN;
 export const BROKER_JQ = '{ready: .backend.ready, unacked: .backend.unacked, published: .accounting.published}';
 export const NEEDS_BROKER =
   'This exercise needs the queue in RabbitMQ: `sudo apt-get install rabbitmq-server` once, then `npm run rabbitmq` in ' +
-  'one terminal and `QUEUE_BACKEND=rabbitmq npm start` in another (see "On a broker" in the README).';
+  'one terminal and `QUEUE_BACKEND=rabbitmq npm start` in another (see docs/broker.md).';

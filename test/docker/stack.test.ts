@@ -475,7 +475,7 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
       ]);
       return listed.stdout.trim().split('\n').filter(Boolean);
     };
-    // The whole stack on the broker, as the README's commands run it: none without --scale ...
+    // The whole stack on the broker, as docs/docker.md's commands run it: none without --scale ...
     await timed(t, 'docker-compose --profile broker up -d', () => compose(['--profile', 'broker', 'up', '-d']));
     assert.deepEqual(await running(), [], 'no replica unless asked for (scale: 0)');
     // ... and three with it.

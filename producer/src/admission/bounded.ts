@@ -26,7 +26,7 @@ export class Bounded implements Strategy {
   async offer(item: Item): Promise<Outcome> {
     if (this.overflow === 'reject') return outcomeOf(await this.queue.add(item, this.maxSize), 'queue_full');
     // drop_oldest. In memory, a queue above a lowered limit shrinks by one per new item, never
-    // all at once; RabbitMQ's drop-head drops the excess at once (and counts it, see the README).
+    // all at once; RabbitMQ's drop-head drops the excess at once (and counts it, see docs/broker.md).
     const added = await this.queue.addEvictingOldest(item, this.maxSize);
     return added.result === 'queued' ? { kind: 'queued', evicted: added.evicted } : outcomeOf(added.result, 'queue_full');
   }
