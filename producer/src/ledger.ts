@@ -185,6 +185,14 @@ export class Ledger {
     }
   }
 
+  /** `item` waited in the in-memory queue longer than max_item_age_ms: taken out, never sent. */
+  expiredInQueue(item: Item): void {
+    this.expired++;
+    this.metrics.expired.inc();
+    this.tracer?.expired(item);
+    if (item.job) this.jobs.finished(item, 'expired: waited longer than max_item_age_ms');
+  }
+
   /** POST /admin/clear-queue purged `count` items from the broker's queue. */
   purged(count: number): void {
     this.clearedCount += count;
