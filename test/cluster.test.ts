@@ -57,17 +57,17 @@ describe('a three-node cluster with a quorum queue', () => {
     const status = await waitFor(
       async () => {
         const s = await producer.get('/status');
-        return s.broker.connection_state ? s : undefined;
+        return s.backend.connection.state ? s : undefined;
       },
       15_000,
       'the connection state from the management API',
     );
-    assert.equal(status.broker.queue_type, 'quorum');
-    assert.equal(status.broker.node, new URL(cluster.nodes[0]!.amqpUrl).host);
-    assert.match(status.broker.connection_state, /^(running|flow)$/);
-    assert.equal(status.broker.policy.definition['delivery-limit'], 5);
+    assert.equal(status.backend.queue_type, 'quorum');
+    assert.equal(status.backend.connection.node, new URL(cluster.nodes[0]!.amqpUrl).host);
+    assert.match(status.backend.connection.state, /^(running|flow)$/);
+    assert.equal(status.backend.policy.definition['delivery-limit'], 5);
     // The cluster as the producer sees it: every node up, the queue's leader and its three members.
-    const view = status.broker.cluster;
+    const view = status.backend.cluster;
     assert.deepEqual(
       view.nodes.map((n: any) => [n.name, n.state, n.memory_alarm, n.disk_alarm]).sort(),
       cluster.nodes.map((n) => [n.nodeName, 'up', false, false]).sort(),
@@ -112,8 +112,8 @@ describe('a three-node cluster with a quorum queue', () => {
     started.push(producer);
     await waitFor(async () => (await fetch(`${producer.url}/health/ready`)).ok, 30_000, 'the producer to be ready');
     const status = await producer.get('/status');
-    assert.equal(status.broker.node, new URL(cluster.nodes[1]!.amqpUrl).host);
-    assert.equal(status.broker.policy.in_force, true, 'the policy was PUT through the next management URL');
+    assert.equal(status.backend.connection.node, new URL(cluster.nodes[1]!.amqpUrl).host);
+    assert.equal(status.backend.policy.in_force, true, 'the policy was PUT through the next management URL');
     await waitFor(async () => (await producer.get('/status')).accounting.published > 10, 15_000, 'publishes confirmed');
     await stopLab(producer);
   });
@@ -141,7 +141,7 @@ describe('a three-node cluster with a quorum queue', () => {
     const killed = cluster.nodes[leader]!.nodeName;
     const seen = await waitFor(
       async () => {
-        const view = (await producer.get('/status')).broker.cluster;
+        const view = (await producer.get('/status')).backend.cluster;
         return view.nodes.find((n: any) => n.name === killed)?.state === 'down' && view.leader !== killed ? view : undefined;
       },
       30_000,
@@ -177,12 +177,12 @@ describe('a three-node cluster with a quorum queue', () => {
     const status = await waitFor(
       async () => {
         const s = await producer.get('/status');
-        return s.broker.connected && s.broker.node !== new URL(cluster.nodes[0]!.amqpUrl).host ? s : undefined;
+        return s.backend.connection.connected && s.backend.connection.node !== new URL(cluster.nodes[0]!.amqpUrl).host ? s : undefined;
       },
       30_000,
       'the producer on another node',
     );
-    assert.equal(status.broker.failovers, 1);
+    assert.equal(status.backend.connection.failovers, 1);
     assert.equal(await metricValue(producer, 'backpressure_broker_failovers_total'), 1);
     const before = status.accounting.published;
     await waitFor(async () => (await producer.get('/status')).accounting.published > before + 500, 30_000, 'publishing to resume');
@@ -204,7 +204,7 @@ describe('a three-node cluster with a quorum queue', () => {
     const { producer, consumer } = await lab({ producer: { PRODUCTION_RATE: '20', QUEUE_MODE: 'bounded', MAX_QUEUE_SIZE: '1000' } });
     await waitFor(async () => (await producer.get('/status')).accounting.published > 20, 20_000, 'publishing under way');
     await Promise.all(cluster.nodes.map((node) => node.kill()));
-    await waitFor(async () => !(await producer.get('/status')).broker.connected, 15_000, 'the producer to see the broker gone');
+    await waitFor(async () => !(await producer.get('/status')).backend.connection.connected, 15_000, 'the producer to see the broker gone');
     const job = await producer.post('/jobs', { data: { n: 1 } });
     assert.equal(job.status, 503);
     assert.equal(job.body.reason, 'broker_unavailable');
@@ -254,9 +254,9 @@ describe('a three-node cluster with a quorum queue', () => {
     try {
       assert.ok((await producer.get('/status')).accounting.published < 10_000, 'the alarm came during the burst');
       for (const service of [producer, bounded, timeout])
-        await waitFor(async () => (await service.get('/status')).broker.blocked, 20_000, `${service.url} blocked`);
+        await waitFor(async () => (await service.get('/status')).backend.blocked.blocked, 20_000, `${service.url} blocked`);
       assert.equal(await metricValue(producer, 'backpressure_broker_blocked'), 1);
-      const reason = (await producer.get('/status')).broker.blocked_reason;
+      const reason = (await producer.get('/status')).backend.blocked.reason;
       assert.match(reason, /memory/);
       // block: the burst waits. Its confirms stop (those published just before the block may still land).
       const first = (await producer.get('/status')).accounting.published;
@@ -277,12 +277,12 @@ describe('a three-node cluster with a quorum queue', () => {
     } finally {
       await cluster.rabbitmqctl(1, ['set_vm_memory_high_watermark', '0.4']);
     }
-    await waitFor(async () => !(await producer.get('/status')).broker.blocked, 20_000, 'unblocked');
+    await waitFor(async () => !(await producer.get('/status')).backend.blocked.blocked, 20_000, 'unblocked');
     const answer = await burst;
     assert.equal(answer.status, 200);
     assert.equal(answer.body.queued, 10_000, 'block queued the whole burst');
     const status = await producer.get('/status');
-    assert.ok(status.broker.blocked_seconds >= 4, `blocked ${status.broker.blocked_seconds} s`);
+    assert.ok(status.backend.blocked.seconds >= 4, `blocked ${status.backend.blocked.seconds} s`);
     assert.equal(status.accounting.produced, 10_000);
     assert.equal(status.accounting.published, 10_000);
     assert.equal(status.accounting.balanced, true);

@@ -50,10 +50,10 @@ export async function leaderIndex(cluster: RabbitMQCluster): Promise<number> {
   return cluster.nodes.findIndex((node) => node.nodeName === leader);
 }
 
-/** The index of the node a service is connected to (its /status names host:port). */
+/** The index of the node a producer is connected to (its /status names host:port). */
 export async function connectedNode(cluster: RabbitMQCluster, service: Service): Promise<number> {
   const status = await service.get('/status');
-  const hostPort: string = status.broker.node;
+  const hostPort: string = status.backend.connection.node;
   return cluster.nodes.findIndex((node) => new URL(node.amqpUrl).host === hostPort);
 }
 
@@ -130,12 +130,12 @@ export async function drained(producer: Service, consumer: Service, timeoutMs = 
       const [p, c] = [await producer.get('/status'), await consumer.get('/status')];
       const counts = {
         published: p.accounting.published,
-        publishing: p.broker.publishing,
-        resends: p.broker.resends,
+        publishing: p.backend.publishing,
+        resends: p.backend.resends,
         processed: c.totals.processed,
         duplicates: c.broker.duplicates,
         redeliveries: c.broker.redeliveries,
-        ready: p.broker.ready,
+        ready: p.backend.ready,
         holding: c.broker.holding,
         consumer_connected: c.broker.connected,
       };

@@ -2,28 +2,9 @@
 // with these four members; the intake (../intake.ts) calls it for every new item, whichever
 // entry point made the item (generator, POST /produce, POST /jobs).
 import type { Item } from '../item';
+import type { RejectReason } from '../vocabulary';
 import type { AddResult } from './admission-queue';
-
-export const REJECT_REASONS = [
-  'queue_full',
-  'timeout',
-  'adaptive_limit',
-  'memory',
-  'cancelled',
-  'broker_unavailable',
-  'broker_blocked',
-] as const;
-export type RejectReason = (typeof REJECT_REASONS)[number];
-
-export type Outcome =
-  /** In the queue; drop_oldest may have evicted an older item to make room. */
-  | { kind: 'queued'; evicted?: Item }
-  /** Refused: the caller learns it (a 429 for HTTP clients) and the item is counted. */
-  | { kind: 'rejected'; reason: RejectReason }
-  /** Discarded on purpose by sampling. */
-  | { kind: 'sampled_out' }
-  /** The mode changed while the offer waited: the intake offers it to the new strategy. */
-  | { kind: 'superseded' };
+import type { Decision, Outcome } from './outcome';
 
 export interface Strategy {
   /** Largest queue depth this strategy admits now; Infinity when it sets none. */
@@ -36,9 +17,14 @@ export interface Strategy {
   describe(): Record<string, number | string>;
 }
 
-/** The outcome of an add: queued, or refused for `whenFull` (or because the broker is down or blocks publishing). */
-export function outcomeOf(result: AddResult, whenFull: RejectReason): Exclude<Outcome, { kind: 'superseded' }> {
+const REASON_OF: Partial<Record<AddResult, RejectReason>> = {
+  full_bytes: 'queue_bytes',
+  unavailable: 'broker_unavailable',
+  blocked: 'broker_blocked',
+};
+
+/** The outcome of an add: queued, or refused for `whenFull` (or the byte bound, or because the broker is down or blocks publishing). */
+export function outcomeOf(result: AddResult, whenFull: RejectReason): Decision {
   if (result === 'queued') return { kind: 'queued' };
-  const reasons = { full: whenFull, unavailable: 'broker_unavailable', blocked: 'broker_blocked' } as const;
-  return { kind: 'rejected', reason: reasons[result] };
+  return { kind: 'rejected', reason: REASON_OF[result] ?? whenFull };
 }

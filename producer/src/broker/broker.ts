@@ -17,6 +17,7 @@ import type { Logger } from '../../../common/src/logger';
 import { RateWindow } from '../../../common/src/rate-window';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
+import type { BackendStatus } from '../status-model';
 import { BrokerBlock } from './broker-block';
 import { BrokerQueue } from './broker-queue';
 import { ClusterWatch } from './cluster-watch';
@@ -214,18 +215,25 @@ export class Broker {
     return { ready, broker: this.describeLink() };
   }
 
+  /** The broker's own figures for GET /status `backend` (broker-backend.ts adds the shared ones). */
   describe() {
+    const { connected, since, last_error, node, failovers } = this.link.state;
     return {
-      ...this.describeLink(),
-      queue: ITEMS_QUEUE,
       ready: this.ready(),
       unacked: this.counts.unacked,
+      acked_per_s: Math.round(this.acked.perSecond() * 100) / 100,
+      connection: { connected, since, last_error, node, failovers, state: this.connectionState },
+      queue: ITEMS_QUEUE,
+      queue_type: this.options.queueType,
       publishing: this.queue.publishing,
       publish_nacks: this.publishNacks,
-      ack_rate_per_s: Math.round(this.acked.perSecond() * 100) / 100,
+      resends: this.resends,
+      channel_reopens: this.nackRun.reopens,
+      blocked: { blocked: this.block.blocked, reason: this.block.reason, seconds: Math.round(this.block.seconds() * 1000) / 1000 },
+      cluster: this.cluster.view,
       counts_error: this.countsError,
       policy: { ...this.policy, definition: itemsPolicy(this.options.settings(), this.options.queueType).definition },
-    };
+    } satisfies Partial<BackendStatus>;
   }
 
   async close(): Promise<void> {
@@ -235,23 +243,8 @@ export class Broker {
   }
 
   private describeLink() {
-    const { connected, since, last_error, node, failovers } = this.link.state;
-    return {
-      backend: 'rabbitmq' as const,
-      queue_type: this.options.queueType,
-      connected,
-      since,
-      last_error,
-      node,
-      failovers,
-      blocked: this.block.blocked,
-      blocked_reason: this.block.reason,
-      blocked_seconds: Math.round(this.block.seconds() * 1000) / 1000,
-      connection_state: this.connectionState,
-      resends: this.resends,
-      channel_reopens: this.nackRun.reopens,
-      cluster: this.cluster.view,
-    };
+    const { connected, since, last_error } = this.link.state;
+    return { backend: 'rabbitmq' as const, connected, since, last_error };
   }
 
   private async setup(model: ChannelModel): Promise<void> {

@@ -4,26 +4,8 @@
 // also feed BrokerBlock (a node's alarm blocks publishing on every node).
 import { Gauge, type Registry } from 'prom-client';
 import { ITEMS_QUEUE } from '../../../common/src/broker-topology';
+import type { ClusterNode, ClusterView } from '../status-model';
 import type { Management } from './management';
-
-export interface ClusterNode {
-  name: string;
-  /** up: running; down: known to the cluster, not running. */
-  state: 'up' | 'down';
-  memory_alarm: boolean;
-  disk_alarm: boolean;
-}
-
-export interface ClusterView {
-  nodes: ClusterNode[];
-  /** The node leading lab.items (a quorum queue), or the node holding it (classic). */
-  leader: string | null;
-  members: string[];
-  online: string[];
-  /** When it was last read, or null before the first answer. */
-  read_at: string | null;
-  error: string | null;
-}
 
 export class ClusterWatch {
   view: ClusterView = { nodes: [], leader: null, members: [], online: [], read_at: null, error: null };
