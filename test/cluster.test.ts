@@ -7,6 +7,8 @@
 // says meanwhile, and nothing is lost. One cluster for the whole file (~30 s to form).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { dashboardQueries, queriesWithoutData, readDashboard } from './helpers/dashboard';
+import { startPrometheus } from './helpers/prometheus';
 import {
   clusterApi,
   clusterEnv,
@@ -81,6 +83,20 @@ describe('a three-node cluster with a quorum queue', () => {
         node.nodeName === queue.leader ? 1 : 0,
       );
       assert.equal(await metricValue(producer, 'backpressure_broker_queue_member_online', { node: node.nodeName }), 1);
+    }
+    // The Grafana row (cluster): every query of it returns data from a real Prometheus scraping these services.
+    const prometheus = await startPrometheus({ producer: new URL(producer.url).host, consumer: new URL(consumer.url).host }, '1s');
+    try {
+      const start = Math.floor(Date.now() / 1000);
+      await sleep(6000);
+      const end = Math.ceil(Date.now() / 1000);
+      const row = readDashboard().panels.find((p: any) => p.type === 'row' && p.title.endsWith('(cluster)'));
+      const titles = new Set(row.panels.map((p: any) => p.title));
+      const queries = dashboardQueries().filter((q) => titles.has(q.panel));
+      assert.ok(queries.length >= 10, `the cluster row's queries (${queries.length})`);
+      assert.deepEqual(await queriesWithoutData(prometheus, queries, start, end, 1), [], 'cluster-row queries without data');
+    } finally {
+      await prometheus.stop();
     }
     const counts = await drained(producer, consumer);
     assert.equal(counts.processed, counts.published);
