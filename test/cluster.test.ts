@@ -6,7 +6,7 @@
 // come back by themselves; the broker's memory alarm blocks publishing, each mode does what it
 // says meanwhile, and nothing is lost. One cluster for the whole file (~30 s to form).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { dashboardQueries, queriesWithoutData, readDashboard } from './helpers/dashboard';
 import { startPrometheus } from './helpers/prometheus';
 import {
@@ -28,6 +28,13 @@ const started: Service[] = [];
 
 before(async () => {
   cluster = await startCluster(3);
+});
+
+// Each test starts from a whole cluster and no service of an earlier test (one that failed half-way
+// leaves its producer publishing, or a node down).
+beforeEach(async () => {
+  await Promise.all(started.splice(0).map((service) => service.stop()));
+  for (const [i, node] of cluster.nodes.entries()) if (!node.running) await restartNode(cluster, i);
 });
 
 after(async () => {
@@ -88,7 +95,15 @@ describe('a three-node cluster with a quorum queue', () => {
     const prometheus = await startPrometheus({ producer: new URL(producer.url).host, consumer: new URL(consumer.url).host }, '1s');
     try {
       const start = Math.floor(Date.now() / 1000);
-      await sleep(6000);
+      // Enough scrapes of both services for rate() (a busy machine delays them).
+      const scrapes = async (metric: string) =>
+        Number((await prometheus.query(`count_over_time(${metric}[5m])`, Date.now() / 1000))[0]?.values[0]?.[1] ?? 0);
+      await waitFor(
+        async () =>
+          (await scrapes('backpressure_broker_failovers_total')) >= 6 && (await scrapes('backpressure_broker_duplicates_total')) >= 6,
+        60_000,
+        'six scrapes of each service',
+      );
       const end = Math.ceil(Date.now() / 1000);
       const row = readDashboard().panels.find((p: any) => p.type === 'row' && p.title.endsWith('(cluster)'));
       const titles = new Set(row.panels.map((p: any) => p.title));
