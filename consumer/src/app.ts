@@ -6,6 +6,7 @@ import { instanceName } from '../../common/src/env';
 import { abortWhenClientGone, createApp, errorHandler, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
+import { healthRoutes } from '../../common/src/routes/health';
 import type { BrokerConsumer } from './broker-consumer';
 import { capacityPerSecond, meanProcessingMs } from './config';
 import type { Consumer } from './consumer';
@@ -72,27 +73,20 @@ export function createConsumerApp(
 ): Express {
   const app = createApp(logger, adminToken);
 
-  app.get('/', (_req, res) => {
-    res.json({
-      service: 'consumer',
-      endpoints: [
-        'GET /health',
-        'GET /health/live',
-        'GET /health/ready',
-        'GET /status',
-        'GET /metrics',
-        'POST /process',
-        'POST /process-batch',
-        'POST /admin/config',
-        'POST /admin/slow-down',
-        'POST /admin/speed-up',
-        'POST /admin/pause',
-        'POST /admin/resume',
-      ],
-    });
-  });
-  app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'consumer' }));
-  app.get('/health/live', (_req, res) => res.json({ status: 'live' }));
+  app.use(
+    healthRoutes('consumer', [
+      'GET /health/ready',
+      'GET /status',
+      'GET /metrics',
+      'POST /process',
+      'POST /process-batch',
+      'POST /admin/config',
+      'POST /admin/slow-down',
+      'POST /admin/speed-up',
+      'POST /admin/pause',
+      'POST /admin/resume',
+    ]),
+  );
   app.get('/health/ready', (_req, res) => {
     if (broker && !broker.connected) {
       res.status(503).json({ status: 'not ready', broker: broker.describe() });
