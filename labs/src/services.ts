@@ -1,7 +1,7 @@
 // Talking to the two services over HTTP, and showing each request as the curl command a
 // learner would type for it.
 import { z } from 'zod';
-import type { consumerStatus } from '../../consumer/src/app';
+import type { consumerStatus } from '../../consumer/src/routes/status';
 import type { producerStatus } from '../../producer/src/status';
 
 export type ProducerStatus = ReturnType<typeof producerStatus>;
