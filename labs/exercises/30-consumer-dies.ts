@@ -7,10 +7,23 @@ import { processed } from './measures';
 
 const START = 'QUEUE_BACKEND=rabbitmq CONSUMERS=2 npm start';
 const HELD = 20;
+interface SupervisedInstance {
+  name: string;
+  pid: number;
+  state: string;
+  restarts: number;
+}
+interface SupervisorStatus {
+  instances: SupervisedInstance[];
+}
 /** The supervisor's /status, once `ready` holds for it (asked until then, RESTART_DEADLINE_MS at most). */
-const supervisorStatus = async (ready?: (status: any) => boolean) =>
-  (await requestWhenUp(`${supervisorUrlFromEnv()}/status`, undefined, ready)).body;
-const consumer2 = (status: any) => status.instances.find((i: any) => i.name === 'consumer-2');
+const supervisorStatus = async (ready?: (status: SupervisorStatus) => boolean) =>
+  (await requestWhenUp<SupervisorStatus>(`${supervisorUrlFromEnv()}/status`, undefined, ready)).body;
+const consumer2 = (status: SupervisorStatus): SupervisedInstance => {
+  const found = status.instances.find((i) => i.name === 'consumer-2');
+  if (!found) throw new Error('the supervisor lists no consumer-2: start the lab with CONSUMERS=2');
+  return found;
+};
 
 export default {
   id: '30-consumer-dies',
@@ -61,7 +74,8 @@ export default {
       async (ctx) => {
         // On a busy machine the restarted consumer 2 may still be starting: wait until the supervisor
         // has it up again and it answers, rather than count a refused connection as nothing.
-        const restarted = (status: any) => consumer2(status)?.state === 'up' && consumer2(status).restarts > ctx.value('restarts before');
+        const restarted = (status: SupervisorStatus) =>
+          status.instances.some((i) => i.name === 'consumer-2' && i.state === 'up' && i.restarts > ctx.value('restarts before'));
         const supervisor = await supervisorStatus(restarted);
         const one = (await requestWhenUp(`${ctx.urls.consumer}/status`)).body.broker.redeliveries;
         const two = (await requestWhenUp(`${instanceUrl(ctx.urls.consumer, 2)}/status`)).body.broker?.redeliveries ?? 0;
