@@ -3,9 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { consumerStatus } from '../../consumer/src/routes/status';
-import type { producerStatus } from '../../producer/src/status';
 
-export type ProducerStatus = ReturnType<typeof producerStatus>;
+export type { ProducerStatus } from '../../producer/src/status-model';
 export type ConsumerStatus = ReturnType<typeof consumerStatus>;
 export type ServiceName = 'producer' | 'consumer';
 
