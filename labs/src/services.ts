@@ -67,6 +67,7 @@ export const RESTART_DEADLINE_MS = 30_000;
  * connections meanwhile) and returns that answer; throws with the last reason once `timeoutMs` has
  * passed. `ready` may ask for more than a 200 (the instance restarted, say).
  */
+// biome-ignore lint/suspicious/noExplicitAny: as Answer
 export async function requestWhenUp<T = any>(
   url: string,
   timeoutMs = RESTART_DEADLINE_MS,
