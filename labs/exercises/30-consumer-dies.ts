@@ -1,4 +1,4 @@
-import { action, atLeast, type Exercise, exactly, watch } from '../src/exercise';
+import { action, atLeast, atMost, type Exercise, exactly, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { instanceUrl, request, requestWhenUp } from '../src/services';
 import { supervisorUrlFromEnv } from '../src/watch-instances';
@@ -52,7 +52,6 @@ export default {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }),
-    recordFrom('consumer', 2, '.broker.holding', 'held by consumer 2', (s) => s.broker.holding),
     recordFrom('consumer', 1, '.broker.redeliveries', 'redeliveries before', (s) => s.broker.redeliveries),
     action(
       'Kill consumer 2 (SIGKILL: no goodbye, no ack)',
@@ -60,6 +59,8 @@ export default {
       async (ctx) => {
         const before = consumer2(await supervisorStatus());
         ctx.record('restarts before', before.restarts);
+        // What it holds is read at the last moment: a delivery to its old prefetch may still arrive.
+        ctx.record('held by consumer 2', (await requestWhenUp(`${instanceUrl(ctx.urls.consumer, 2)}/status`)).body.broker.holding);
         process.kill(before.pid, 'SIGKILL');
         ctx.say(`killed PID ${before.pid}`);
       },
@@ -93,13 +94,15 @@ export default {
       // A raised prefetch re-subscribes; a delivery to the old subscription may still arrive.
       why: 'its prefetch (one or two more when a delivery to the old prefetch was under way)',
     }),
-    exactly(
+    atMost(
       'held but not delivered again',
       0,
       'items',
       (r) => r.value('held by consumer 2') - (r.value('redelivered') - r.value('redeliveries before')),
       {
-        why: "every unacked item goes back to the queue when its consumer's connection dies, and is delivered again",
+        why:
+          "every unacked item goes back to the queue when its consumer's connection dies, and is delivered again " +
+          '(one more, below 0, when a delivery was on its way to consumer 2 as it died)',
       },
     ),
     atLeast('consumer 1 keeps processing', 4, 'items/s', (r) => r.window('after').rate(processed), {
