@@ -29,8 +29,8 @@ interface Setup {
 }
 
 async function startPair(env: Record<string, string>, producerEnv: Record<string, string>) {
-  const consumer = await startService('consumer', { ...env, PROCESSING_TIME_MS: '0', MAX_CONCURRENCY: '100', LOG_LEVEL: 'warn' });
-  const producer = await startService('producer', { ...env, PRODUCTION_RATE: '0', LOG_LEVEL: 'warn', ...producerEnv });
+  const consumer = await startService('consumer', { ...env, PROCESSING_TIME_MS: '0', MAX_CONCURRENCY: '100' });
+  const producer = await startService('producer', { ...env, PRODUCTION_RATE: '0', ...producerEnv });
   for (const service of [consumer, producer])
     await waitFor(async () => (await fetch(`${service.url}/health/ready`)).ok, 60_000, `${service.url} ready`);
   return { producer, consumer };
