@@ -89,6 +89,7 @@ test('the reasons on the rejection and drop counters are labelled as the dashboa
     'broker_unavailable',
     'cancelled',
     'memory',
+    'queue_bytes',
     'queue_full',
     'timeout',
   ]);
