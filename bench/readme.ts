@@ -4,7 +4,6 @@
 // checks that they agree.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatMarkdown } from '../scripts/markdown-format';
 import { type Figure, renderTable } from './report';
 
 export const PERFORMANCE_PAGE = path.resolve(__dirname, '../../docs/performance.md');
@@ -41,7 +40,7 @@ export function withBenchBlock(page: string, result: BenchResult): string {
   const start = page.indexOf(BEGIN);
   const end = page.indexOf(END);
   if (start < 0 || end < start) throw new Error(`docs/performance.md has no ${BEGIN} … ${END} block`);
-  return formatMarkdown(page.slice(0, start) + benchBlock(result) + page.slice(end + END.length), PERFORMANCE_PAGE);
+  return page.slice(0, start) + benchBlock(result) + page.slice(end + END.length);
 }
 
 export function updatePerformancePage(result: BenchResult): void {

@@ -3,7 +3,6 @@
 // checks. `npm run lab -- docs` rewrites them; a test fails when one is out of date.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatMarkdown } from '../../scripts/markdown-format';
 import { EXERCISES } from '../exercises';
 import { describeCheck } from './checks';
 import { type Exercise, RESET_SAY, type Step } from './exercise';
@@ -17,7 +16,7 @@ export const docFile = (exercise: Exercise): string => path.join(LABS_DIR, `${ex
 
 /** The page of `exercise`, the one at `index` of EXERCISES, as it is written to its file. */
 export function exercisePage(exercise: Exercise, index: number): string {
-  return formatMarkdown(exerciseMarkdown(exercise, EXERCISES[index - 1], EXERCISES[index + 1]), docFile(exercise));
+  return exerciseMarkdown(exercise, EXERCISES[index - 1], EXERCISES[index + 1]);
 }
 
 export function writeDocs(): string[] {
