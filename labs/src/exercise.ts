@@ -5,7 +5,7 @@
 import type { QueueBackend } from '../../common/src/env';
 import type { PanelTitle } from './panels';
 import type { Recording } from './recording';
-import type { ServiceName, Urls } from './services';
+import { type ConsumerStatus, type ProducerStatus, request, type ServiceName, type Urls } from './services';
 import type { Snapshot } from './snapshot';
 import type { Unit } from './time-scale';
 
@@ -145,10 +145,8 @@ export const predict = (question: string, answer: string): PredictStep => ({ kin
  */
 export const kill = (service: ServiceName, say: string): ActionStep =>
   action(say, `kill -9 $(curl -s http://localhost:${service === 'producer' ? 8000 : 8001}/status | jq .process.pid)`, async (ctx) => {
-    const status = await fetch(`${ctx.urls[service]}/status`, { signal: AbortSignal.timeout(3000) });
-    const {
-      process: { pid },
-    } = (await status.json()) as { process: { pid: number } };
+    const { body } = await request<ProducerStatus | ConsumerStatus>(`${ctx.urls[service]}/status`);
+    const { pid } = body.process;
     process.kill(pid, 'SIGKILL');
     ctx.say(`${service} (PID ${pid}) killed`);
   });
