@@ -5,7 +5,7 @@
 import type { QueueBackend } from '../../common/src/env';
 import type { PanelTitle } from './panels';
 import type { Recording } from './recording';
-import { type ConsumerStatus, type ProducerStatus, request, type ServiceName, type Urls } from './services';
+import { type ConsumerStatus, type ProducerStatus, requestWhenUp, type ServiceName, type Urls } from './services';
 import type { Snapshot } from './snapshot';
 import type { Unit } from './time-scale';
 
@@ -93,6 +93,8 @@ export interface ActionContext {
   urls: Urls;
   scale: number;
   record(name: string, value: number): void;
+  /** A number an earlier step recorded. */
+  value(name: string): number;
   say(line: string): void;
 }
 
@@ -145,8 +147,8 @@ export const predict = (question: string, answer: string): PredictStep => ({ kin
  */
 export const kill = (service: ServiceName, say: string): ActionStep =>
   action(say, `kill -9 $(curl -s http://localhost:${service === 'producer' ? 8000 : 8001}/status | jq .process.pid)`, async (ctx) => {
-    const { body } = await request<ProducerStatus | ConsumerStatus>(`${ctx.urls[service]}/status`);
-    const { pid } = body.process;
+    // Asked until it answers: an earlier step may have left it restarting.
+    const { pid } = (await requestWhenUp<ProducerStatus | ConsumerStatus>(`${ctx.urls[service]}/status`)).body.process;
     process.kill(pid, 'SIGKILL');
     ctx.say(`${service} (PID ${pid}) killed`);
   });

@@ -1,14 +1,14 @@
-// What every service answers: its endpoint list, liveness, readiness, /status and /metrics.
-// Readiness is the queue backend's (can items reach a consumer now?).
+// What every service answers: its endpoint list and liveness (the shared healthRoutes), readiness,
+// /status and /metrics. Readiness is the queue backend's (can items reach a consumer now?).
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { metricsHandler } from '../../../common/src/metrics';
+import { healthRoutes } from '../../../common/src/routes/health';
 import type { Producer } from '../producer';
 import { producerStatus } from '../status';
 
+/** The producer's routes besides /health and /health/live, listed under `/`. */
 const ENDPOINTS = [
-  'GET /health',
-  'GET /health/live',
   'GET /health/ready',
   'GET /status',
   'GET /metrics',
@@ -23,9 +23,7 @@ const ENDPOINTS = [
 
 export function serviceRoutes(producer: Producer, registry: Registry): Router {
   const routes = Router();
-  routes.get('/', (_req, res) => res.json({ service: 'producer', endpoints: ENDPOINTS }));
-  routes.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'producer' }));
-  routes.get('/health/live', (_req, res) => res.json({ status: 'live' }));
+  routes.use(healthRoutes('producer', ENDPOINTS));
   routes.get('/health/ready', async (_req, res) => {
     const { ready, ...why } = await producer.backend.readiness();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...why });
