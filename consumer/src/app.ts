@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { instanceName } from '../../common/src/env';
 import { abortWhenClientGone, createApp, errorHandler, notFound, parseInput } from '../../common/src/http';
+import { RELATIVE_ERROR } from '../../common/src/latency-window';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
 import type { BrokerConsumer } from './broker-consumer';
@@ -48,6 +49,7 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
     effective_max_throughput_per_s: round(capacityPerSecond(s)),
     throughput_per_s: round(c.throughput.perSecond()),
     totals: { processed: c.processed, failed: c.failed, rejected_busy: c.rejected },
+    latency: latencyOf(c),
     broker: broker?.describe(),
     config: s,
     process: {
@@ -57,6 +59,17 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
       heap_used_bytes: memory.heapUsed,
       heap_used_mb: round(memory.heapUsed / 1024 / 1024),
     },
+  };
+}
+
+/** Quantiles in seconds of the items started (queue wait) or finished in the last window_seconds. */
+function latencyOf(c: Consumer) {
+  return {
+    window_seconds: c.latency.queueWait.windowSeconds,
+    relative_error: RELATIVE_ERROR,
+    queue_wait_s: c.latency.queueWait.summary(),
+    processing_s: c.latency.processing.summary(),
+    end_to_end_s: c.latency.endToEnd.summary(),
   };
 }
 

@@ -1,7 +1,7 @@
 // One look at both services — producer /status, consumer /status and consumer /metrics — taken
 // at one moment. The lab runner measures with these and the terminal view draws them; neither
 // reads anything else.
-import { type Histogram, histogramDelta, histogramOf, histogramQuantile, parseExposition, quantileBucket } from './prometheus';
+import { type Histogram, histogramOf, parseExposition } from './prometheus';
 import { type ConsumerStatus, describeError, getText, type ProducerStatus, request, type Urls } from './services';
 
 export interface Snapshot {
@@ -86,14 +86,4 @@ export function rejectionRatesBetween(a: Snapshot, b: Snapshot): Record<string, 
     if (total !== undefined && total >= earlier) rates[reason] = (total - earlier) / seconds; // a restart resets totals
   }
   return rates;
-}
-
-/**
- * The q-quantile of the consumer's queue wait between two snapshots (NaN without observations),
- * and the histogram bucket it lies in: with wide buckets the estimate is only that precise.
- */
-export function queueWaitQuantile(a: Snapshot, b: Snapshot, q: number): { seconds: number; bucket?: { lower: number; upper: number } } {
-  if (!a.queueWait || !b.queueWait || b.queueWait.count < a.queueWait.count) return { seconds: NaN };
-  const observed = histogramDelta(a.queueWait, b.queueWait);
-  return { seconds: histogramQuantile(q, observed), bucket: quantileBucket(q, observed) };
 }
