@@ -12,9 +12,10 @@
 // on 8000, 8002, 8004, …, consumers on 8001, 8003, 8005, … (from PRODUCER_PORT and CONSUMER_PORT,
 // stepping by 2), named producer-1, …, consumer-1, … (their `instance` label). They compete for
 // one queue and share its one limit. AUTOSCALE=1 lets autoscaler.ts set the number of consumers.
-// With several instances or the autoscaler, the supervisor answers on SUPERVISOR_PORT (8090):
-// GET /status (every instance, restarts, the autoscaler's state), GET /metrics, and GET
-// /sd/producer, /sd/consumer for Prometheus (`SUPERVISOR_URL=http://127.0.0.1:8090 npm run prometheus`).
+// The supervisor answers on SUPERVISOR_PORT (8090): GET /status (every instance, restarts, the
+// autoscaler's state, which instances differ from their role's settings), GET /metrics, GET
+// /sd/producer, /sd/consumer for Prometheus (`SUPERVISOR_URL=http://127.0.0.1:8090 npm run prometheus`),
+// and POST /producers/admin/<route>, /consumers/admin/<route> to every instance of a role.
 // In-memory, each producer would hold its own queue, so more than one of each is refused.
 import { startTelemetry, stopTelemetry } from '../common/src/telemetry';
 
@@ -28,6 +29,8 @@ import { brokerEnv, readEnv, serviceEnv } from '../common/src/env';
 import { createLogger } from '../common/src/logger';
 import { createRegistry } from '../common/src/metrics';
 import { Autoscaler } from './autoscaler';
+import { handleFleetRoute } from './fleet-routes';
+import { FleetSettings } from './fleet-settings';
 import { type InstanceSpec, Supervisor } from './supervisor';
 
 const count = (fallback: number) => z.coerce.number().int().min(1).max(16).default(fallback);
@@ -79,6 +82,8 @@ if (env.AUTOSCALE && env.MIN_CONSUMERS > env.MAX_CONSUMERS)
 const logger = createLogger('supervisor', { LOG_LEVEL: env.LOG_LEVEL, LOG_FORMAT: env.LOG_FORMAT });
 const registry = createRegistry('supervisor', 'supervisor-1');
 const supervisor = new Supervisor(host, registry);
+const fleet = new FleetSettings((role) => supervisor.of(role), process.env.ADMIN_TOKEN);
+supervisor.beforeUp = (instance) => fleet.prepare(instance);
 /** The first consumer takes CONSUMER_PORT; number n (1-based) takes 2 × (n − 1) more. */
 const consumerPort = (n: number) => env.CONSUMER_PORT + 2 * (n - 1);
 const producerPort = (n: number) => env.PRODUCER_PORT + 2 * (n - 1);
@@ -140,7 +145,7 @@ const autoscaler = env.AUTOSCALE
     )
   : undefined;
 
-/** GET /status and GET /metrics of the supervisor itself (only with several instances or the autoscaler). */
+/** GET /status and GET /metrics of the supervisor itself, and the fleet routes (fleet-routes.ts). */
 function serveStatus(): Promise<string> {
   const server = http.createServer(async (req, res) => {
     if (req.url === '/metrics') {
@@ -157,16 +162,22 @@ function serveStatus(): Promise<string> {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(groups));
       return;
     }
+    if (await handleFleetRoute(fleet, req, res)) return;
     if (req.url !== '/status' && req.url !== '/health') {
       res
         .writeHead(404, { 'Content-Type': 'application/json' })
-        .end(JSON.stringify({ error: 'not found: try GET /status or GET /metrics' }));
+        .end(JSON.stringify({ error: 'not found: try GET /status, GET /metrics, POST /producers/admin/… or POST /consumers/admin/…' }));
       return;
     }
     const body =
       req.url === '/health'
         ? { status: 'healthy', service: 'supervisor' }
-        : { service: 'supervisor', instances: supervisor.describe(), autoscaler: autoscaler?.describe() ?? { enabled: false } };
+        : {
+            service: 'supervisor',
+            instances: supervisor.describe(),
+            autoscaler: autoscaler?.describe() ?? { enabled: false },
+            fleet: await fleet.describe(),
+          };
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   });
   return new Promise((resolve, reject) => {
@@ -178,7 +189,7 @@ function serveStatus(): Promise<string> {
   });
 }
 
-function banner(supervisorUrl: string | undefined): string {
+function banner(supervisorUrl: string): string {
   const first = supervisor.of('producer')[0]!.url;
   const lines = [...supervisor.of('producer'), ...supervisor.of('consumer')].map(
     (i) => `    ${i.name.padEnd(12)}${i.url}   (status: ${i.url}/status)`,
@@ -193,9 +204,9 @@ function banner(supervisorUrl: string | undefined): string {
     : '';
   const ui = supervisor.of('ui')[0];
   const view = ui ? `    ${'live view'.padEnd(12)}${ui.url}   (open it in a browser)\n` : '';
-  const status = supervisorUrl
-    ? `  Supervisor: ${supervisorUrl}/status (every instance, restarts${autoscaler ? ', the autoscaler' : ''})\n`
-    : '';
+  const status =
+    `  Supervisor: ${supervisorUrl}/status (every instance, restarts${autoscaler ? ', the autoscaler' : ''})\n` +
+    `    every consumer at once: curl -s -X POST ${supervisorUrl}/consumers/admin/slow-down -d '{"factor": 2}'\n`;
   return `
   Backpressure Lab is running
 ${lines.join('\n')}
@@ -224,8 +235,7 @@ async function main(): Promise<void> {
     await stop();
     process.exit(1);
   }
-  const several = env.PRODUCERS + initialConsumers > 2 || autoscaler !== undefined;
-  const supervisorUrl = several ? await serveStatus() : undefined;
+  const supervisorUrl = await serveStatus();
   autoscaler?.start();
   console.log(banner(supervisorUrl));
 }

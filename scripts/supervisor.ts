@@ -37,6 +37,8 @@ const dist = path.resolve(__dirname, '..');
 
 export class Supervisor {
   readonly instances: Instance[] = [];
+  /** Runs when an instance first answers /health, before it counts as up: its role's settings (fleet-settings.ts). */
+  beforeUp?: (instance: Instance) => Promise<void>;
   private stopping = false;
   private readonly restartCounter: Counter;
 
@@ -120,6 +122,7 @@ export class Supervisor {
     while (Date.now() < deadline && instance.state !== 'stopping') {
       try {
         if ((await fetch(`${instance.url}/health`)).ok) {
+          await this.beforeUp?.(instance).catch((err: Error) => this.say(`*** ${instance.name}: ${err.message} ***`));
           instance.state = 'up';
           return true;
         }

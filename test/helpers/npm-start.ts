@@ -10,6 +10,7 @@ export async function startUnderNpmStart(t: { after: (fn: () => Promise<unknown>
     PRODUCER_PORT: String(producerPort),
     CONSUMER_PORT: String(consumerPort),
     UI_PORT: String(uiPort),
+    SUPERVISOR_PORT: '0', // its own free port
     LOG_LEVEL: 'warn',
     ...env,
   });
