@@ -229,13 +229,14 @@ async function main(): Promise<void> {
   const initialConsumers = autoscaler ? Math.min(env.MAX_CONSUMERS, Math.max(env.MIN_CONSUMERS, env.CONSUMERS)) : env.CONSUMERS;
   const consumersUp = await Promise.all(Array.from({ length: initialConsumers }, () => supervisor.add(nextConsumerSpec())));
   const producersUp = await Promise.all(Array.from({ length: env.PRODUCERS }, (_, i) => supervisor.add(producerSpec(i + 1))));
+  const supervisorUrl = await serveStatus();
+  uiSpec.env.SUPERVISOR_URL = supervisorUrl; // the view shows every instance, its buttons act on all of a role
   const uiUp = await supervisor.add(uiSpec);
   if (![...consumersUp, ...producersUp, uiUp].every(Boolean)) {
     console.error('The services did not become healthy; see the log lines above.');
     await stop();
     process.exit(1);
   }
-  const supervisorUrl = await serveStatus();
   autoscaler?.start();
   console.log(banner(supervisorUrl));
 }

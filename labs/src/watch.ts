@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { colorWanted } from './format';
 import { urlsFromEnv } from './services';
 import { takeSnapshot } from './snapshot';
-import { InstancesWatch, renderInstances, supervisorUrlFromEnv } from './watch-instances';
+import { FleetWatch } from './fleet';
+import { renderInstances, supervisorUrlFromEnv } from './watch-instances';
 import { WatchModel } from './watch-model';
 import { renderFrame } from './watch-render';
 
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   const out = process.stdout;
   const options = () => ({ width: out.columns ?? 120, color: colorWanted(out) });
   // With several instances (`PRODUCERS=2 CONSUMERS=3 npm start`): a line each, and the totals.
-  const instances = new InstancesWatch(supervisorUrlFromEnv());
+  const instances = new FleetWatch(supervisorUrlFromEnv());
   const withInstances = async (frame: string) => {
     const view = await instances.look();
     return view ? `${frame}\n\n${renderInstances(view, options().color).join('\n')}` : frame;

@@ -5,11 +5,13 @@ import { Controls } from './controls.js';
 import { el } from './dom.js';
 import { ExercisePanel } from './exercise.js';
 import { num, duration as seconds } from './format.js';
+import { Topology } from './topology.js';
 
 const charts = new Charts();
 const config = await (await fetch('/api/config')).json();
 const controls = new Controls(config);
 const exercise = new ExercisePanel(config.scale, controls);
+const topology = new Topology();
 window.lab = { charts, controls }; // for the browser test, and for the curious
 
 const events = new EventSource('/events');
@@ -32,6 +34,7 @@ events.addEventListener('settings', (e) => controls.update(JSON.parse(e.data)));
 events.addEventListener('command', (e) => controls.showResult(JSON.parse(e.data)));
 events.addEventListener('exercise', (e) => exercise.showRun(JSON.parse(e.data)));
 events.addEventListener('slowest', (e) => showSlowest(JSON.parse(e.data)));
+events.addEventListener('fleet', (e) => topology.show(JSON.parse(e.data)));
 
 /** Epoch ms as the local time of day. */
 const clock = (ms) => (ms == null ? '—' : new Date(ms).toLocaleTimeString());

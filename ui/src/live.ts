@@ -6,8 +6,10 @@ import type { Response } from 'express';
 import type { Logger } from '../../common/src/logger';
 import type { Urls } from '../../labs/src/services';
 import { request } from '../../labs/src/services';
+import { FleetWatch } from '../../labs/src/fleet';
 import { takeSnapshot } from '../../labs/src/snapshot';
 import { WatchModel } from '../../labs/src/watch-model';
+import { fleetFrame } from './fleet-frame';
 import { CHART_COLUMNS, type ChartPoint, chartPoint, panelOf, settingsOf } from './frame';
 
 export interface LiveOptions {
@@ -17,10 +19,14 @@ export interface LiveOptions {
   /** Chart points kept for pages that open later. */
   historySeconds: number;
   logger: Logger;
+  /** `npm start`'s supervisor, when there is one: the fleet is every instance it runs. */
+  supervisorUrl?: string;
 }
 
 /** The slowest items are asked for this often (they change slowly, and the answer is larger). */
 const SLOWEST_EVERY_MS = 2000;
+/** The fleet (every instance's /status) is read and sent this often. */
+const FLEET_EVERY_MS = 1000;
 
 export class Live {
   private readonly clients = new Set<Response>();
@@ -31,9 +37,13 @@ export class Live {
   private running = false;
   private lastSlowestAt = -Infinity;
   private lastSettings = '';
+  private readonly fleet: FleetWatch;
+  private lastFleetAt = -Infinity;
 
   constructor(private readonly options: LiveOptions) {
     this.model = new WatchModel(options.urls);
+    // Without a supervisor the fleet is the one producer and consumer (the address never answers).
+    this.fleet = new FleetWatch(options.supervisorUrl ?? 'http://127.0.0.1:0', options.urls);
   }
 
   get clientCount(): number {
@@ -91,6 +101,11 @@ export class Live {
     if (settings && JSON.stringify(settings) !== this.lastSettings) {
       this.lastSettings = JSON.stringify(settings);
       this.publish('settings', settings);
+    }
+    if (performance.now() - this.lastFleetAt >= FLEET_EVERY_MS) {
+      this.lastFleetAt = performance.now();
+      const view = await this.fleet.look();
+      if (view) this.publish('fleet', fleetFrame(view));
     }
     if (state.producer.up && performance.now() - this.lastSlowestAt >= SLOWEST_EVERY_MS) {
       this.lastSlowestAt = performance.now();
