@@ -193,6 +193,7 @@ test('every image version is in .env, used through a variable, pinned to a relea
       assert.match(env[variable], /^[\w./-]+:v?\d+\.\d+\.\d+(-management)?$/, `${variable}=${env[variable]}`);
     }
     if (service.build) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own variable syntax
       assert.equal(service.build.args?.NODE_IMAGE, '${NODE_IMAGE}', `${name}: the Node.js base from .env`);
       used.add('NODE_IMAGE');
     }

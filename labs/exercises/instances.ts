@@ -44,6 +44,7 @@ export const postTo = (service: ServiceName, n: number, path: string, body: Reco
   });
 
 /** Records a number from instance n's /status under `name`. */
+// biome-ignore lint/suspicious/noExplicitAny: the /status JSON, read by the field the exercise names
 export const recordFrom = (service: ServiceName, n: number, jq: string, name: string, read: (status: any) => number): ActionStep =>
   action(`${service}-${n}: ${name}`, `curl -s ${shownUrl(service, n)}/status | jq '${jq}'`, async (ctx) => {
     ctx.record(name, read((await request(`${instanceUrl(ctx.urls[service], n)}/status`)).body));
@@ -61,6 +62,6 @@ export const recordProcessed = (count: number, name: string): ActionStep =>
           async (_, i) => (await request(`${instanceUrl(ctx.urls.consumer, i + 1)}/status`)).body.totals.processed as number,
         ),
       );
-      totals.forEach((total, i) => ctx.record(`${name} ${i + 1}`, total));
+      for (const [i, total] of totals.entries()) ctx.record(`${name} ${i + 1}`, total);
     },
   );

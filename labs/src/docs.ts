@@ -25,7 +25,7 @@ export function writeDocs(): string[] {
 export function exerciseMarkdown(e: Exercise, previous?: Exercise, next?: Exercise): string {
   const number = Number.parseInt(e.id, 10);
   const lines: string[] = [
-    '<!-- Generated from labs/exercises/' + e.id + '.ts by `npm run lab -- docs`: edit that file, not this one. -->',
+    `<!-- Generated from labs/exercises/${e.id}.ts by \`npm run lab -- docs\`: edit that file, not this one. -->`,
     `# Exercise ${number} — ${e.title}`,
     '',
     `> Run it and have it checked: \`npm run lab -- ${e.id.slice(0, 2)}\` · live view: \`npm run watch\` · [all exercises](README.md)`,
@@ -42,7 +42,7 @@ export function exerciseMarkdown(e: Exercise, previous?: Exercise, next?: Exerci
     `0. ${RESET_SAY} (\`npm run lab -- reset\` does it; by hand: the settings listed under [Configuration](../README.md#configuration) and \`curl -s -X POST ${URLS.producer}/admin/clear-queue\`).`,
     '',
   );
-  e.steps.forEach((step, i) => lines.push(...stepMarkdown(step, i + 1), ''));
+  for (const [i, step] of e.steps.entries()) lines.push(...stepMarkdown(step, i + 1), '');
   lines.push(
     '## What to watch',
     '',

@@ -101,20 +101,30 @@ export class FleetWatch {
   async look(): Promise<FleetView | undefined> {
     const supervisor = await request<SupervisorStatus>(`${this.supervisorUrl}/status`).catch(() => undefined);
     const managed = supervisor?.status === 200 && Array.isArray(supervisor.body.instances) ? supervisor.body : undefined;
-    if (!managed && !this.fallback) return undefined;
+    const fallback = this.fallback;
+    if (!managed && !fallback) return undefined;
     const listed = managed
       ? managed.instances.flatMap((i) => (i.role === 'ui' ? [] : [{ ...i, role: i.role }]))
       : [
-          { role: 'producer' as const, name: 'producer', url: this.fallback!.producer, state: 'up', restarts: 0, last_exit: null },
-          { role: 'consumer' as const, name: 'consumer', url: this.fallback!.consumer, state: 'up', restarts: 0, last_exit: null },
+          { role: 'producer' as const, name: 'producer', url: fallback?.producer ?? '', state: 'up', restarts: 0, last_exit: null },
+          { role: 'consumer' as const, name: 'consumer', url: fallback?.consumer ?? '', state: 'up', restarts: 0, last_exit: null },
         ];
     const at = performance.now();
     this.started ??= at;
+    const started = this.started;
     const answers = await Promise.all(listed.map((i) => request<AnyStatus>(`${i.url}/status`).catch(() => undefined)));
     const instances = listed.map((i, n): FleetInstance => {
-      const row: FleetInstance = { role: i.role, name: i.name, url: i.url, state: i.state, restarts: i.restarts, lastExit: i.last_exit?.reason };
-      if (!this.firstSeen.has(i.name)) this.firstSeen.set(i.name, at);
-      row.added = managed?.autoscaler.enabled && i.role === 'consumer' && this.firstSeen.get(i.name)! > this.started! && at - this.firstSeen.get(i.name)! < ADDED_NOTICE_MS;
+      const row: FleetInstance = {
+        role: i.role,
+        name: i.name,
+        url: i.url,
+        state: i.state,
+        restarts: i.restarts,
+        lastExit: i.last_exit?.reason,
+      };
+      const firstSeen = this.firstSeen.get(i.name) ?? at;
+      this.firstSeen.set(i.name, firstSeen);
+      row.added = managed?.autoscaler.enabled && i.role === 'consumer' && firstSeen > started && at - firstSeen < ADDED_NOTICE_MS;
       row.differs = managed?.fleet?.[i.role]?.instances_differing[i.name];
       const answer = answers[n];
       if (answer?.status !== 200) {
@@ -133,11 +143,12 @@ export class FleetWatch {
         row.processingMs = s.processing.mean_ms;
         row.p95WaitSeconds = s.latency?.queue_wait_s.p95;
       }
-      this.rates(row, at, s.accounting?.produced ?? 0);
+      this.rates(row, row.done, at, s.accounting?.produced ?? 0);
       return row;
     });
-    const producers = answers.flatMap((a, n) => (listed[n]!.role === 'producer' && a?.status === 200 ? [a.body] : []));
-    const consumers = answers.flatMap((a, n) => (listed[n]!.role === 'consumer' && a?.status === 200 ? [a.body] : []));
+    const answered = (role: Role) => answers.flatMap((a, n) => (listed[n]?.role === role && a?.status === 200 ? [a.body] : []));
+    const producers = answered('producer');
+    const consumers = answered('consumer');
     const view: FleetView = {
       supervisorUrl: managed ? this.supervisorUrl : undefined,
       instances,
@@ -151,21 +162,23 @@ export class FleetWatch {
   }
 
   /** Per second over the oldest kept look at least RATE_WINDOW_MS back (a restart resets the totals). */
-  private rates(row: FleetInstance, at: number, produced: number): void {
-    const kept = (this.samples.get(row.name) ?? []).filter((s) => s.done <= row.done! && at - s.at <= 2 * RATE_WINDOW_MS);
-    kept.push({ at, done: row.done!, produced });
+  private rates(row: FleetInstance, done: number, at: number, produced: number): void {
+    const kept = (this.samples.get(row.name) ?? []).filter((s) => s.done <= done && at - s.at <= 2 * RATE_WINDOW_MS);
+    const now = { at, done, produced };
+    kept.push(now);
     this.samples.set(row.name, kept);
-    const base = kept.filter((s) => at - s.at >= RATE_WINDOW_MS).at(-1) ?? kept[0]!;
+    const base = kept.filter((s) => at - s.at >= RATE_WINDOW_MS).at(-1) ?? kept[0] ?? now;
     const seconds = (at - base.at) / 1000;
     if (seconds <= 0) return;
-    row.perSecond = (row.done! - base.done) / seconds;
+    row.perSecond = (done - base.done) / seconds;
     if (row.role === 'producer') row.producedPerSecond = Math.max(0, produced - base.produced) / seconds;
   }
 }
 
 function queueOf(p: AnyStatus): FleetQueue {
   const broker = p.broker as { ready?: number; unacked?: number } | undefined;
-  if (p.queue.backend === 'rabbitmq') return { backend: 'rabbitmq', waiting: broker?.ready ?? p.queue.size, unacked: broker?.unacked, limit: p.queue.limit };
+  if (p.queue.backend === 'rabbitmq')
+    return { backend: 'rabbitmq', waiting: broker?.ready ?? p.queue.size, unacked: broker?.unacked, limit: p.queue.limit };
   return { backend: 'memory', waiting: p.queue.size, limit: p.queue.limit };
 }
 

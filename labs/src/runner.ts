@@ -251,8 +251,9 @@ async function observe(
 
 /** "  12.0 s / 60 s │ queue 72 │ produced 10/s sent 4/s processed 4/s rejected 0/s dropped 0/s" */
 function progressLine(snapshots: Snapshot[], elapsedMs: number, totalMs: number | undefined, { out }: RunOptions): string {
-  const now = snapshots.at(-1)!;
-  const back = snapshots.filter((s) => now.at - s.at >= 1000).at(-1) ?? snapshots[0]!;
+  const now = snapshots.at(-1);
+  if (!now) return '';
+  const back = snapshots.filter((s) => now.at - s.at >= 1000).at(-1) ?? now;
   const seconds = (ms: number) => num(Math.round(ms / 10) / 100);
   const time = `${seconds(elapsedMs)} s${totalMs === undefined ? '' : ` / ${seconds(totalMs)} s`}`;
   const parts = [`  ⏱ ${time}`];

@@ -55,7 +55,7 @@ export class WatchModel {
   update(snapshot: Snapshot, time = new Date()): WatchState {
     this.history.push(snapshot);
     this.history = this.history.filter((s) => snapshot.at - s.at <= WAIT_WINDOW_MS);
-    const rateBase = this.history.filter((s) => snapshot.at - s.at >= RATE_WINDOW_MS).at(-1) ?? this.history[0]!;
+    const rateBase = this.history.filter((s) => snapshot.at - s.at >= RATE_WINDOW_MS).at(-1) ?? this.history[0];
     return {
       urls: this.urls,
       time,

@@ -147,7 +147,7 @@ function bar(fraction: number, width: number): string {
 /** 1, 2, 5 × 10ⁿ at or above n: a bar scale that does not jump at every new item. */
 function niceCeiling(n: number): number {
   const magnitude = 10 ** Math.floor(Math.log10(n));
-  return [1, 2, 5, 10].map((m) => m * magnitude).find((v) => v >= n)!;
+  return [1, 2, 5].map((m) => m * magnitude).find((v) => v >= n) ?? 10 * magnitude;
 }
 
 /** Cuts a line to the terminal width (colour codes do not count). */
@@ -155,6 +155,7 @@ function fit(line: string, width: number): string {
   if (visibleLength(line) <= width) return line;
   let out = '';
   let visible = 0;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal's colour codes
   for (const part of line.split(/(\x1b\[[0-9;]*m)/)) {
     if (part.startsWith('\x1b[')) {
       out += part;

@@ -129,7 +129,7 @@ export class ItemTracer {
   }
 
   private parent(item: Item): Context {
-    return trace.setSpanContext(ROOT_CONTEXT, item.trace!);
+    return item.trace ? trace.setSpanContext(ROOT_CONTEXT, item.trace) : ROOT_CONTEXT;
   }
 }
 

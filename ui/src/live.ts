@@ -4,9 +4,9 @@
 // memory, so a page opened later starts with them.
 import type { Response } from 'express';
 import type { Logger } from '../../common/src/logger';
+import { FleetWatch } from '../../labs/src/fleet';
 import type { Urls } from '../../labs/src/services';
 import { request } from '../../labs/src/services';
-import { FleetWatch } from '../../labs/src/fleet';
 import { takeSnapshot } from '../../labs/src/snapshot';
 import { WatchModel } from '../../labs/src/watch-model';
 import { fleetFrame } from './fleet-frame';
@@ -95,7 +95,7 @@ export class Live {
     const point = chartPoint(state);
     this.history.push(point);
     const oldest = state.time.getTime() / 1000 - this.options.historySeconds;
-    while ((this.history[0]![0] ?? 0) < oldest) this.history.shift();
+    while ((this.history[0]?.[0] ?? 0) < oldest) this.history.shift();
     this.write(event('frame', { point, panel: panelOf(state) }));
     const settings = settingsOf(state);
     if (settings && JSON.stringify(settings) !== this.lastSettings) {
