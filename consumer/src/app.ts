@@ -7,6 +7,7 @@ import { abortWhenClientGone, createApp, errorHandler, notFound, parseInput } fr
 import { RELATIVE_ERROR } from '../../common/src/latency-window';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
+import { recentItemsQuery } from '../../common/src/slowest-window';
 import type { BrokerConsumer } from './broker-consumer';
 import { capacityPerSecond, meanProcessingMs } from './config';
 import type { Consumer } from './consumer';
@@ -94,6 +95,7 @@ export function createConsumerApp(
         'GET /health/ready',
         'GET /status',
         'GET /metrics',
+        'GET /recent-items',
         'POST /process',
         'POST /process-batch',
         'POST /admin/config',
@@ -116,6 +118,12 @@ export function createConsumerApp(
   });
   app.get('/status', (_req, res) => res.json(consumerStatus(consumer, broker)));
   app.get('/metrics', metricsHandler(registry));
+  // The slowest items it processed lately and where their time went: on the broker, where the
+  // producer sees no delivery, the browser view's waterfall is made of these.
+  app.get('/recent-items', (req, res) => {
+    const { seconds, limit } = parseInput(recentItemsQuery, req.query);
+    res.json({ seconds, items: consumer.slowest.slowest(seconds, limit) });
+  });
 
   app.post('/process', async (req, res) => {
     const item = parseInput(processBody, req.body);

@@ -14,7 +14,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../common/src/amqp-link';
 import { declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-topology';
 import type { Logger } from '../../common/src/logger';
-import type { Consumer, ProcessResult } from './consumer';
+import type { Consumer, ItemIdentity, ProcessResult } from './consumer';
 import { traceDelivery } from './tracing';
 
 /** How often a delivery that finds every slot taken (max_concurrency was just lowered) looks again. */
@@ -162,7 +162,7 @@ export class BrokerConsumer {
       const headers = message.properties.headers ?? {};
       const attempt = Number(headers[HEADERS.attempts] ?? 1);
       const result = await traceDelivery(headers, { ...item, attempt }, Number(headers[HEADERS.enqueuedAt]) || undefined, () =>
-        this.processWhenFree(item.created_at),
+        this.processWhenFree(item.created_at, { id: item.id, priority: item.priority === 'high' ? 'high' : 'normal', attempt }),
       );
       if (channel !== this.channel) return; // the connection was lost meanwhile: the broker delivers it again
       if (result === 'processed') {
@@ -184,10 +184,10 @@ export class BrokerConsumer {
    * Processes one delivery; waits for a free slot rather than being refused (and counted as
    * busy): the prefetch is never above max_concurrency except just after it was lowered.
    */
-  private async processWhenFree(createdAt: number): Promise<ProcessResult> {
+  private async processWhenFree(createdAt: number, item: ItemIdentity): Promise<ProcessResult> {
     const { limiter } = this.consumer;
     while (limiter.inUse >= limiter.limit) await sleep(BUSY_RETRY_MS);
-    return this.consumer.process(createdAt, this.stopping.signal);
+    return this.consumer.process(createdAt, this.stopping.signal, item);
   }
 
   private async failed(channel: ConfirmChannel, message: ConsumeMessage, attempt: number, maxAttempts: number): Promise<void> {

@@ -4,7 +4,8 @@
 // decisions, the totals, and the hop that is full. Without a supervisor (the services started by
 // hand, or Docker) the fleet is the one producer and one consumer at PRODUCER_URL and CONSUMER_URL.
 // Rates are worked out here from the instances' running totals, over at least RATE_WINDOW_MS.
-import { type ConsumerStatus, type ProducerStatus, request, type Urls } from './services';
+import { getJson } from './get-json';
+import type { ConsumerStatus, ProducerStatus, Urls } from './services';
 
 const RATE_WINDOW_MS = 2000;
 /** An instance the autoscaler started is marked "added" this long. */
@@ -99,7 +100,7 @@ export class FleetWatch {
 
   /** One look at every instance; undefined when no supervisor answers and there is no fallback. */
   async look(): Promise<FleetView | undefined> {
-    const supervisor = await request<SupervisorStatus>(`${this.supervisorUrl}/status`).catch(() => undefined);
+    const supervisor = await getJson<SupervisorStatus>(`${this.supervisorUrl}/status`).catch(() => undefined);
     const managed = supervisor?.status === 200 && Array.isArray(supervisor.body.instances) ? supervisor.body : undefined;
     const fallback = this.fallback;
     if (!managed && !fallback) return undefined;
@@ -112,7 +113,7 @@ export class FleetWatch {
     const at = performance.now();
     this.started ??= at;
     const started = this.started;
-    const answers = await Promise.all(listed.map((i) => request<AnyStatus>(`${i.url}/status`).catch(() => undefined)));
+    const answers = await Promise.all(listed.map((i) => getJson<AnyStatus>(`${i.url}/status`).catch(() => undefined)));
     const instances = listed.map((i, n): FleetInstance => {
       const row: FleetInstance = {
         role: i.role,

@@ -1,8 +1,10 @@
 // One look at both services — producer /status, consumer /status and consumer /metrics — taken
 // at one moment. The lab runner measures with these and the terminal view draws them; neither
 // reads anything else.
+
+import { getJson } from './get-json';
 import { type Histogram, histogramOf, parseExposition } from './prometheus';
-import { type ConsumerStatus, describeError, getText, type ProducerStatus, request, type Urls } from './services';
+import { type ConsumerStatus, describeError, getText, type ProducerStatus, type Urls } from './services';
 
 export interface Snapshot {
   /** performance.now() when it was taken. */
@@ -16,12 +18,16 @@ export interface Snapshot {
   errors: { producer?: string; consumer?: string };
 }
 
-export async function takeSnapshot(urls: Urls): Promise<Snapshot> {
+/**
+ * `histograms: false` skips the consumer's /metrics (the views take their quantiles from /status;
+ * the runner's windows need the histograms).
+ */
+export async function takeSnapshot(urls: Urls, { histograms = true } = {}): Promise<Snapshot> {
   const at = performance.now();
   const [producer, consumer, metrics] = await Promise.allSettled([
-    request<ProducerStatus>(`${urls.producer}/status`),
-    request<ConsumerStatus>(`${urls.consumer}/status`),
-    getText(`${urls.consumer}/metrics`),
+    getJson<ProducerStatus>(`${urls.producer}/status`),
+    getJson<ConsumerStatus>(`${urls.consumer}/status`),
+    histograms ? getText(`${urls.consumer}/metrics`) : Promise.reject(new Error('not asked for')),
   ]);
   const snapshot: Snapshot = { at, errors: {} };
   if (producer.status === 'fulfilled' && producer.value.status === 200) snapshot.producer = producer.value.body;

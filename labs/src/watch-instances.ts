@@ -35,7 +35,12 @@ export function renderInstances(view: FleetView, color: boolean): string[] {
     const rate = `${num(row.perSecond)}/s`;
     const restarts = row.restarts ? c('yellow', `  restarts ${row.restarts} (last: ${row.lastExit})`) : '';
     const differs = row.differs
-      ? c('yellow', `  differs from its role: ${Object.entries(row.differs).map(([k, d]) => `${k} ${d.instance} (role ${d.role})`).join(', ')}`)
+      ? c(
+          'yellow',
+          `  differs from its role: ${Object.entries(row.differs)
+            .map(([k, d]) => `${k} ${d.instance} (role ${d.role})`)
+            .join(', ')}`,
+        )
       : '';
     lines.push(
       `  ${row.name.padEnd(12)}${port.padEnd(7)}${rate.padStart(9)}  ${row.done === undefined ? c('dim', 'no answer') : what}  ${state}${restarts}${differs}`,
@@ -49,7 +54,8 @@ export function renderInstances(view: FleetView, color: boolean): string[] {
   );
   const q = view.queue;
   if (q) {
-    const held = q.backend === 'rabbitmq' ? `${num(q.waiting)} ready + ${num(q.unacked)} unacked in RabbitMQ` : `${num(q.waiting)} in memory`;
+    const held =
+      q.backend === 'rabbitmq' ? `${num(q.waiting)} ready + ${num(q.unacked)} unacked in RabbitMQ` : `${num(q.waiting)} in memory`;
     const full = q.limit && q.waiting + (q.unacked ?? 0) >= FULL * q.limit;
     lines.push(`  ${'queue'.padEnd(12)}${held}, limit ${q.limit === null ? 'none' : num(q.limit)}${full ? c('red', ' (full)') : ''}`);
   }

@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { abortWhenClientGone, createApp, errorHandler, HttpError, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
+import { recentItemsQuery } from '../../common/src/slowest-window';
 import type { Decision } from './intake';
 import { createItem } from './item';
 import { OfferWindow } from './offer-window';
 import type { Producer } from './producer';
 import { Readiness } from './readiness';
-import { SLOWEST_WINDOW_SECONDS } from './slowest-items';
 import { producerStatus } from './status';
 
 /** Largest burst one POST /produce may ask for; it is produced in chunks, never in one go. */
@@ -29,11 +29,6 @@ const jobBody = z.strictObject({
 });
 
 const deadLetterQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
-
-const recentItemsQuery = z.object({
-  seconds: z.coerce.number().int().min(1).max(SLOWEST_WINDOW_SECONDS).default(SLOWEST_WINDOW_SECONDS),
-  limit: z.coerce.number().int().min(1).max(100).default(10),
-});
 
 export function createProducerApp(producer: Producer, registry: Registry, logger: Logger, adminToken?: string): Express {
   const app = createApp(logger, adminToken);

@@ -16,5 +16,8 @@ export async function startUnderNpmStart(t: { after: (fn: () => Promise<unknown>
   });
   t.after(() => supervisor.stop());
   await supervisor.waitForOutput(/Backpressure Lab is running/, 30_000);
-  return { urls: { producer: `http://127.0.0.1:${producerPort}`, consumer: `http://127.0.0.1:${consumerPort}` } };
+  return {
+    urls: { producer: `http://127.0.0.1:${producerPort}`, consumer: `http://127.0.0.1:${consumerPort}` },
+    uiUrl: `http://127.0.0.1:${uiPort}`,
+  };
 }

@@ -110,9 +110,12 @@ function showSlowest({ items }) {
           return span;
         }),
       );
+      // On the broker a consumer recorded it: the wait is the time in RabbitMQ (and before it).
       const detail =
-        `queue ${seconds(item.queue_ms / 1000)} · send ${seconds(item.send_ms / 1000)}` +
-        (item.process_ms == null ? '' : ` (processing ${seconds(item.process_ms / 1000)})`) +
+        (item.consumer
+          ? `waited ${seconds(item.queue_ms / 1000)} · processing ${seconds(item.process_ms / 1000)} on ${item.consumer}`
+          : `queue ${seconds(item.queue_ms / 1000)} · send ${seconds(item.send_ms / 1000)}` +
+            (item.process_ms == null ? '' : ` (processing ${seconds(item.process_ms / 1000)})`)) +
         (item.admission_ms >= 10 ? ` · admission ${seconds(item.admission_ms / 1000)}` : '') +
         (item.attempts > 1 ? ` · attempt ${item.attempts}` : '');
       const row = el('tr', '', el('td', '', id), el('td', seconds(item.total_ms / 1000)), el('td', '', bar), el('td', detail));

@@ -36,20 +36,29 @@ export class Topology {
     const consumers = fleet.instances.filter((i) => i.role === 'consumer');
     const t = fleet.totals;
     const hop = fleet.bottleneck?.hop;
-    this.hop('producers', `${plural(producers.length, 'producer')} · made ${num(t.produced_rate)}/s`, producers, false);
+    this.hop(
+      'producers',
+      [`${plural(producers.length, 'producer')} · made `, total('produced_rate', t.produced_rate), '/s'],
+      producers,
+      false,
+    );
     this.queue(fleet.queue, hop === 'queue');
     const used = t.capacity > 0 ? t.processed_rate / t.capacity : 0;
     this.hop(
       'consumers',
-      `${plural(consumers.length, 'consumer')} · ${num(t.processed_rate)}/s of ${num(t.capacity)}/s (${Math.round(used * 100)}%) · busy ${num(t.in_flight)}/${num(t.max_concurrency)}`,
+      [
+        `${plural(consumers.length, 'consumer')} · `,
+        total('processed_rate', t.processed_rate),
+        '/s of ',
+        total('capacity', t.capacity),
+        `/s (${Math.round(used * 100)}%) · busy ${num(t.in_flight)}/${num(t.max_concurrency)}`,
+      ],
       consumers,
       hop === 'consumers',
     );
     this.downstream(fleet.downstream, hop === 'downstream');
-    setTotal('sent_rate', t.sent_rate, `${num(t.sent_rate)}/s →`);
-    setTotal('processed_rate', t.processed_rate, `→ ${num(t.processed_rate)}/s`);
-    setTotal('produced_rate', t.produced_rate);
-    setTotal('capacity', t.capacity);
+    document.getElementById('arrow-sent').textContent = `${num(t.sent_rate)}/s →`;
+    document.getElementById('arrow-processed').textContent = `→ ${num(t.processed_rate)}/s`;
     const bottleneck = document.getElementById('bottleneck');
     bottleneck.textContent = fleet.bottleneck ? `Bottleneck: ${fleet.bottleneck.why}` : 'No hop is full';
     bottleneck.classList.toggle('alert', Boolean(fleet.bottleneck));
@@ -59,7 +68,7 @@ export class Topology {
   hop(id, title, instances, full) {
     const section = document.getElementById(`hop-${id}`);
     section.classList.toggle('full', full);
-    section.querySelector('h3 small').textContent = title;
+    section.querySelector('h3 small').replaceChildren(...title);
     section.querySelector('.instances').replaceChildren(...instances.map((i) => this.instance(i)));
   }
 
@@ -131,24 +140,23 @@ export class Topology {
     section.querySelector('h3 small').textContent =
       `${plural(a.consumers, 'consumer')}; the rule asks for ${a.desired}: ${num(a.depth)} waiting ÷ ${num(a.target)} per consumer, within ${a.min}…${a.max}`;
     drawTimeline(document.getElementById('scaler-timeline'), this.counts, a, time);
-    document
-      .getElementById('decisions')
-      .replaceChildren(
-        ...a.decisions
-          .slice(-5)
-          .reverse()
-          .map((d) => el('li', `${new Date(d.at).toLocaleTimeString()}  ${d.from} → ${d.to} consumers  (${d.why})`)),
-      );
+    document.getElementById('decisions').replaceChildren(
+      ...a.decisions
+        .slice(-5)
+        .reverse()
+        .map((d) => el('li', `${new Date(d.at).toLocaleTimeString()}  ${d.from} → ${d.to} consumers  (${d.why})`)),
+    );
   }
 }
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-function setTotal(name, value, text) {
-  for (const node of document.querySelectorAll(`[data-total="${name}"]`)) {
-    node.dataset.value = value ?? '';
-    node.textContent = text ?? num(value);
-  }
+/** A total over the instances, its value in data-value for the browser test. */
+function total(name, value) {
+  const node = el('b', num(value));
+  node.dataset.total = name;
+  node.dataset.value = value ?? '';
+  return node;
 }
 
 function detailsOf(i) {

@@ -4,9 +4,10 @@
 // memory, so a page opened later starts with them.
 import type { Response } from 'express';
 import type { Logger } from '../../common/src/logger';
-import { FleetWatch } from '../../labs/src/fleet';
+import type { ItemTiming } from '../../common/src/slowest-window';
+import { type FleetView, FleetWatch } from '../../labs/src/fleet';
+import { getJson } from '../../labs/src/get-json';
 import type { Urls } from '../../labs/src/services';
-import { request } from '../../labs/src/services';
 import { takeSnapshot } from '../../labs/src/snapshot';
 import { WatchModel } from '../../labs/src/watch-model';
 import { fleetFrame } from './fleet-frame';
@@ -26,7 +27,7 @@ export interface LiveOptions {
 /** The slowest items are asked for this often (they change slowly, and the answer is larger). */
 const SLOWEST_EVERY_MS = 2000;
 /** The fleet (every instance's /status) is read and sent this often. */
-const FLEET_EVERY_MS = 1000;
+const FLEET_EVERY_MS = 2000;
 
 export class Live {
   private readonly clients = new Set<Response>();
@@ -39,6 +40,7 @@ export class Live {
   private lastSettings = '';
   private readonly fleet: FleetWatch;
   private lastFleetAt = -Infinity;
+  private lastFleet?: FleetView;
 
   constructor(private readonly options: LiveOptions) {
     this.model = new WatchModel(options.urls);
@@ -91,7 +93,7 @@ export class Live {
   }
 
   private async tick(): Promise<void> {
-    const state = this.model.update(await takeSnapshot(this.options.urls));
+    const state = this.model.update(await takeSnapshot(this.options.urls, { histograms: false }));
     const point = chartPoint(state);
     this.history.push(point);
     const oldest = state.time.getTime() / 1000 - this.options.historySeconds;
@@ -104,22 +106,31 @@ export class Live {
     }
     if (performance.now() - this.lastFleetAt >= FLEET_EVERY_MS) {
       this.lastFleetAt = performance.now();
-      const view = await this.fleet.look();
-      if (view) this.publish('fleet', fleetFrame(view));
+      this.lastFleet = await this.fleet.look();
+      if (this.lastFleet) this.publish('fleet', fleetFrame(this.lastFleet));
     }
     if (state.producer.up && performance.now() - this.lastSlowestAt >= SLOWEST_EVERY_MS) {
       this.lastSlowestAt = performance.now();
-      await this.sendSlowest();
+      await this.sendSlowest(state.producer.status?.queue.backend === 'rabbitmq');
     }
   }
 
-  private async sendSlowest(): Promise<void> {
-    try {
-      const answer = await request(`${this.options.urls.producer}/recent-items?seconds=60&limit=8`);
-      if (answer.status === 200) this.publish('slowest', answer.body);
-    } catch {
-      // the producer went away between two looks: the frame says so
-    }
+  /**
+   * The slowest items of the last minute: from the producer, which sees every delivery in memory;
+   * on the broker it sees none, and each consumer keeps its own, merged here.
+   */
+  private async sendSlowest(onBroker: boolean): Promise<void> {
+    const consumers = this.lastFleet?.instances.filter((i) => i.role === 'consumer' && i.state === 'up').map((i) => i.url);
+    const sources = onBroker ? (consumers ?? [this.options.urls.consumer]) : [this.options.urls.producer];
+    // A service gone between two looks gives nothing: the frame says so.
+    const answers = await Promise.all(
+      sources.map((url) => getJson<{ items: ItemTiming[] }>(`${url}/recent-items?seconds=60&limit=8`).catch(() => undefined)),
+    );
+    const items: ItemTiming[] = answers
+      .flatMap((a) => (a?.status === 200 ? a.body.items : []))
+      .sort((a, b) => b.total_ms - a.total_ms)
+      .slice(0, 8);
+    this.publish('slowest', { seconds: 60, items });
   }
 }
 
