@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, type Registry } from 'prom-client';
 
 const RESTART_DELAY_MS = 1000;
+/** How long an instance that was started is watched for its first healthy answer. */
+const HEALTH_PATIENCE_MS = 120_000;
 /** A stopped instance that has not exited by then is killed (its unacked items go back to the broker). */
 const STOP_DEADLINE_MS = 15_000;
 
@@ -64,7 +66,9 @@ export class Supervisor {
     const instance: Instance = { ...spec, url: `http://${this.host}:${spec.port}`, state: 'starting', restarts: 0 };
     this.instances.push(instance);
     this.run(instance);
-    return this.waitHealthy(instance, timeoutMs);
+    // On a busy machine it may answer later: it still becomes up then, though the caller stops waiting.
+    const healthy = this.waitHealthy(instance, HEALTH_PATIENCE_MS);
+    return Promise.race([healthy, sleep(timeoutMs).then(() => false)]);
   }
 
   /** SIGTERM, and resolves once it has exited: a consumer finishes and acks what it holds first. */
@@ -112,7 +116,7 @@ export class Supervisor {
       setTimeout(() => {
         if (this.stopping || instance.state !== 'restarting') return;
         this.run(instance);
-        void this.waitHealthy(instance, 20_000).then((up) => up && this.say(`*** ${instance.name} is back on ${instance.url} ***`));
+        void this.waitHealthy(instance, HEALTH_PATIENCE_MS).then((up) => up && this.say(`*** ${instance.name} is back on ${instance.url} ***`));
       }, RESTART_DELAY_MS);
     });
   }
