@@ -56,7 +56,7 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     assert.equal(await shown(page, 'accounting.rejected'), String(status.accounting.rejected));
     assert.equal(await shown(page, 'queue.size'), String(status.queue.size));
     assert.equal(await shown(page, 'queue.mode'), status.queue.mode);
-    assert.equal(await shown(page, 'dispatcher.breaker'), status.dispatcher.breaker.state);
+    assert.equal(await shown(page, 'dispatcher.breaker'), status.backend.breaker.state);
     assert.equal(await shown(page, 'memory.limit_mb'), String(status.process.memory_limit_mb));
     assert.equal(await shown(page, 'consumer_state.processing_time_ms'), String(consumerStatus.processing.time_ms));
     assert.equal(await shown(page, 'consumer_state.capacity_per_s'), String(consumerStatus.effective_max_throughput_per_s));

@@ -16,7 +16,7 @@ const shownUrl = (service: ServiceName, n: number) =>
 /** Whether instance n of `service` answers, on the broker. */
 async function instanceRuns(urls: Urls, service: ServiceName, n: number): Promise<boolean> {
   const answer = await request(`${instanceUrl(urls[service], n)}/status`).catch(() => undefined);
-  const backend = service === 'producer' ? answer?.body?.queue?.backend : answer?.body?.broker?.backend;
+  const backend = service === 'producer' ? answer?.body?.backend?.kind : answer?.body?.broker?.backend;
   return answer?.status === 200 && backend === 'rabbitmq';
 }
 

@@ -14,10 +14,15 @@ const STATUS = `curl -s ${URLS.producer}/status`;
 
 export const docFile = (exercise: Exercise): string => path.join(LABS_DIR, `${exercise.id}.md`);
 
+/** The page of `exercise`, the one at `index` of EXERCISES, as it is written to its file. */
+export function exercisePage(exercise: Exercise, index: number): string {
+  return exerciseMarkdown(exercise, EXERCISES[index - 1], EXERCISES[index + 1]);
+}
+
 export function writeDocs(): string[] {
   return EXERCISES.map((exercise, index) => {
     const file = docFile(exercise);
-    writeFileSync(file, exerciseMarkdown(exercise, EXERCISES[index - 1], EXERCISES[index + 1]));
+    writeFileSync(file, exercisePage(exercise, index));
     return path.relative(process.cwd(), file);
   });
 }
@@ -39,7 +44,7 @@ export function exerciseMarkdown(e: Exercise, previous?: Exercise, next?: Exerci
   lines.push(
     '## Steps',
     '',
-    `0. ${RESET_SAY} (\`npm run lab -- reset\` does it; by hand: the settings listed under [Configuration](../README.md#configuration) and \`curl -s -X POST ${URLS.producer}/admin/clear-queue\`).`,
+    `0. ${RESET_SAY} (\`npm run lab -- reset\` does it; by hand: the settings listed under [Configuration](../docs/configuration.md) and \`curl -s -X POST ${URLS.producer}/admin/clear-queue\`).`,
     '',
   );
   for (const [i, step] of e.steps.entries()) lines.push(...stepMarkdown(step, i + 1), '');

@@ -177,10 +177,11 @@ export class FleetWatch {
 }
 
 function queueOf(p: AnyStatus): FleetQueue {
-  const broker = p.broker as { ready?: number; unacked?: number } | undefined;
-  if (p.queue.backend === 'rabbitmq')
-    return { backend: 'rabbitmq', waiting: broker?.ready ?? p.queue.size, unacked: broker?.unacked, limit: p.queue.limit };
-  return { backend: 'memory', waiting: p.queue.size, limit: p.queue.limit };
+  const b = p.backend;
+  // Admission's limit, or the broker's own (its policy's max-length) when admission has none.
+  const limit = p.queue.limit ?? b.limits.max_items ?? null;
+  if (b.kind === 'rabbitmq') return { backend: 'rabbitmq', waiting: b.ready ?? b.depth, unacked: b.unacked, limit };
+  return { backend: 'memory', waiting: b.depth, limit };
 }
 
 function totalsOf(instances: FleetInstance[]): FleetView['totals'] {

@@ -2,9 +2,8 @@
 // learner would type for it.
 import { z } from 'zod';
 import type { consumerStatus } from '../../consumer/src/app';
-import type { producerStatus } from '../../producer/src/status';
 
-export type ProducerStatus = ReturnType<typeof producerStatus>;
+export type { ProducerStatus } from '../../producer/src/status-model';
 export type ConsumerStatus = ReturnType<typeof consumerStatus>;
 export type ServiceName = 'producer' | 'consumer';
 

@@ -1,6 +1,7 @@
 // Draws one frame of the terminal view: a pure function of the state, so a test can check what
 // a learner would read. ANSI colours only, no cursor tricks (the caller places the frame).
 import { type Color, duration, num, paint, visibleLength } from './format';
+import type { ProducerStatus } from './services';
 import type { Health, WatchState } from './watch-model';
 
 export interface RenderOptions {
@@ -39,22 +40,27 @@ function header(name: string, url: string, health: Health, uptime: number | unde
   return text;
 }
 
+/** How long the oldest item has waited, where the backend can tell. */
+const oldestText = (p: ProducerStatus) => {
+  const age = p.backend.oldest_item_age_seconds;
+  return age === undefined ? '' : `   oldest waiting ${duration(age)}`;
+};
+
 function producerLines(state: WatchState, c: Paint, barWidth: number): string[] {
   const { producer: health, rates } = state;
   const p = health.status;
   const lines = [header('producer', state.urls.producer, health, p?.uptime_seconds, c)];
   if (!p) return lines;
   const q = p.queue;
-  const breaker = p.dispatcher.breaker.state;
+  const breaker = p.backend.breaker?.state; // only the dispatcher has one
   const breakerColor: Color = breaker === 'closed' ? 'green' : breaker === 'open' ? 'red' : 'yellow';
-  lines.push(row('mode', `${c('bold', q.mode)} ${c('dim', modeDetails(p))}   breaker ${c(breakerColor, breaker)}`));
+  const breakerText = breaker ? `   breaker ${c(breakerColor, breaker)}` : '';
+  lines.push(row('mode', `${c('bold', q.mode)} ${c('dim', modeDetails(p))}${breakerText}`));
   const scale = q.limit ?? niceCeiling(Math.max(state.recentMaxQueue, q.size, 10));
   const fill = q.size / scale;
   const queueColor: Color = fill >= 0.9 ? 'red' : fill >= 0.5 ? 'yellow' : 'green';
   const of = q.limit === null ? `${c('dim', `(no limit; bar to ${scale})`)}` : `/ ${q.limit}`;
-  lines.push(
-    row('queue', `${c(queueColor, bar(fill, barWidth))} ${q.size} ${of}   oldest waiting ${duration(q.oldest_item_age_seconds ?? 0)}`),
-  );
+  lines.push(row('queue', `${c(queueColor, bar(fill, barWidth))} ${q.size} ${of}   ${oldestText(p)}`));
   const mem = p.process;
   const memFill = mem.memory_mb / mem.memory_limit_mb;
   lines.push(
@@ -130,7 +136,7 @@ function strategyDetails(p: NonNullable<WatchState['producer']['status']>): stri
     case 'sample':
       return `(above ${s.sample_high_water} keep 1 in ${s.sample_rate})`;
     case 'adaptive':
-      return `(limit ${p.queue.limit} = ${num(p.dispatcher.drain_capacity_per_s)}/s × ${s.target_latency_ms} ms)`;
+      return `(limit ${p.queue.limit} = ${num(Number(p.admission.drain_rate_per_s))}/s × ${s.target_latency_ms} ms)`;
     default:
       return '(no limit)';
   }

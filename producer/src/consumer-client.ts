@@ -10,8 +10,8 @@ import http from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
 import { parseRetryAfter } from '../../common/src/http';
 import type { Item } from './item';
-import type { RetryReason } from './ledger';
 import { traceHeaders } from './tracing';
+import type { RetryReason } from './vocabulary';
 
 export interface SendFailure {
   reason: RetryReason;

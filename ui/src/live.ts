@@ -111,7 +111,7 @@ export class Live {
     }
     if (state.producer.up && performance.now() - this.lastSlowestAt >= SLOWEST_EVERY_MS) {
       this.lastSlowestAt = performance.now();
-      await this.sendSlowest(state.producer.status?.queue.backend === 'rabbitmq');
+      await this.sendSlowest(state.producer.status?.backend.kind === 'rabbitmq');
     }
   }
 
