@@ -163,10 +163,20 @@ test('a producer whose /status has a broker section (the RabbitMQ backend): its 
   const lab = await startLab({ PRODUCTION_RATE: '0' });
   t.after(() => lab.stop());
   let ready = 40;
-  // The section as the broker backend adds it: connection state, ready and unacked counts.
+  // The backend section as RabbitMQ's reports it: connection state, ready and unacked counts.
   const hop = await startStatusHop(lab.producer.url, (status) => {
     ready += 5;
-    return { ...status, broker: { connection: 'open', queue: { name: 'lab.items', ready, unacked: 7 }, consumers: 2 } };
+    return {
+      ...status,
+      backend: {
+        ...status.backend,
+        kind: 'rabbitmq',
+        depth: ready,
+        ready,
+        unacked: 7,
+        connection: { connected: true, since: null, last_error: null },
+      },
+    };
   });
   t.after(() => hop.close());
   const ui = await startScript('ui/src/main.js', { UI_PORT: '0', PRODUCER_URL: hop.url, CONSUMER_URL: lab.consumer.url });
@@ -178,7 +188,14 @@ test('a producer whose /status has a broker section (the RabbitMQ backend): its 
   await page.locator('#chart-broker').waitFor({ state: 'visible', timeout: 5000 });
   await page.waitForFunction(() => (window as any).lab.charts.length >= 3, undefined, { timeout: 5000 });
   const fields = (await page.locator('#broker-fields').textContent()) ?? '';
-  for (const field of ['connection', 'open', 'queue.ready', 'queue.unacked', '7', 'consumers']) assert.ok(fields.includes(field), fields);
+  for (const field of ['waiting in RabbitMQ (ready)', 'delivered, not yet acknowledged (unacked)', '7', 'connected to RabbitMQ', 'yes'])
+    assert.ok(fields.includes(field), fields);
+  // In plain words: no raw key (policy.in_force, acked_per_s) among the names.
+  const names = await page.locator('#broker-fields dt').allTextContents();
+  assert.ok(
+    names.every((name) => !/[._]/.test(name)),
+    names.join(' | '),
+  );
   const series = await page.evaluate(() => {
     const charts = (window as any).lab.charts;
     const column = (name: string) => charts.data[charts.columns.indexOf(name)].filter((v: number | null) => v !== null);

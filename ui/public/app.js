@@ -53,6 +53,10 @@ function showPanel(panel) {
   breaker.classList.toggle('alert', panel.dispatcher?.breaker !== undefined && panel.dispatcher.breaker !== 'closed');
   // In adaptive mode the limit is the one the producer works out (Little's law), not a setting.
   document.getElementById('queue-label').textContent = panel.queue?.mode === 'adaptive' ? 'queue / adaptive limit' : 'queue / limit';
+  // The dispatcher's figures exist only where it runs (the in-memory queue): none on the broker.
+  for (const stat of document.querySelectorAll('[data-only="dispatcher"]')) stat.hidden = !panel.dispatcher;
+  // With several instances these would be the first one's: the picture above has every instance.
+  for (const stat of document.querySelectorAll('[data-only="single"]')) stat.hidden = panel.several;
   const brokerChart = document.getElementById('chart-broker');
   brokerChart.hidden = !panel.broker;
   if (panel.broker) {

@@ -1,6 +1,7 @@
 // What the page's topology picture gets each second (the `fleet` event): the fleet (labs/src/fleet.ts)
 // cut down to what the picture shows, numbers rounded, in plain words.
 import type { FleetInstance, FleetView } from '../../labs/src/fleet';
+import { CHART_COLUMNS, type ChartPoint } from './frame';
 
 const round = (n: number | undefined | null, digits = 2) =>
   n === undefined || n === null || !Number.isFinite(n) ? null : Math.round(n * 10 ** digits) / 10 ** digits;
@@ -59,3 +60,22 @@ export function fleetFrame(view: FleetView) {
 }
 
 export type FleetFrame = ReturnType<typeof fleetFrame>;
+
+/** More than one producer or consumer: the page's totals must be the fleet's, not instance 1's. */
+export const isSeveral = (view: FleetView) =>
+  view.instances.filter((i) => i.role === 'producer').length > 1 || view.instances.filter((i) => i.role === 'consumer').length > 1;
+
+/** The throughput chart's rates as the fleet's totals (the point is otherwise the first producer's and consumer's). */
+export function withFleetTotals(point: ChartPoint, view: FleetView): ChartPoint {
+  const t = view.totals;
+  const totals: Partial<Record<(typeof CHART_COLUMNS)[number], number | null>> = {
+    produced: round(t.producedPerSecond),
+    sent: round(t.sentPerSecond),
+    processed: round(t.processedPerSecond),
+    capacity: round(t.capacity),
+  };
+  return point.map((value, n) => {
+    const column = CHART_COLUMNS[n];
+    return column !== undefined && column in totals ? (totals[column] ?? null) : value;
+  });
+}

@@ -10,7 +10,7 @@ import { getJson } from '../../labs/src/get-json';
 import type { Urls } from '../../labs/src/services';
 import { takeSnapshot } from '../../labs/src/snapshot';
 import { WatchModel } from '../../labs/src/watch-model';
-import { fleetFrame } from './fleet-frame';
+import { fleetFrame, isSeveral, withFleetTotals } from './fleet-frame';
 import { CHART_COLUMNS, type ChartPoint, chartPoint, panelOf, settingsOf } from './frame';
 
 export interface LiveOptions {
@@ -94,11 +94,12 @@ export class Live {
 
   private async tick(): Promise<void> {
     const state = this.model.update(await takeSnapshot(this.options.urls, { histograms: false }));
-    const point = chartPoint(state);
+    const several = this.lastFleet && isSeveral(this.lastFleet) ? this.lastFleet : undefined;
+    const point = several ? withFleetTotals(chartPoint(state), several) : chartPoint(state);
     this.history.push(point);
     const oldest = state.time.getTime() / 1000 - this.options.historySeconds;
     while ((this.history[0]?.[0] ?? 0) < oldest) this.history.shift();
-    this.write(event('frame', { point, panel: panelOf(state) }));
+    this.write(event('frame', { point, panel: { ...panelOf(state), several: several !== undefined } }));
     const settings = settingsOf(state);
     if (settings && JSON.stringify(settings) !== this.lastSettings) {
       this.lastSettings = JSON.stringify(settings);
