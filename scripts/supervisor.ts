@@ -62,7 +62,7 @@ export class Supervisor {
   }
 
   /** Starts an instance and resolves once it answers /health (false: it did not within the time). */
-  async add(spec: InstanceSpec, timeoutMs = 20_000): Promise<boolean> {
+  async add(spec: InstanceSpec, timeoutMs = 60_000): Promise<boolean> {
     const instance: Instance = { ...spec, url: `http://${this.host}:${spec.port}`, state: 'starting', restarts: 0 };
     this.instances.push(instance);
     this.run(instance);
@@ -116,7 +116,9 @@ export class Supervisor {
       setTimeout(() => {
         if (this.stopping || instance.state !== 'restarting') return;
         this.run(instance);
-        void this.waitHealthy(instance, HEALTH_PATIENCE_MS).then((up) => up && this.say(`*** ${instance.name} is back on ${instance.url} ***`));
+        void this.waitHealthy(instance, HEALTH_PATIENCE_MS).then(
+          (up) => up && this.say(`*** ${instance.name} is back on ${instance.url} ***`),
+        );
       }, RESTART_DELAY_MS);
     });
   }

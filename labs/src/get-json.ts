@@ -28,6 +28,11 @@ export function getJson<T = unknown>(url: string): Promise<Omit<Answer<T>, 'head
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${TIMEOUT_MS / 1000} s`), { name: 'TimeoutError' })));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive socket the service closed meanwhile (it restarted, or its idle timeout passed
+      // as the request left): once more on a new one, as Node's documentation advises.
+      if (req.reusedSocket && err.code === 'ECONNRESET') getJson<T>(url).then(resolve, reject);
+      else reject(err);
+    });
   });
 }
