@@ -152,6 +152,7 @@ test('the fleet view on the broker: 2 producers, 3 consumers and the autoscaler'
     // 100 ms and what a busy machine's timers add to it, far from the 20 ms it would start with.
     const took = added.latency.processing_s.p50;
     assert.ok(took >= 0.099 && took < 0.2, `consumer-4 takes ${took} s per item, not 0.02`);
+    await page.evaluate(() => window.scrollTo(0, 0)); // the button's click scrolled to the controls
     await page.screenshot({ path: path.join(DOCS, 'fleet-view-broker.png') });
   });
 
@@ -159,9 +160,9 @@ test('the fleet view on the broker: 2 producers, 3 consumers and the autoscaler'
     await waitFor(async () => /on consumer-\d/.test((await page.locator('#slowest-items').textContent()) ?? ''), 15_000, 'slowest items');
     const shown = await page.locator('#slowest-items tr').count();
     assert.ok(shown >= 1 && shown <= 8);
-    const fromConsumers = (await Promise.all([1, 2, 3, 4].map((n) => get(`${run.consumerUrl(n)}/recent-items?seconds=60&limit=100`)))).flatMap(
-      (a) => a.items,
-    );
+    const fromConsumers = (
+      await Promise.all([1, 2, 3, 4].map((n) => get(`${run.consumerUrl(n)}/recent-items?seconds=60&limit=100`)))
+    ).flatMap((a) => a.items);
     const id = (await page.locator('#slowest-items code').first().getAttribute('title')) ?? '';
     assert.ok(
       fromConsumers.some((item: any) => item.id === id),

@@ -83,7 +83,7 @@ export interface FleetView {
     maxConcurrency: number;
   };
   /** The full hop: where the items pile up behind. */
-  bottleneck?: { hop: 'consumers' | 'downstream' | 'queue'; why: string };
+  bottleneck?: { hop: 'consumers' | 'downstream'; why: string };
 }
 
 type AnyStatus = ProducerStatus & ConsumerStatus & { downstream?: Record<string, unknown> };
@@ -197,7 +197,11 @@ function totalsOf(instances: FleetInstance[]): FleetView['totals'] {
   };
 }
 
-/** The furthest hop downstream that is full: the ones before it fill because of it. */
+/**
+ * The furthest hop downstream that is full: the ones before it fill because of it. A queue at its
+ * limit names the consumers behind it, which do not keep up (timers run late on a busy machine, so
+ * their measured rate can stay below the capacity their settings promise).
+ */
 function bottleneckOf(view: FleetView): FleetView['bottleneck'] {
   const busy = view.downstream && fractionOf(view.downstream);
   if (busy !== undefined && busy >= FULL) return { hop: 'downstream', why: `downstream at ${Math.round(busy * 100)}% of what it takes` };
@@ -208,9 +212,16 @@ function bottleneckOf(view: FleetView): FleetView['bottleneck'] {
   // Rates over 2 s are noisy: every slot busy while items wait says the same.
   if (t.maxConcurrency > 0 && t.inFlight >= FULL * t.maxConcurrency && (q?.waiting ?? 0) > 0)
     return { hop: 'consumers', why: `every consumer busy (${t.inFlight} of ${t.maxConcurrency} slots) while ${q?.waiting} items wait` };
-  if (q?.limit && q.waiting + (q.unacked ?? 0) >= FULL * q.limit) return { hop: 'queue', why: 'the queue is at its limit' };
+  if (q && queueFull(q))
+    return {
+      hop: 'consumers',
+      why: `the queue in front of the consumers is at its limit: they take ${Math.round(t.processedPerSecond * 10) / 10}/s, ${Math.round(t.producedPerSecond * 10) / 10}/s are made`,
+    };
   return undefined;
 }
+
+/** At 90% of its limit or more. */
+export const queueFull = (q: FleetQueue) => q.limit !== null && q.limit > 0 && q.waiting + (q.unacked ?? 0) >= FULL * q.limit;
 
 /** How busy the downstream section says it is (in use ÷ most), whatever its two fields are called. */
 export function fractionOf(section: Record<string, unknown>): number | undefined {

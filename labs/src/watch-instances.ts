@@ -2,7 +2,7 @@
 // SUPERVISOR_URL (127.0.0.1:8090 by default), a line per producer and consumer with its rate and
 // state, the totals, the queue, the autoscaler's latest decisions and the full hop. Without a
 // supervisor there the section is left out. Reads only.
-import { type FleetView, FULL } from './fleet';
+import { type FleetView, queueFull } from './fleet';
 import { type Color, duration, num, paint } from './format';
 
 export const supervisorUrlFromEnv = (env: NodeJS.ProcessEnv = process.env) =>
@@ -56,7 +56,7 @@ export function renderInstances(view: FleetView, color: boolean): string[] {
   if (q) {
     const held =
       q.backend === 'rabbitmq' ? `${num(q.waiting)} ready + ${num(q.unacked)} unacked in RabbitMQ` : `${num(q.waiting)} in memory`;
-    const full = q.limit && q.waiting + (q.unacked ?? 0) >= FULL * q.limit;
+    const full = queueFull(q);
     lines.push(`  ${'queue'.padEnd(12)}${held}, limit ${q.limit === null ? 'none' : num(q.limit)}${full ? c('red', ' (full)') : ''}`);
   }
   if (view.bottleneck) lines.push(`  ${'bottleneck'.padEnd(12)}${c('red', view.bottleneck.why)}`);

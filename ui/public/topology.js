@@ -42,7 +42,7 @@ export class Topology {
       producers,
       false,
     );
-    this.queue(fleet.queue, hop === 'queue');
+    this.queue(fleet.queue, Boolean(fleet.queue?.full));
     const used = t.capacity > 0 ? t.processed_rate / t.capacity : 0;
     this.hop(
       'consumers',

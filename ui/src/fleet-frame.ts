@@ -1,6 +1,6 @@
 // What the page's topology picture gets each second (the `fleet` event): the fleet (labs/src/fleet.ts)
 // cut down to what the picture shows, numbers rounded, in plain words.
-import type { FleetInstance, FleetView } from '../../labs/src/fleet';
+import { type FleetInstance, type FleetView, queueFull } from '../../labs/src/fleet';
 import { CHART_COLUMNS, type ChartPoint } from './frame';
 
 const round = (n: number | undefined | null, digits = 2) =>
@@ -34,7 +34,7 @@ export function fleetFrame(view: FleetView) {
     time: Date.now(),
     supervised: view.supervisorUrl !== undefined,
     instances: view.instances.map(instanceOf),
-    queue: view.queue,
+    queue: view.queue && { ...view.queue, full: queueFull(view.queue) },
     downstream: view.downstream,
     totals: {
       produced_rate: round(t.producedPerSecond),
