@@ -12,6 +12,8 @@ const RATE_WINDOW_MS = 2000;
 const ADDED_NOTICE_MS = 15_000;
 /** A hop is full from this share of its capacity on. */
 export const FULL = 0.9;
+/** Fewer waiting items than this (or than twice the consumers' slots) are no backlog. */
+const BACKLOG_AT_LEAST = 10;
 
 type Role = 'producer' | 'consumer';
 type Differences = Record<string, { instance: unknown; role: unknown }>;
@@ -212,11 +214,15 @@ function bottleneckOf(view: FleetView): FleetView['bottleneck'] {
   // Rates over 2 s are noisy: every slot busy while items wait says the same.
   if (t.maxConcurrency > 0 && t.inFlight >= FULL * t.maxConcurrency && (q?.waiting ?? 0) > 0)
     return { hop: 'consumers', why: `every consumer busy (${t.inFlight} of ${t.maxConcurrency} slots) while ${q?.waiting} items wait` };
+  const rate = (n: number) => Math.round(n * 10) / 10;
   if (q && queueFull(q))
     return {
       hop: 'consumers',
-      why: `the queue in front of the consumers is at its limit: they take ${Math.round(t.processedPerSecond * 10) / 10}/s, ${Math.round(t.producedPerSecond * 10) / 10}/s are made`,
+      why: `the queue in front of the consumers is at its limit: they take ${rate(t.processedPerSecond)}/s, ${rate(t.producedPerSecond)}/s are made`,
     };
+  // A backlog the consumers could not take at once even with every slot free: they are behind.
+  if (q && q.waiting >= Math.max(BACKLOG_AT_LEAST, 2 * t.maxConcurrency))
+    return { hop: 'consumers', why: `${q.waiting} items wait for the consumers: they take ${rate(t.processedPerSecond)}/s` };
   return undefined;
 }
 
