@@ -5,9 +5,9 @@
 // starts with the role's settings (measured by how long it takes per item, not by its config).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { startNpmStart } from './helpers/npm-start';
 import { brokerEnv, type RabbitMQ, startBroker } from './helpers/rabbitmq';
 import { waitFor } from './helpers/services';
-import { startSupervised } from './helpers/supervised';
 
 let rabbit: RabbitMQ;
 before(async () => {
@@ -22,7 +22,7 @@ const post = async (url: string, body: unknown) => {
 const get = async (url: string) => (await fetch(url)).json() as Promise<any>;
 
 test('fleet settings: every instance of a role, kept for the ones started later', async (t) => {
-  const run = await startSupervised({
+  const npmStart = await startNpmStart({
     ...brokerEnv(rabbit),
     LOG_LEVEL: 'warn',
     PRODUCERS: '2',
@@ -35,7 +35,8 @@ test('fleet settings: every instance of a role, kept for the ones started later'
     PRODUCTION_RATE: '0',
     PROCESSING_TIME_MS: '20',
   });
-  t.after(() => run.stop());
+  t.after(() => npmStart.stop());
+  const run = { ...npmStart, supervisorUrl: npmStart.supervisorUrl ?? '' };
   const supervisor = () => get(`${run.supervisorUrl}/status`);
   const consumerConfig = async (n: number) => (await get(`${run.consumerUrl(n)}/status`)).config;
 

@@ -10,10 +10,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openBrowser } from './helpers/browser';
-import { startUnderNpmStart } from './helpers/npm-start';
+import { startNpmStart } from './helpers/npm-start';
 import { brokerEnv, type RabbitMQ, startBroker } from './helpers/rabbitmq';
 import { sleep, waitFor } from './helpers/services';
-import { startSupervised } from './helpers/supervised';
 
 const DOCS = path.resolve(__dirname, '../../docs');
 
@@ -42,7 +41,7 @@ function cpuSeconds(pid: number): number {
 }
 
 test('the fleet view on the broker: 2 producers, 3 consumers and the autoscaler', async (t) => {
-  const run = await startSupervised({
+  const npmStart = await startNpmStart({
     ...brokerEnv(rabbit),
     LOG_LEVEL: 'warn',
     PRODUCERS: '2',
@@ -55,7 +54,8 @@ test('the fleet view on the broker: 2 producers, 3 consumers and the autoscaler'
     PRODUCTION_RATE: '10',
     PROCESSING_TIME_MS: '20',
   });
-  t.after(() => run.stop());
+  t.after(() => npmStart.stop());
+  const run = { ...npmStart, supervisorUrl: npmStart.supervisorUrl ?? '' };
   const uiUrl = /live view +(http:\/\/\S+)/.exec(run.output())?.[1];
   assert.ok(uiUrl, 'npm start names its browser view');
   const browser = await openBrowser();
@@ -205,15 +205,13 @@ test('the fleet view on the broker: 2 producers, 3 consumers and the autoscaler'
 });
 
 test('the fleet view in memory: one producer, the queue in its heap, one consumer', async (t) => {
-  const lab = await startUnderNpmStart(t, {
-    PRODUCTION_RATE: '20',
-    PROCESSING_TIME_MS: '200',
-    QUEUE_MODE: 'bounded',
-    MAX_QUEUE_SIZE: '40',
-  });
+  const lab = await startNpmStart({ PRODUCTION_RATE: '20', PROCESSING_TIME_MS: '200', QUEUE_MODE: 'bounded', MAX_QUEUE_SIZE: '40' });
+  t.after(() => lab.stop());
+  const uiUrl = /live view +(http:\/\/\S+)/.exec(lab.output())?.[1];
+  assert.ok(uiUrl, 'npm start names its browser view');
   const browser = await openBrowser();
   t.after(() => browser.close());
-  await browser.page.goto(lab.uiUrl);
+  await browser.page.goto(uiUrl);
   await waitFor(async () => (await instanceOnPage(browser.page, 'consumer-1'))?.state === 'up', 20_000, 'consumer-1 on the page');
   assert.match((await browser.page.locator('#hop-queue h3').textContent()) ?? '', /in the producer's memory · limit 40/);
   // 20/s into a consumer of 10/s: the consumers are the full hop.
