@@ -100,8 +100,11 @@ export class FleetWatch {
     private readonly fallback?: Urls,
   ) {}
 
-  /** One look at every instance; undefined when no supervisor answers and there is no fallback. */
-  async look(): Promise<FleetView | undefined> {
+  /**
+   * One look at every instance; undefined when no supervisor answers and there is no fallback.
+   * `known`: the fallback's two /status answers when the caller has just read them (not asked twice).
+   */
+  async look(known?: { producer?: unknown; consumer?: unknown }): Promise<FleetView | undefined> {
     const supervisor = await getJson<SupervisorStatus>(`${this.supervisorUrl}/status`).catch(() => undefined);
     const managed = supervisor?.status === 200 && Array.isArray(supervisor.body.instances) ? supervisor.body : undefined;
     const fallback = this.fallback;
@@ -115,7 +118,12 @@ export class FleetWatch {
     const at = performance.now();
     this.started ??= at;
     const started = this.started;
-    const answers = await Promise.all(listed.map((i) => getJson<AnyStatus>(`${i.url}/status`).catch(() => undefined)));
+    const read = (i: (typeof listed)[number]) => {
+      const given = managed ? undefined : known?.[i.role];
+      if (!managed && known) return Promise.resolve(given === undefined ? undefined : { status: 200, body: given as AnyStatus });
+      return getJson<AnyStatus>(`${i.url}/status`).catch(() => undefined);
+    };
+    const answers = await Promise.all(listed.map(read));
     const instances = listed.map((i, n): FleetInstance => {
       const row: FleetInstance = {
         role: i.role,

@@ -41,6 +41,7 @@ export class Live {
   private readonly fleet: FleetWatch;
   private lastFleetAt = -Infinity;
   private lastFleet?: FleetView;
+  private fleetBusy = false;
 
   constructor(private readonly options: LiveOptions) {
     this.model = new WatchModel(options.urls);
@@ -105,10 +106,22 @@ export class Live {
       this.lastSettings = JSON.stringify(settings);
       this.publish('settings', settings);
     }
-    if (performance.now() - this.lastFleetAt >= FLEET_EVERY_MS) {
+    // Beside the frames, never holding them up; one look at a time.
+    if (!this.fleetBusy && performance.now() - this.lastFleetAt >= FLEET_EVERY_MS) {
       this.lastFleetAt = performance.now();
-      this.lastFleet = await this.fleet.look();
-      if (this.lastFleet) this.publish('fleet', fleetFrame(this.lastFleet));
+      this.fleetBusy = true;
+      // Without a supervisor the fleet is the two services this frame has just read.
+      const known = { producer: state.producer.status, consumer: state.consumer.status };
+      void this.fleet
+        .look(known)
+        .then((view) => {
+          this.lastFleet = view;
+          if (view) this.publish('fleet', fleetFrame(view));
+        })
+        .catch((err) => this.options.logger.warn({ err }, 'fleet look failed'))
+        .finally(() => {
+          this.fleetBusy = false;
+        });
     }
     if (state.producer.up && performance.now() - this.lastSlowestAt >= SLOWEST_EVERY_MS) {
       this.lastSlowestAt = performance.now();
