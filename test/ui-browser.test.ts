@@ -159,24 +159,31 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
   assert.deepEqual(errors, [], 'no errors in the page');
 });
 
-test('a producer whose /status has a broker section (the RabbitMQ backend): its chart and fields appear', async (t) => {
+test("a producer whose /status backend is RabbitMQ: its chart and fields appear, the dispatcher's do not", async (t) => {
   const lab = await startLab({ PRODUCTION_RATE: '0' });
   t.after(() => lab.stop());
   let ready = 40;
-  // The backend section as RabbitMQ's reports it: connection state, ready and unacked counts.
+  // The backend section as the broker backend reports it (status-model.ts): no dispatcher figures,
+  // its connection, ready and unacked counts.
   const hop = await startStatusHop(lab.producer.url, (status) => {
     ready += 5;
-    return {
-      ...status,
-      backend: {
-        ...status.backend,
-        kind: 'rabbitmq',
-        depth: ready,
-        ready,
-        unacked: 7,
-        connection: { connected: true, since: null, last_error: null },
-      },
+    const backend = {
+      kind: 'rabbitmq',
+      depth: ready,
+      ready,
+      unacked: 7,
+      bytes: ready * 300,
+      bytes_estimated_from: 'last message body × ready',
+      limits: {},
+      acked_per_s: 3.5,
+      connection: { connected: true, since: new Date().toISOString(), last_error: null },
+      queue: 'lab.items',
+      publishing: 0,
+      publish_nacks: 0,
+      counts_error: null,
+      policy: { in_force: true, last_error: null, definition: { 'dead-letter-exchange': 'lab.dead' } },
     };
+    return { ...status, backend };
   });
   t.after(() => hop.close());
   const ui = await startScript('ui/src/main.js', { UI_PORT: '0', PRODUCER_URL: hop.url, CONSUMER_URL: lab.consumer.url });

@@ -5,8 +5,6 @@
 import { SlowestWindow } from '../../common/src/slowest-window';
 import type { Item } from './item';
 
-export { type ItemTiming, SLOWEST_WINDOW_SECONDS } from '../../common/src/slowest-window';
-
 export class SlowestItems extends SlowestWindow {
   /** `item` was delivered now; its send took `sendMs`, the consumer said it processed it in `processMs`. */
   record(item: Item, sendMs: number, processMs: number | undefined, now = Date.now()): void {

@@ -15,7 +15,7 @@ const OFFERS_AT_ONCE = 100;
 export class BrokerBackend implements QueueBackend {
   readonly kind = 'rabbitmq' as const;
   readonly offersAtOnce = OFFERS_AT_ONCE;
-  readonly broker: Broker;
+  private readonly broker: Broker;
   private readonly settings: () => ProducerSettings;
   private readonly ledger: Ledger;
 
