@@ -18,7 +18,7 @@ import { AmqpLink, reconnectOnChannelClose } from '../../common/src/amqp-link';
 import { declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-topology';
 import type { QueueType } from '../../common/src/env';
 import type { Logger } from '../../common/src/logger';
-import type { Consumer, ProcessResult } from './consumer';
+import type { Consumer, ItemIdentity, ProcessResult } from './consumer';
 import { RecentIds } from './recent-ids';
 import { traceDelivery } from './tracing';
 
@@ -190,7 +190,7 @@ export class BrokerConsumer {
       }
       this.inProgress.add(delivery);
       const result = await traceDelivery(headers, { ...item, attempt }, Number(headers[HEADERS.enqueuedAt]) || undefined, () =>
-        this.processWhenFree(item.created_at),
+        this.processWhenFree(item.created_at, { id: item.id, priority: item.priority === 'high' ? 'high' : 'normal', attempt }),
       ).finally(() => this.inProgress.delete(delivery));
       if (result === 'processed') this.processedIds.add(item.id); // before the ack, which a dying node may lose
       if (channel !== this.channel) return; // the connection was lost meanwhile: the broker delivers it again
@@ -213,10 +213,10 @@ export class BrokerConsumer {
    * Processes one delivery; waits for a free slot rather than being refused (and counted as
    * busy): the prefetch is never above max_concurrency except just after it was lowered.
    */
-  private async processWhenFree(createdAt: number): Promise<ProcessResult> {
+  private async processWhenFree(createdAt: number, item: ItemIdentity): Promise<ProcessResult> {
     const { limiter } = this.consumer;
     while (limiter.inUse >= limiter.limit) await sleep(BUSY_RETRY_MS);
-    return this.consumer.process(createdAt, this.stopping.signal);
+    return this.consumer.process(createdAt, this.stopping.signal, item);
   }
 
   private async failed(channel: ConfirmChannel, message: ConsumeMessage, attempt: number, maxAttempts: number): Promise<void> {

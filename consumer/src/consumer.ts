@@ -3,17 +3,30 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { activeExemplar, count, observe } from '../../common/src/exemplars';
+import { LatencyWindow } from '../../common/src/latency-window';
 import { RateWindow } from '../../common/src/rate-window';
 import { applyPatch, changedFields } from '../../common/src/settings';
+import { SlowestWindow } from '../../common/src/slowest-window';
 import { type ConsumerSettings, consumerSettings } from './config';
 import { ConcurrencyLimiter } from './limiter';
 import { type ConsumerMetrics, createConsumerMetrics } from './metrics';
 
 export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled';
 
+/** What the consumer knows of an item besides its creation time: for the slowest items' waterfall. */
+export interface ItemIdentity {
+  id: string;
+  priority?: 'high' | 'normal';
+  attempt?: number;
+}
+
 export class Consumer {
   readonly limiter: ConcurrencyLimiter;
   readonly throughput = new RateWindow(5);
+  /** The last seconds' actual durations, for the quantiles of /status (exact to 1%). */
+  readonly latency = { queueWait: new LatencyWindow(), processing: new LatencyWindow(), endToEnd: new LatencyWindow() };
+  /** The slowest items it processed in the last minute (GET /recent-items): on the broker the producer sees no delivery. */
+  readonly slowest = new SlowestWindow();
   processed = 0;
   failed = 0;
   rejected = 0;
@@ -24,6 +37,7 @@ export class Consumer {
   constructor(
     public settings: ConsumerSettings,
     registry: Registry,
+    private readonly name = 'consumer',
   ) {
     this.limiter = new ConcurrencyLimiter(settings.max_concurrency);
     this.metrics = createConsumerMetrics(registry, {
@@ -63,7 +77,7 @@ export class Consumer {
    * Processes one item; `signal` aborts when the caller has gone away. With tracing on it runs
    * inside the item's process_item span, whose trace id becomes the metrics' exemplar.
    */
-  async process(createdAt: number, signal: AbortSignal): Promise<ProcessResult> {
+  async process(createdAt: number, signal: AbortSignal, item?: ItemIdentity): Promise<ProcessResult> {
     const exemplar = activeExemplar(); // the same span for the whole call
     if (!this.limiter.tryAcquire()) {
       this.rejected++;
@@ -75,12 +89,21 @@ export class Consumer {
         if (signal.aborted) return 'cancelled';
         await this.pausedUntilResumed(signal);
       }
-      observe(this.metrics.queueWait, Math.max(0, Date.now() - createdAt) / 1000, exemplar);
+      const waited = Math.max(0, Date.now() - createdAt) / 1000;
+      observe(this.metrics.queueWait, waited, exemplar);
+      this.latency.queueWait.record(waited);
+      const started = performance.now();
       const ms = this.processingTimeMs();
       // 0 ms means no wait: even a 0 ms timer runs a millisecond or more later, which capped each
       // slot at under 1000 items/s.
       if (ms > 0) await sleep(ms);
-      observe(this.metrics.processingDuration, ms / 1000, exemplar);
+      const took = (performance.now() - started) / 1000; // what it took, timer lateness included
+      observe(this.metrics.processingDuration, took, exemplar);
+      this.latency.processing.record(took);
+      const endToEnd = Math.max(0, Date.now() - createdAt) / 1000;
+      observe(this.metrics.endToEnd, endToEnd, exemplar);
+      this.latency.endToEnd.record(endToEnd);
+      if (item) this.recordSlowest(item, exemplar?.trace_id, endToEnd, waited, took);
       if (Math.random() < this.settings.failure_rate) {
         this.failed++;
         count(this.metrics.failed, { reason: 'injected' }, exemplar);
@@ -93,6 +116,25 @@ export class Consumer {
     } finally {
       this.limiter.release();
     }
+  }
+
+  private recordSlowest(item: ItemIdentity, traceId: string | undefined, totalS: number, waitedS: number, tookS: number): void {
+    const now = Date.now();
+    if (!this.slowest.wouldKeep(totalS * 1000, now)) return;
+    const processMs = Math.round(tookS * 1000);
+    this.slowest.add({
+      id: item.id,
+      ...(traceId ? { trace_id: traceId } : {}),
+      priority: item.priority ?? 'normal',
+      attempts: item.attempt ?? 1,
+      delivered_at: now,
+      total_ms: Math.round(totalS * 1000),
+      admission_ms: 0, // the producer's part, unknown here: counted in the queue wait
+      queue_ms: Math.round(waitedS * 1000),
+      send_ms: processMs,
+      process_ms: processMs,
+      consumer: this.name,
+    });
   }
 
   private processingTimeMs(): number {

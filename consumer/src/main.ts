@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const logger = createLogger(env.OTEL_SERVICE_NAME ?? 'consumer', env);
   exitOnProcessFault(logger);
   const registry = createRegistry('consumer', instance);
-  const consumer = new Consumer(settings, registry);
+  const consumer = new Consumer(settings, registry, instance);
   const broker =
     env.QUEUE_BACKEND === 'rabbitmq' ? new BrokerConsumer(consumer, env.AMQP_URL, env.QUEUE_TYPE, logger, registry) : undefined;
   const app = createConsumerApp(consumer, registry, logger, env.ADMIN_TOKEN, broker);

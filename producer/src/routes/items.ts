@@ -3,15 +3,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseInput } from '../../../common/src/http';
+import { recentItemsQuery } from '../../../common/src/slowest-window';
 import type { Producer } from '../producer';
-import { SLOWEST_WINDOW_SECONDS } from '../slowest-items';
 
 const deadLetterQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
-
-const recentItemsQuery = z.object({
-  seconds: z.coerce.number().int().min(1).max(SLOWEST_WINDOW_SECONDS).default(SLOWEST_WINDOW_SECONDS),
-  limit: z.coerce.number().int().min(1).max(100).default(10),
-});
 
 export function itemRoutes(producer: Producer): Router {
   const routes = Router();
