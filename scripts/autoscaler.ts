@@ -117,7 +117,7 @@ export class Autoscaler {
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     reconnectOnChannelClose(model, channel);
-    await declareTopology(channel);
+    await declareTopology(model, channel);
     this.channel = channel;
   }
 
