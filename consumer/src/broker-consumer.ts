@@ -8,13 +8,16 @@
 // producer from its max_attempts) it is rejected without requeue: RabbitMQ dead-letters it, and
 // the producer counts it as dead_lettered. A consumer that dies leaves its unacked items to the
 // broker, which delivers them again with the `redelivered` flag: counted here as redeliveries.
+// A job item (one with a reply-to) gets its outcome reported to its producer (outcome-reporter.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../common/src/amqp-link';
 import { declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-topology';
+import type { JobOutcome } from '../../common/src/job-outcome';
 import type { Logger } from '../../common/src/logger';
 import type { Consumer, ProcessResult } from './consumer';
+import { OutcomeReporter } from './outcome-reporter';
 import { traceDelivery } from './tracing';
 
 /** How often a delivery that finds every slot taken (max_concurrency was just lowered) looks again. */
@@ -39,6 +42,7 @@ export class BrokerConsumer {
   private readonly link: AmqpLink;
   private readonly stopping = new AbortController();
   private readonly redeliveryCounter: Counter;
+  private readonly outcomes = new OutcomeReporter();
 
   constructor(
     private readonly consumer: Consumer,
@@ -53,6 +57,7 @@ export class BrokerConsumer {
       (model) => this.setup(model),
       () => {
         this.channel = undefined;
+        this.outcomes.attach(undefined);
       },
     );
     const registers = [registry];
@@ -97,6 +102,7 @@ export class BrokerConsumer {
       redeliveries: this.redeliveries,
       retried: this.retried,
       gave_up: this.gaveUp,
+      job_outcomes_sent: this.outcomes.sent,
     };
   }
 
@@ -108,6 +114,7 @@ export class BrokerConsumer {
     this.stopping.abort(); // held (paused) items are handed back unprocessed
     // The channel first: its close-ok means the broker has taken every ack sent on it. Closing only
     // the connection could lose the last acks, and the broker delivered those items again.
+    this.outcomes.flush(); // the last outcomes go out before the channel closes
     const channel = this.channel;
     if (channel) {
       channel.removeAllListeners('close'); // closed on purpose: no reason to reconnect
@@ -119,8 +126,9 @@ export class BrokerConsumer {
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
     reconnectOnChannelClose(model, channel);
-    await declareTopology(channel);
+    await declareTopology(model, channel);
     this.channel = channel;
+    this.outcomes.attach(channel);
     await this.subscribe(channel);
   }
 
@@ -167,8 +175,9 @@ export class BrokerConsumer {
       if (channel !== this.channel) return; // the connection was lost meanwhile: the broker delivers it again
       if (result === 'processed') {
         channel.ack(message);
+        this.reportOutcome(message, item.id, { outcome: 'done', attempts: attempt });
       } else if (result === 'failed') {
-        await this.failed(channel, message, attempt, Number(headers[HEADERS.maxAttempts]) || DEFAULT_MAX_ATTEMPTS);
+        await this.failed(channel, message, item.id, attempt, Number(headers[HEADERS.maxAttempts]) || DEFAULT_MAX_ATTEMPTS);
       } else {
         channel.nack(message, false, true); // shutting down while paused: back to the queue
       }
@@ -190,10 +199,15 @@ export class BrokerConsumer {
     return this.consumer.process(createdAt, this.stopping.signal);
   }
 
-  private async failed(channel: ConfirmChannel, message: ConsumeMessage, attempt: number, maxAttempts: number): Promise<void> {
+  private async failed(channel: ConfirmChannel, message: ConsumeMessage, id: string, attempt: number, maxAttempts: number): Promise<void> {
     if (attempt >= maxAttempts) {
       this.gaveUp++;
       channel.reject(message, false); // dead-lettered with reason "rejected"
+      this.reportOutcome(message, id, {
+        outcome: 'failed',
+        attempts: attempt,
+        error: `dead-lettered: failed ${attempt} attempts (max_attempts)`,
+      });
       return;
     }
     const headers = { ...message.properties.headers, [HEADERS.attempts]: attempt + 1, [HEADERS.enqueuedAt]: Date.now() };
@@ -207,6 +221,11 @@ export class BrokerConsumer {
     }
     this.retried++;
     channel.ack(message);
+  }
+
+  private reportOutcome(message: ConsumeMessage, id: string, outcome: Omit<JobOutcome, 'id' | 'finished_at'>): void {
+    const replyTo = message.properties.replyTo;
+    if (replyTo) this.outcomes.report(replyTo, { id, ...outcome, finished_at: Date.now() });
   }
 }
 
