@@ -48,6 +48,8 @@ export interface RabbitMQ {
    * exact, where the management API's statistics can be seconds behind.
    */
   listQueues(): Promise<Record<string, { ready: number; unacked: number }>>;
+  /** Runs rabbitmqctl against this node (e.g. `stop_app`: the broker down, its data kept). */
+  ctl(...args: string[]): Promise<string>;
 }
 
 export const rabbitmqInstalled = () => existsSync(RABBITMQ_SERVER);
@@ -139,15 +141,13 @@ export async function startRabbitMQ(options: RabbitMQOptions): Promise<RabbitMQ>
       await Promise.race([epmdExited, sleep(5_000)]);
       rmSync(dir, { recursive: true, force: true });
     },
-    async listQueues() {
-      const stdout = await new Promise<string>((resolve, reject) =>
-        execFile(
-          RABBITMQCTL,
-          ['-n', nodeName, '-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged'],
-          { env },
-          (err, out) => (err ? reject(err) : resolve(out)),
-        ),
+    ctl(...args: string[]) {
+      return new Promise<string>((resolve, reject) =>
+        execFile(RABBITMQCTL, ['-n', nodeName, '-q', ...args], { env }, (err, out) => (err ? reject(err) : resolve(out))),
       );
+    },
+    async listQueues() {
+      const stdout = await rabbit.ctl('list_queues', 'name', 'messages_ready', 'messages_unacknowledged');
       const queues: Record<string, { ready: number; unacked: number }> = {};
       for (const line of stdout.split('\n')) {
         const [name, ready, unacked] = line.trim().split(/\s+/);

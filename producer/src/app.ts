@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { abortWhenClientGone, createApp, errorHandler, HttpError, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
+import { deadLetterRoutes } from './dead-letter-routes';
 import type { Decision } from './intake';
 import { createItem } from './item';
 import { OfferWindow } from './offer-window';
@@ -27,8 +28,6 @@ const jobBody = z.strictObject({
   priority: z.enum(['high', 'normal']).default('normal'),
   data: z.unknown().optional(),
 });
-
-const deadLetterQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
 const recentItemsQuery = z.object({
   seconds: z.coerce.number().int().min(1).max(SLOWEST_WINDOW_SECONDS).default(SLOWEST_WINDOW_SECONDS),
@@ -55,6 +54,7 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
         'GET /recent-items',
         'POST /admin/config',
         'POST /admin/clear-queue',
+        'POST /admin/dead-letters/replay',
       ],
     });
   });
@@ -135,10 +135,7 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
     res.json(job);
   });
 
-  app.get('/dead-letters', (req, res) => {
-    const { limit } = parseInput(deadLetterQuery, req.query);
-    res.json({ total: producer.ledger.deadLettered, items: producer.ledger.listDeadLetters(limit) });
-  });
+  deadLetterRoutes(app, producer);
 
   // The slowest deliveries of the last `seconds`, with where their time went (the browser view's waterfall).
   app.get('/recent-items', (req, res) => {

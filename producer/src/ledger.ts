@@ -13,15 +13,18 @@
 //
 // and across the producer, the broker and the consumers (checked by the tests, test/helpers/broker-lab.ts):
 //
-//   published = ready + unacked + processed + dropped + expired + dead_lettered + cleared
+//   published + replayed = ready + unacked + processed + dropped + expired + dead_lettered + cleared
 //
 // where dropped (drop-head), expired (message-ttl) and dead_lettered (given up after max_attempts)
-// are read back from the broker's dead-letter queue (broker/dead-letters.ts).
+// are read back from the broker's dead-letter queue (broker/dead-letters.ts), and replayed counts
+// given-up items put back on the queue (POST /admin/dead-letters/replay): each can be processed or
+// given up once more.
 //
 // With tracing on, each move is also a point in the item's trace (tracing.ts), and the counters
 // and histograms get the item's trace id as an exemplar.
 import type { Context } from '@opentelemetry/api';
 import { count, exemplarOf, observe } from '../../common/src/exemplars';
+import type { JobOutcome } from '../../common/src/job-outcome';
 import type { Outcome, RejectReason } from './admission/strategy';
 import type { Item } from './item';
 import type { JobStore } from './jobs';
@@ -60,6 +63,8 @@ export class Ledger {
   clearedCount = 0;
   deadLettered = 0;
   expired = 0;
+  /** Given-up items put back on the queue (POST /admin/dead-letters/replay). */
+  replayed = 0;
   retries = 0;
   rateLimitDelays = 0;
   blockedSeconds = 0;
@@ -191,6 +196,16 @@ export class Ledger {
     }
   }
 
+  /** A given-up item was put back on the broker's queue. */
+  replayedOne(): void {
+    this.replayed++;
+  }
+
+  /** A consumer reported how a job ended (the broker: consumers take the items themselves). */
+  jobOutcome(outcome: JobOutcome): void {
+    this.jobs.reported(outcome);
+  }
+
   /** POST /admin/clear-queue purged `count` items from the broker's queue. */
   purged(count: number): void {
     this.clearedCount += count;
@@ -236,6 +251,7 @@ export class Ledger {
       expired: this.expired,
       dead_lettered: this.deadLettered,
       cleared: this.clearedCount,
+      replayed: this.replayed,
     };
   }
 

@@ -53,7 +53,7 @@ export class Producer {
     this.memoryGuard = new MemoryGuard(options.memoryLimit, () => this.settings);
     const metrics = createProducerMetrics(options.registry, {
       queueDepth: () => this.queueSize(),
-      depthByPriority: () => ({ high: this.queue.sizeOf('high'), normal: this.queue.sizeOf('normal') }),
+      depthByPriority: () => this.byPriority(),
       queueBytes: () => this.queueBytes(),
       queueLimit: () => this.intake.current.limit(),
       maxQueueSize: () => this.settings.max_queue_size,
@@ -69,7 +69,7 @@ export class Producer {
       breakerState: () => this.dispatcher.breaker.state,
       mode: () => this.settings.queue_mode,
       memoryLimitBytes: () => this.memoryGuard.limit.bytes,
-      deadLetters: () => this.ledger.deadLettersListed,
+      deadLetters: () => (this.broker ? this.broker.givenUpKept : this.ledger.deadLettersListed),
       jobsByState: () => this.jobs.countByState(),
     });
     const tracer = tracingEnabled()
@@ -168,7 +168,13 @@ export class Producer {
     return removed.length;
   }
 
+  /** Items waiting per priority. */
+  byPriority() {
+    return this.broker ? this.broker.byPriority() : { high: this.queue.sizeOf('high'), normal: this.queue.sizeOf('normal') };
+  }
+
   oldestItemAgeSeconds(): number {
+    if (this.broker) return this.broker.oldestItemAgeSeconds();
     const oldest = this.queue.oldestEnqueuedAt();
     return oldest === undefined ? 0 : (Date.now() - oldest) / 1000;
   }

@@ -22,7 +22,7 @@ export function producerStatus(p: Producer) {
       limit: Number.isFinite(limit) ? limit : null,
       memory_bytes: p.queueBytes(),
       memory_mb: mb(p.queueBytes()),
-      by_priority: { high: p.queue.sizeOf('high'), normal: p.queue.sizeOf('normal') },
+      by_priority: p.byPriority(),
       oldest_item_age_seconds: round(p.oldestItemAgeSeconds(), 3),
       admission_waiting: p.intake.waiting,
       admission_waiting_memory_bytes: p.intake.waitingBytes,

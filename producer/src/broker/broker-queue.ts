@@ -12,7 +12,7 @@
 // time is up. Unlike the in-memory queue, arrival order is not strict: a waiter whose backoff ends
 // retries on its own.
 import type { ConfirmChannel } from 'amqplib';
-import { HEADERS, ITEMS_QUEUE } from '../../../common/src/broker-topology';
+import { HEADERS, ITEMS_QUEUE, MESSAGE_PRIORITY } from '../../../common/src/broker-topology';
 import type { AddResult, AdmissionQueue, EvictResult, RoomResult } from '../admission/admission-queue';
 import { itemRequestBody } from '../consumer-client';
 import type { Item } from '../item';
@@ -30,6 +30,8 @@ export interface BrokerQueueOptions {
   onNack(): void;
   /** The broker answered a publish (confirm or nack) after `seconds`. */
   onAnswer(seconds: number): void;
+  /** Where consumers report a job's outcome (job-outcomes.ts): the reply-to of job items. */
+  outcomesQueue: string;
 }
 
 export class BrokerQueue implements AdmissionQueue {
@@ -136,6 +138,10 @@ export class BrokerQueue implements AdmissionQueue {
             persistent: true,
             contentType: 'application/json',
             messageId: item.id,
+            priority: MESSAGE_PRIORITY[item.priority],
+            // Whole seconds (AMQP): the broker reports its head item's, for oldest_item_age_seconds.
+            timestamp: Math.floor(now / 1000),
+            replyTo: item.job ? this.options.outcomesQueue : undefined,
             headers,
           },
           settle,

@@ -1,24 +1,28 @@
 // The producer's side of QUEUE_BACKEND=rabbitmq: the connection (kept up by AmqpLink), the queue
 // the strategies publish into (broker-queue.ts), the policy that holds the limits (policy.ts), the
 // dead-letter reader that counts what the broker dropped, expired or gave up (dead-letters.ts),
-// and the numbers only the broker knows (ready and unacked counts, ack rate), polled.
+// the given-up items kept in RabbitMQ (given-up.ts), this producer's job outcomes (job-outcomes.ts),
+// and the numbers only the broker knows (ready and unacked counts, ack rate, priorities, head age), polled.
 //
 // The limits must be in force before anything is published: a connection whose policy cannot be
 // PUT (the management API is down) is not used — it is closed and tried again, and meanwhile
 // every offer is refused as `broker_unavailable`. A producer is ready only when connected with
 // its policy in force.
-import type { Channel, ChannelModel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../../common/src/amqp-link';
-import { declareTopology, ITEMS_QUEUE } from '../../../common/src/broker-topology';
+import { declareTopology, ITEMS_QUEUE, type Topology } from '../../../common/src/broker-topology';
 import type { Logger } from '../../../common/src/logger';
 import { RateWindow } from '../../../common/src/rate-window';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
 import { BrokerQueue } from './broker-queue';
 import { readDeadLetters } from './dead-letters';
+import { GivenUpItems } from './given-up';
+import { JobOutcomes } from './job-outcomes';
 import { Management, type QueueCounts } from './management';
 import { brokerMaxLength, itemsPolicy, POLICY_SETTINGS } from './policy';
+import { headAgeSeconds, readyByPriority } from './queue-figures';
 
 /** The ready count, for admission, /status and metrics (AMQP: exact at that moment). */
 const DEPTH_POLL_MS = 100;
@@ -43,7 +47,13 @@ export class Broker {
   readonly queue: BrokerQueue;
   readonly link: AmqpLink;
   /** The management API's last counts (`ready` there lags: use ready() for the depth). */
-  counts: QueueCounts = { ready: 0, unacked: 0, acks: 0 };
+  counts: QueueCounts = { ready: 0, unacked: 0, acks: 0, readyHigh: 0 };
+  readonly givenUp: GivenUpItems;
+  readonly jobOutcomes: JobOutcomes;
+  private topology: Topology = { priorities: true };
+  /** Items in lab.given-up at the last poll (GET /dead-letters counts them exactly). */
+  givenUpKept = 0;
+  private readonly replayCounter: Counter;
   /** Acks per second over the last 5 s, from the broker's running total (its own rate is one noisy interval). */
   private readonly acked = new RateWindow(5);
   private countsPolled = false;
@@ -53,14 +63,17 @@ export class Broker {
   private readonly answerTime: Histogram;
   private policy = { in_force: false, last_error: null as string | null };
   private countsError: string | null = null;
-  private sideChannel?: Channel;
+  private sideChannel?: ConfirmChannel;
   private readonly timers: NodeJS.Timeout[] = [];
   private pendingPolicy: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: BrokerOptions) {
     const { settings, logger, registry } = options;
     this.management = new Management(options.managementUrl);
+    this.givenUp = new GivenUpItems(this.management, () => settings().max_attempts);
+    this.jobOutcomes = new JobOutcomes((outcome) => options.ledger.jobOutcome(outcome));
     this.queue = new BrokerQueue({
+      outcomesQueue: this.jobOutcomes.queue,
       hardCap: () => brokerMaxLength(settings()),
       maxAttempts: () => settings().max_attempts,
       onNack: () => {
@@ -76,6 +89,7 @@ export class Broker {
       (model) => this.setup(model),
       () => {
         this.queue.attach(undefined);
+        this.givenUp.attach(undefined);
         this.sideChannel = undefined;
       },
     );
@@ -89,6 +103,11 @@ export class Broker {
       name: 'backpressure_broker_confirm_duration_seconds',
       help: "Publish to the broker's answer (confirm or nack); a persistent message is confirmed once on disk",
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.replayCounter = new Counter({
+      name: 'backpressure_items_replayed_total',
+      help: 'Given-up items put back on the queue (POST /admin/dead-letters/replay)',
       registers,
     });
     const gauge = (name: string, help: string, read: () => number) =>
@@ -147,6 +166,22 @@ export class Broker {
     return this.queue.ready;
   }
 
+  byPriority() {
+    return readyByPriority(this.ready(), this.counts);
+  }
+
+  oldestItemAgeSeconds(): number {
+    return headAgeSeconds(this.ready(), this.counts);
+  }
+
+  /** POST /admin/dead-letters/replay: up to `limit` given-up items back on lab.items, each counted. */
+  replayGivenUp(limit: number) {
+    return this.givenUp.replay(limit, () => {
+      this.options.ledger.replayedOne();
+      this.replayCounter.inc();
+    });
+  }
+
   async check() {
     const ready = this.link.connected && this.policy.in_force;
     return { ready, broker: this.describeLink() };
@@ -161,6 +196,8 @@ export class Broker {
       publishing: this.queue.publishing,
       publish_nacks: this.publishNacks,
       ack_rate_per_s: Math.round(this.acked.perSecond() * 100) / 100,
+      priorities: this.topology.priorities,
+      job_outcomes: { queue: this.jobOutcomes.queue, received: this.jobOutcomes.received },
       counts_error: this.countsError,
       policy: { ...this.policy, definition: itemsPolicy(this.options.settings()).definition },
     };
@@ -179,13 +216,19 @@ export class Broker {
   private async setup(model: ChannelModel): Promise<void> {
     const publishing = await model.createConfirmChannel();
     reconnectOnChannelClose(model, publishing);
-    await declareTopology(publishing);
+    this.topology = await declareTopology(model, publishing);
+    if (!this.topology.priorities)
+      this.options.logger.warn(`${ITEMS_QUEUE} holds items from a version without priorities: used without them`);
     await this.applyPolicy();
-    const side = await model.createChannel();
+    const side = await model.createConfirmChannel();
     reconnectOnChannelClose(model, side);
     await side.prefetch(DEAD_LETTER_PREFETCH);
     await readDeadLetters(side, this.options.ledger);
+    await this.jobOutcomes.consume(side);
+    const replaying = await model.createConfirmChannel();
+    reconnectOnChannelClose(model, replaying);
     this.sideChannel = side;
+    this.givenUp.attach(replaying);
     this.queue.attach(publishing);
   }
 
@@ -207,6 +250,7 @@ export class Broker {
   }
 
   private async pollCounts(): Promise<void> {
+    this.givenUpKept = await this.givenUp.count().catch(() => this.givenUpKept);
     try {
       const counts = await this.management.queueCounts();
       const newAcks = counts.acks - this.counts.acks;
