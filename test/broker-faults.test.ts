@@ -81,7 +81,7 @@ describe('the broker down at start, then lost mid-run', () => {
     const down = await producer.get('/status');
     assert.ok(down.accounting.rejected_by_reason.broker_unavailable >= 5, JSON.stringify(down.accounting));
     assert.equal(down.accounting.published, 0);
-    assert.equal(down.broker.connected, false);
+    assert.equal(down.backend.connection.connected, false);
 
     // The broker appears: both connect by themselves and items flow.
     let rabbit = await startBroker(ports);
@@ -99,7 +99,7 @@ describe('the broker down at start, then lost mid-run', () => {
       10_000,
       'offers refused',
     );
-    assert.equal((await producer.get('/status')).broker.connected, false);
+    assert.equal((await producer.get('/status')).backend.connection.connected, false);
 
     // Back (a fresh node on the same ports): they reconnect, declare the queues again, and items flow.
     rabbit = await startBroker(ports);
@@ -107,7 +107,7 @@ describe('the broker down at start, then lost mid-run', () => {
     const processed = await processedBy(consumer);
     await waitFor(async () => (await processedBy(consumer)) >= processed + 20, 15_000, 'items processed after the broker came back');
     const status = await producer.get('/status');
-    assert.equal(status.broker.connected, true);
+    assert.equal(status.backend.connection.connected, true);
     assert.ok(status.accounting.balanced, JSON.stringify(status.accounting));
     assert.equal(await metricValue(producer, 'backpressure_broker_connected'), 1);
     assert.equal(await metricValue(consumer, 'backpressure_broker_connected'), 1);

@@ -42,7 +42,7 @@ interface DrainRun {
 async function drainRun(producer: Service, consumer: Service, broker: number, kind: Kind, count: number): Promise<DrainRun> {
   const status = async () => {
     const [p, c] = [await producer.get('/status'), await consumer.get('/status')];
-    return { processed: c.totals.processed as number, outcomes: p.broker.job_outcomes.received as number };
+    return { processed: c.totals.processed as number, outcomes: p.backend.job_outcomes.received as number };
   };
   await consumer.post('/admin/pause');
   await fill(producer, kind, count);
@@ -72,12 +72,11 @@ export async function brokerJobOutcomes(plan: Plan): Promise<Figure> {
   const count = plan.quick ? 1000 : 5000;
   const rabbit = await startRabbitMQ({ amqpPort: 0, managementPort: 0 });
   const env = brokerEnv(rabbit);
-  const producer = await startService('producer', { ...env, PRODUCTION_RATE: '0', PAYLOAD_BYTES: '1024', LOG_LEVEL: 'warn' });
+  const producer = await startService('producer', { ...env, PRODUCTION_RATE: '0', PAYLOAD_BYTES: '1024' });
   const consumer = await startService('consumer', {
     ...env,
     PROCESSING_TIME_MS: '0',
     MAX_CONCURRENCY: String(PREFETCH),
-    LOG_LEVEL: 'warn',
   });
   try {
     await Promise.all([waitReady(producer), waitReady(consumer)]);

@@ -1,8 +1,10 @@
 // The ledger: every move of an item is recorded here and nowhere else, so the counters in
 // /status, the Prometheus metrics and the job store can never disagree. At every instant
 //
-//   produced = queued + in_flight + sent + rejected + dropped + sampled_out + cleared + dead_lettered
+//   produced + replayed = queued + in_flight + sent + rejected + dropped + sampled_out + cleared + dead_lettered + expired
 //
+// (`replayed`: given-up items put back on the queue by POST /admin/dead-letters/replay, which can
+// be sent or given up once more).
 // (`queued` is the live queue size). `produced` counts items once admission has decided about
 // them; an offer still waiting for room or a token is `admission_waiting`, not yet produced.
 //
@@ -25,29 +27,14 @@
 import type { Context } from '@opentelemetry/api';
 import { count, exemplarOf, observe } from '../../common/src/exemplars';
 import type { JobOutcome } from '../../common/src/job-outcome';
-import type { Outcome, RejectReason } from './admission/strategy';
+import type { Decision } from './admission/outcome';
 import type { Item } from './item';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
 import { SlowestItems } from './slowest-items';
+import type { BrokerAccounting, DeadLetter, MemoryAccounting } from './status-model';
 import type { ItemTracer } from './tracing';
-
-// The label values of the ledger's counters, each a series at 0 from the start (metrics.ts).
-export const SOURCES = ['generator', 'produce', 'jobs'] as const;
-export type Source = (typeof SOURCES)[number];
-export const RETRY_REASONS = ['network', 'timeout', 'http_429', 'http_5xx', 'http_4xx'] as const;
-export type RetryReason = (typeof RETRY_REASONS)[number];
-export const DROP_REASONS = ['drop_oldest', 'sampled_out', 'cleared'] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
-
-export interface DeadLetter {
-  id: string;
-  priority: Item['priority'];
-  attempts: number;
-  last_error: string;
-  created_at: string;
-  dead_lettered_at: string;
-}
+import type { DropReason, RejectReason, RetryReason, Source } from './vocabulary';
 
 const DEAD_LETTERS_KEPT = 1000;
 
@@ -71,7 +58,8 @@ export class Ledger {
   readonly rejectedBy: Partial<Record<RejectReason, number>> = {};
   /** The slowest deliveries of the last minute, with where their time went (GET /recent-items). */
   readonly slowest = new SlowestItems();
-  private readonly deadLetters: DeadLetter[] = [];
+  /** The in-memory queue's given-up items, oldest first (the broker keeps its own in RabbitMQ). */
+  private readonly deadLetters: { letter: DeadLetter; item: Item }[] = [];
 
   constructor(
     private readonly metrics: ProducerMetrics,
@@ -86,7 +74,7 @@ export class Ledger {
   }
 
   /** Admission decided about `item` (never called for `superseded`). */
-  decided(item: Item, source: Source, outcome: Exclude<Outcome, { kind: 'superseded' }>): void {
+  decided(item: Item, source: Source, outcome: Decision): void {
     this.produced++;
     this.metrics.produced.inc({ source });
     this.tracer?.decided(item, outcome);
@@ -156,19 +144,30 @@ export class Ledger {
     count(this.metrics.deadLettered, {}, exemplarOf(item.trace));
     this.tracer?.deadLettered(item, error);
     if (item.job) this.jobs.finished(item, `dead-lettered: ${error}`);
-    this.listDeadLetter({
+    const letter = {
       id: item.id,
       priority: item.priority,
       attempts: item.attempts,
       last_error: error,
       created_at: new Date(item.created_at).toISOString(),
       dead_lettered_at: new Date().toISOString(),
-    });
+    };
+    this.deadLetters.push({ letter, item });
+    if (this.deadLetters.length > DEAD_LETTERS_KEPT) this.deadLetters.shift(); // O(1000) at most
   }
 
-  private listDeadLetter(letter: DeadLetter): void {
-    this.deadLetters.push(letter);
-    if (this.deadLetters.length > DEAD_LETTERS_KEPT) this.deadLetters.shift(); // O(1000) at most
+  /**
+   * Takes up to `count` given-up items, oldest first, to put back on the in-memory queue: each is
+   * counted as replayed and starts its attempts again.
+   */
+  replayDeadLetters(count: number): Item[] {
+    const items = this.deadLetters.splice(0, count).map(({ item }) => item);
+    for (const item of items) {
+      item.attempts = 0;
+      this.replayedOne();
+      if (item.job) this.jobs.queued(item);
+    }
+    return items;
   }
 
   /**
@@ -182,7 +181,7 @@ export class Ledger {
   }
 
   /** The broker dropped (drop-head), expired (message-ttl) or gave up (rejected by the consumer) a published item. */
-  brokerDeadLetter(reason: 'dropped' | 'expired' | 'dead_lettered', letter: Omit<DeadLetter, 'dead_lettered_at'>): void {
+  brokerDeadLetter(reason: 'dropped' | 'expired' | 'dead_lettered'): void {
     if (reason === 'dropped') {
       this.dropped++;
       this.metrics.dropped.inc({ reason: 'drop_oldest' });
@@ -191,14 +190,14 @@ export class Ledger {
       this.metrics.expired.inc();
     } else {
       this.deadLettered++;
-      this.metrics.deadLettered.inc();
-      this.listDeadLetter({ ...letter, dead_lettered_at: new Date().toISOString() });
+      this.metrics.deadLettered.inc(); // kept in RabbitMQ (lab.given-up), listed from there
     }
   }
 
-  /** A given-up item was put back on the broker's queue. */
+  /** A given-up item was put back on the queue. */
   replayedOne(): void {
     this.replayed++;
+    this.metrics.replayed.inc();
   }
 
   /** A consumer reported how a job ended (the broker: consumers take the items themselves). */
@@ -212,20 +211,33 @@ export class Ledger {
     this.metrics.dropped.inc({ reason: 'cleared' }, count);
   }
 
-  /** Newest first, at most `limit`. */
+  /** The in-memory queue's given-up items: newest first, at most `limit`. */
   listDeadLetters(limit: number): DeadLetter[] {
-    return this.deadLetters.slice(-limit).reverse();
+    return this.deadLetters
+      .slice(-limit)
+      .reverse()
+      .map(({ letter }) => letter);
   }
 
   get deadLettersListed(): number {
     return this.deadLetters.length;
   }
 
-  accounting(queued: number) {
+  /** The books with the in-memory queue (`queued` is its size now). */
+  accounting(queued: number): MemoryAccounting {
     const accounted =
-      queued + this.inFlight + this.sent + this.rejected + this.dropped + this.sampledOut + this.clearedCount + this.deadLettered;
+      queued +
+      this.inFlight +
+      this.sent +
+      this.rejected +
+      this.dropped +
+      this.sampledOut +
+      this.clearedCount +
+      this.deadLettered +
+      this.expired;
     return {
       produced: this.produced,
+      replayed: this.replayed,
       queued,
       in_flight: this.inFlight,
       sent: this.sent,
@@ -234,12 +246,13 @@ export class Ledger {
       sampled_out: this.sampledOut,
       cleared: this.clearedCount,
       dead_lettered: this.deadLettered,
-      balanced: accounted === this.produced,
+      expired: this.expired,
+      balanced: accounted === this.produced + this.replayed,
     };
   }
 
   /** The producer's side of the books with the queue in RabbitMQ (see the top of this file). */
-  brokerAccounting() {
+  brokerAccounting(): BrokerAccounting {
     return {
       produced: this.produced,
       published: this.admitted,

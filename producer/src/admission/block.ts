@@ -5,7 +5,8 @@
 // HTTP API every waiting client holds a connection open (seed 000's "blocking approach").
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 export class Block implements Strategy {
   constructor(

@@ -5,7 +5,8 @@
 // Cost: items can still be lost, and each refused one first cost its caller the full wait.
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 export class Timeout implements Strategy {
   constructor(

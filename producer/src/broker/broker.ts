@@ -16,6 +16,7 @@ import type { Logger } from '../../../common/src/logger';
 import { RateWindow } from '../../../common/src/rate-window';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
+import type { BackendStatus } from '../status-model';
 import { BrokerQueue } from './broker-queue';
 import { readDeadLetters } from './dead-letters';
 import { GivenUpItems } from './given-up';
@@ -53,7 +54,6 @@ export class Broker {
   private topology: Topology = { priorities: true };
   /** Items in lab.given-up at the last poll (GET /dead-letters counts them exactly). */
   givenUpKept = 0;
-  private readonly replayCounter: Counter;
   /** Acks per second over the last 5 s, from the broker's running total (its own rate is one noisy interval). */
   private readonly acked = new RateWindow(5);
   private countsPolled = false;
@@ -103,11 +103,6 @@ export class Broker {
       name: 'backpressure_broker_confirm_duration_seconds',
       help: "Publish to the broker's answer (confirm or nack); a persistent message is confirmed once on disk",
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers,
-    });
-    this.replayCounter = new Counter({
-      name: 'backpressure_items_replayed_total',
-      help: 'Given-up items put back on the queue (POST /admin/dead-letters/replay)',
       registers,
     });
     const gauge = (name: string, help: string, read: () => number) =>
@@ -176,10 +171,7 @@ export class Broker {
 
   /** POST /admin/dead-letters/replay: up to `limit` given-up items back on lab.items, each counted. */
   replayGivenUp(limit: number) {
-    return this.givenUp.replay(limit, () => {
-      this.options.ledger.replayedOne();
-      this.replayCounter.inc();
-    });
+    return this.givenUp.replay(limit, () => this.options.ledger.replayedOne());
   }
 
   async check() {
@@ -187,20 +179,22 @@ export class Broker {
     return { ready, broker: this.describeLink() };
   }
 
+  /** The broker's own figures for GET /status `backend` (broker-backend.ts adds the shared ones). */
   describe() {
+    const { connected, since, last_error } = this.link.state;
     return {
-      ...this.describeLink(),
-      queue: ITEMS_QUEUE,
       ready: this.ready(),
       unacked: this.counts.unacked,
+      acked_per_s: Math.round(this.acked.perSecond() * 100) / 100,
+      connection: { connected, since, last_error },
+      queue: ITEMS_QUEUE,
       publishing: this.queue.publishing,
       publish_nacks: this.publishNacks,
-      ack_rate_per_s: Math.round(this.acked.perSecond() * 100) / 100,
       priorities: this.topology.priorities,
       job_outcomes: { queue: this.jobOutcomes.queue, received: this.jobOutcomes.received },
       counts_error: this.countsError,
       policy: { ...this.policy, definition: itemsPolicy(this.options.settings()).definition },
-    };
+    } satisfies Partial<BackendStatus>;
   }
 
   async close(): Promise<void> {

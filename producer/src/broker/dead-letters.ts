@@ -24,7 +24,7 @@ export async function readDeadLetters(channel: ConfirmChannel, ledger: Ledger): 
     if (!message) return; // the queue was deleted: the link reconnects and consumes again
     const reason = reasonOf(message);
     if (reason !== 'dead_lettered') {
-      count(message, reason, ledger);
+      ledger.brokerDeadLetter(reason);
       tellProducer(channel, message, reason);
       channel.ack(message);
       return;
@@ -32,7 +32,7 @@ export async function readDeadLetters(channel: ConfirmChannel, ledger: Ledger): 
     const headers = { ...message.properties.headers, [HEADERS.deadLetteredAt]: Date.now() };
     channel.sendToQueue(GIVEN_UP_QUEUE, message.content, { ...message.properties, headers, persistent: true }, (err: unknown) => {
       if (err) return; // not kept: the channel closes (or was closed) and the letter is delivered again
-      count(message, reason, ledger);
+      ledger.brokerDeadLetter(reason);
       channel.ack(message);
     });
   });
@@ -41,19 +41,6 @@ export async function readDeadLetters(channel: ConfirmChannel, ledger: Ledger): 
 function reasonOf(message: ConsumeMessage) {
   const deathReason = String(message.properties.headers?.['x-first-death-reason'] ?? 'rejected');
   return REASONS[deathReason as keyof typeof REASONS] ?? 'dead_lettered';
-}
-
-function count(message: ConsumeMessage, reason: (typeof REASONS)[keyof typeof REASONS], ledger: Ledger): void {
-  const headers = message.properties.headers ?? {};
-  const item = parseItem(message.content);
-  const attempts = Number(headers[HEADERS.attempts] ?? 1);
-  ledger.brokerDeadLetter(reason, {
-    id: item.id ?? message.properties.messageId ?? 'unknown',
-    priority: item.priority === 'high' ? 'high' : 'normal',
-    attempts,
-    last_error: reason === 'dead_lettered' ? `failed ${attempts} attempts (max_attempts)` : reason,
-    created_at: new Date(item.created_at ?? Date.now()).toISOString(),
-  });
 }
 
 /** A job that was dropped or expired: its producer learns it failed (at-most-once, like every outcome). */
@@ -66,7 +53,7 @@ function tellProducer(channel: ConfirmChannel, message: ConsumeMessage, reason: 
   channel.sendToQueue(replyTo, Buffer.from(JSON.stringify([outcome])), { contentType: 'application/json' });
 }
 
-function parseItem(content: Buffer): { id?: string; priority?: string; created_at?: number } {
+function parseItem(content: Buffer): { id?: string } {
   try {
     return JSON.parse(content.toString());
   } catch {

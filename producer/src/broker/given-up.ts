@@ -9,14 +9,8 @@
 //   item stays in lab.given-up; at worst, a copy confirmed but not acked is in both: a duplicate).
 import type { ConfirmChannel, GetMessage } from 'amqplib';
 import { GIVEN_UP_QUEUE, HEADERS, ITEMS_QUEUE } from '../../../common/src/broker-topology';
-import type { DeadLetter } from '../ledger';
+import type { DeadLetter, ReplayResult } from '../status-model';
 import type { Management } from './management';
-
-export interface ReplayResult {
-  replayed: number;
-  /** Why it stopped before `limit`: the queue is empty, or lab.items refused a copy (full). */
-  stopped: 'limit' | 'empty' | 'queue_full';
-}
 
 export class BrokerUnavailable extends Error {}
 
@@ -45,7 +39,7 @@ export class GivenUpItems {
   }
 
   /** Puts up to `limit` kept items back on lab.items; `onReplayed` counts each one confirmed there. */
-  async replay(limit: number, onReplayed: () => void): Promise<ReplayResult> {
+  async replay(limit: number, onReplayed: () => void): Promise<Omit<ReplayResult, 'left'>> {
     let replayed = 0;
     while (replayed < limit) {
       const channel = this.channel;
