@@ -5,9 +5,12 @@
 // counted, with the books balanced across the processes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import amqp from 'amqplib';
+import { ITEMS_QUEUE } from '../common/src/broker-topology';
 import {
   brokerBooks,
   emptyQueues,
+  management,
   type RabbitMQ,
   settledCounts,
   startBroker,
@@ -257,5 +260,37 @@ describe('given-up items are kept in RabbitMQ', () => {
     const counts = await settledCounts(rabbit);
     const books = brokerBooks([before.accounting, (await producer.get('/status')).accounting], counts, 6);
     assert.ok(books.balanced, JSON.stringify(books));
+  });
+});
+
+describe('a lab.items declared by an older version, without priorities', () => {
+  test('is used as it is while it holds items, and declared again as a priority queue once empty', async (t) => {
+    await emptyQueues(rabbit);
+    const connection = await amqp.connect(rabbit.amqpUrl);
+    t.after(() => connection.close());
+    const channel = await connection.createConfirmChannel();
+    await channel.deleteQueue(ITEMS_QUEUE);
+    await channel.assertQueue(ITEMS_QUEUE, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    channel.sendToQueue(ITEMS_QUEUE, Buffer.from(JSON.stringify({ id: 'old-1', created_at: Date.now() })), { persistent: true });
+    await channel.waitForConfirms();
+
+    let producer = await startBrokerProducer(rabbit, { PRODUCTION_RATE: '0' });
+    await waitBrokerReady(producer);
+    let status = await producer.get('/status');
+    assert.equal(status.backend.priorities, false, 'an older queue with an item in it: kept, without priorities');
+    assert.ok(
+      producer.output.some((line) => line.includes('without priorities')),
+      'and the log says so',
+    );
+    assert.equal((await producer.post('/produce', { count: 2 })).body.queued, 2, 'still usable');
+    await producer.stop();
+
+    await channel.purgeQueue(ITEMS_QUEUE); // drained
+    producer = stopAfter(t, await startBrokerProducer(rabbit, { PRODUCTION_RATE: '0' }));
+    await waitBrokerReady(producer);
+    status = await producer.get('/status');
+    assert.equal(status.backend.priorities, true, 'empty: deleted and declared again with x-max-priority');
+    const queue = await management(rabbit, 'GET', `/api/queues/%2F/${ITEMS_QUEUE}`);
+    assert.equal(queue.arguments['x-max-priority'], 1);
   });
 });
