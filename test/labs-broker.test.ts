@@ -1,38 +1,15 @@
 // The workshop on the broker: exercises 23–26 (crashes, overflow, TTL) and seed 002's exercises
 // 1, 2, 4 and 6, each run through `npm run lab`, time-compressed, against `QUEUE_BACKEND=rabbitmq
 // npm start` (its supervisor restarts what an exercise kills) and a real RabbitMQ.
-import { after, before, describe, test } from 'node:test';
-import { assertExercisePasses } from './helpers/lab-runner';
-import { startUnderNpmStart } from './helpers/npm-start';
-import { brokerEnv, type RabbitMQ, startBroker } from './helpers/rabbitmq';
+import { testExercisesOnBroker } from './helpers/broker-labs';
 
-let rabbit: RabbitMQ;
-before(async () => {
-  rabbit = await startBroker();
-});
-after(() => rabbit?.stop());
-
-describe('on the broker, under npm start', () => {
-  let urls: { producer: string; consumer: string };
-  const cleanups: (() => Promise<unknown>)[] = [];
-  before(async () => {
-    ({ urls } = await startUnderNpmStart({ after: (fn) => cleanups.push(fn) }, brokerEnv(rabbit)));
-  });
-  after(async () => {
-    for (const cleanup of cleanups) await cleanup();
-  });
-  for (const id of [
-    '23-broker-producer-crash',
-    '24-broker-consumer-crash',
-    '25-broker-overflow',
-    '26-broker-ttl',
-    '01-baseline',
-    '02-slow-consumer',
-    '04-bounded',
-    '06-reset',
-  ]) {
-    test(`exercise ${id} keeps its promises`, async (t) => {
-      await assertExercisePasses(t, id, urls);
-    });
-  }
-});
+testExercisesOnBroker('on the broker, under npm start', [
+  '23-broker-producer-crash',
+  '24-broker-consumer-crash',
+  '25-broker-overflow',
+  '26-broker-ttl',
+  '01-baseline',
+  '02-slow-consumer',
+  '04-bounded',
+  '06-reset',
+]);
