@@ -5,7 +5,7 @@
 import type { Express } from 'express';
 import { z } from 'zod';
 import { HttpError, parseInput } from '../../common/src/http';
-import { BrokerUnavailable } from './broker/given-up';
+import { BackendUnavailable } from './backend/queue-backend';
 import type { Producer } from './producer';
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
@@ -33,9 +33,7 @@ async function unlessBrokerDown<T>(work: () => Promise<T>, consequence: string):
   try {
     return await work();
   } catch (err) {
-    const unreachable =
-      err instanceof BrokerUnavailable || (err instanceof Error && /management API|fetch failed|aborted|timeout/i.test(err.message));
-    if (!unreachable) throw err;
+    if (!(err instanceof BackendUnavailable)) throw err;
     throw new HttpError(
       503,
       `the broker cannot be reached (${err.message}): ${consequence}`,

@@ -107,8 +107,8 @@ export interface ReplayResult {
   replayed: number;
   /** Why it stopped: `limit` reached, none left (`empty`), or the queue had no room (`queue_full`). */
   stopped: 'limit' | 'empty' | 'queue_full';
-  /** Given-up items still kept. */
-  left: number;
+  /** Given-up items still kept (null: the broker could not be asked after the replay). */
+  left: number | null;
 }
 
 /** The accounting identity with the in-memory queue (ledger.ts). */

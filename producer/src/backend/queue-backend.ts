@@ -22,6 +22,9 @@ export interface BackendParts {
   logger: Logger;
 }
 
+/** The queue (a broker) cannot be reached: the routes answer 503 with this message. */
+export class BackendUnavailable extends Error {}
+
 /** main.ts's choice: builds the backend once the producer has its ledger. */
 export type BackendFactory = (parts: BackendParts) => QueueBackend;
 

@@ -2,7 +2,7 @@
 // (broker-queue.ts) and the consumers take them from there themselves; no dispatcher runs. The
 // connection, policy and polled counts live in broker.ts; this is its face towards the producer.
 import type { AdmissionQueue } from '../admission/admission-queue';
-import type { BackendParts, QueueBackend, ReadinessCheck } from '../backend/queue-backend';
+import { type BackendParts, BackendUnavailable, type QueueBackend, type ReadinessCheck } from '../backend/queue-backend';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
 import type { BackendStatus, BrokerAccounting, DeadLetterList, ReplayResult } from '../status-model';
@@ -89,7 +89,7 @@ export class BrokerBackend implements QueueBackend {
   /** Read from RabbitMQ's lab.given-up without taking them (given-up.ts): oldest first. */
   async deadLetters(limit: number): Promise<DeadLetterList> {
     const { givenUp } = this.broker;
-    const [total, items] = await Promise.all([givenUp.count(), givenUp.list(limit)]);
+    const [total, items] = await unavailableOnError(() => Promise.all([givenUp.count(), givenUp.list(limit)]));
     return { total, order: 'oldest_first', items };
   }
 
@@ -98,8 +98,8 @@ export class BrokerBackend implements QueueBackend {
   }
 
   async replayDeadLetters(limit: number): Promise<ReplayResult> {
-    const result = await this.broker.replayGivenUp(limit);
-    return { ...result, left: await this.broker.givenUp.count() };
+    const result = await unavailableOnError(() => this.broker.replayGivenUp(limit));
+    return { ...result, left: await this.broker.givenUp.count().catch(() => null) };
   }
 
   /** Waits for the publishes awaiting their confirm, then closes: what is in the broker stays there. */
@@ -107,5 +107,14 @@ export class BrokerBackend implements QueueBackend {
     const deadline = performance.now() + deadlineMs;
     while (this.broker.queue.publishing > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await this.broker.close();
+  }
+}
+
+/** A failed AMQP or management API call: the broker cannot be reached (or refused to answer). */
+async function unavailableOnError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw err instanceof BackendUnavailable ? err : new BackendUnavailable((err as Error).message);
   }
 }

@@ -9,10 +9,9 @@
 //   item stays in lab.given-up; at worst, a copy confirmed but not acked is in both: a duplicate).
 import type { ConfirmChannel, GetMessage } from 'amqplib';
 import { GIVEN_UP_QUEUE, HEADERS, ITEMS_QUEUE } from '../../../common/src/broker-topology';
+import { BackendUnavailable } from '../backend/queue-backend';
 import type { DeadLetter, ReplayResult } from '../status-model';
 import type { Management } from './management';
-
-export class BrokerUnavailable extends Error {}
 
 export class GivenUpItems {
   private channel?: ConfirmChannel;
@@ -28,7 +27,7 @@ export class GivenUpItems {
 
   /** Items in lab.given-up now (AMQP: exact). */
   async count(): Promise<number> {
-    if (!this.channel) throw new BrokerUnavailable('not connected to the broker');
+    if (!this.channel) throw new BackendUnavailable('not connected to the broker');
     return (await this.channel.checkQueue(GIVEN_UP_QUEUE)).messageCount;
   }
 
@@ -43,7 +42,7 @@ export class GivenUpItems {
     let replayed = 0;
     while (replayed < limit) {
       const channel = this.channel;
-      if (!channel) throw new BrokerUnavailable(`the broker connection was lost after ${replayed} replayed`);
+      if (!channel) throw new BackendUnavailable(`the broker connection was lost after ${replayed} replayed`);
       const message = await channel.get(GIVEN_UP_QUEUE, { noAck: false });
       if (!message) return { replayed, stopped: 'empty' };
       if (!(await this.republish(channel, message))) {
@@ -82,11 +81,11 @@ export class GivenUpItems {
           (err: unknown) => {
             if (!err) resolve(true);
             else if (err instanceof Error && err.message === 'message nacked') resolve(false);
-            else reject(new BrokerUnavailable('the broker connection was lost during a replay'));
+            else reject(new BackendUnavailable('the broker connection was lost during a replay'));
           },
         );
       } catch {
-        reject(new BrokerUnavailable('the broker connection was lost during a replay'));
+        reject(new BackendUnavailable('the broker connection was lost during a replay'));
       }
     });
   }
