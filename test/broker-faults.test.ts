@@ -47,14 +47,6 @@ describe('bad settings stop the service, naming the variable', () => {
       });
     });
   }
-
-  test('broker-only settings are refused with the in-memory queue', async (t) => {
-    const producer = stopAfter(t, await startService('producer', { PRODUCTION_RATE: '0' }));
-    const res = await producer.post('/admin/config', { max_item_age_ms: 1000 });
-    assert.equal(res.status, 400);
-    assert.equal(res.body.field, 'max_item_age_ms');
-    await assert.rejects(startService('producer', { MAX_QUEUE_BYTES: '1000' }), /max_queue_bytes needs the broker/);
-  });
 });
 
 describe('the broker down at start, then lost mid-run', () => {

@@ -64,6 +64,16 @@ export class Dispatcher {
     return this.meter.capacity(this.settings().sender_concurrency, this.queue.size > 0);
   }
 
+  /**
+   * Takes out the items at the head of the queue that waited longer than max_item_age_ms, each
+   * counted as expired: called before every take, so no such item is sent.
+   */
+  expireStale(): void {
+    const maxAgeMs = this.settings().max_item_age_ms;
+    if (maxAgeMs <= 0) return;
+    for (const item of this.queue.expireHeads(Date.now() - maxAgeMs)) this.ledger.expiredInQueue(item);
+  }
+
   /** Stops taking items; resolves when in-flight sends have finished or `deadlineMs` passed. */
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
@@ -97,12 +107,13 @@ export class Dispatcher {
 
   /** The next items to send: up to `max`, as many as fit in one request body (at least one). */
   private takeBatch(max: number): Batch | undefined {
+    this.expireStale();
     const first = this.queue.shift();
     if (!first) return undefined;
     const batch: Batch = { items: [first], bodies: [itemRequestBody(first)] };
     if (max === 1) return batch; // nothing to measure: a lone item goes to /process
     let bytes = BATCH_ENVELOPE_BYTES + Buffer.byteLength(batch.bodies[0]);
-    for (let next = this.queue.peek(); next && batch.items.length < max; next = this.queue.peek()) {
+    for (let next = this.freshHead(); next && batch.items.length < max; next = this.freshHead()) {
       if (bytes + next.payload.length > BODY_LIMIT_BYTES) break; // cheap lower bound: skip the JSON
       const body = itemRequestBody(next);
       bytes += Buffer.byteLength(body) + 1;
@@ -112,6 +123,11 @@ export class Dispatcher {
       batch.bodies.push(body);
     }
     return batch;
+  }
+
+  private freshHead(): Item | undefined {
+    this.expireStale();
+    return this.queue.peek();
   }
 
   private async deliver(batch: Batch): Promise<void> {

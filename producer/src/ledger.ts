@@ -13,7 +13,7 @@
 //
 //   produced = published + rejected + sampled_out      (a publish awaiting its confirm is not yet produced)
 //
-// and across the producer, the broker and the consumers (checked by the tests, test/helpers/broker-lab.ts):
+// and across the producer, the broker and the consumers (checked by the tests: brokerBooks in test/helpers/rabbitmq.ts):
 //
 //   published + replayed = ready + unacked + processed + dropped + expired + dead_lettered + cleared
 //
@@ -203,6 +203,14 @@ export class Ledger {
   /** A consumer reported how a job ended (the broker: consumers take the items themselves). */
   jobOutcome(outcome: JobOutcome): void {
     this.jobs.reported(outcome);
+  }
+
+  /** `item` waited in the in-memory queue longer than max_item_age_ms: taken out, never sent. */
+  expiredInQueue(item: Item): void {
+    this.expired++;
+    this.metrics.expired.inc();
+    this.tracer?.expired(item);
+    if (item.job) this.jobs.finished(item, 'expired: waited longer than max_item_age_ms');
   }
 
   /** POST /admin/clear-queue purged `count` items from the broker's queue. */

@@ -106,6 +106,11 @@ export class ItemTracer {
     if (item.trace) this.queueWait(item, Date.now(), 'evicted');
   }
 
+  /** `item` outlived max_item_age_ms in the queue: its wait ends there. */
+  expired(item: Item): void {
+    if (item.trace) this.queueWait(item, Date.now(), 'expired');
+  }
+
   private queueWait(item: Item, now: number, outcome: string): void {
     tracer
       .startSpan(

@@ -2,7 +2,7 @@
 // restarts what an exercise kills) on one real RabbitMQ started for the test file.
 import { after, before, describe, test } from 'node:test';
 import { assertExercisePasses } from './lab-runner';
-import { startUnderNpmStart } from './npm-start';
+import { type NpmStart, startNpmStart } from './npm-start';
 import { brokerEnv, type RabbitMQ, startBroker } from './rabbitmq';
 
 export function testExercisesOnBroker(title: string, ids: string[]): void {
@@ -13,17 +13,15 @@ export function testExercisesOnBroker(title: string, ids: string[]): void {
   after(() => rabbit?.stop());
 
   describe(title, () => {
-    let urls: { producer: string; consumer: string };
-    const cleanups: (() => Promise<unknown>)[] = [];
+    let run: NpmStart | undefined;
     before(async () => {
-      ({ urls } = await startUnderNpmStart({ after: (fn) => cleanups.push(fn) }, brokerEnv(rabbit)));
+      run = await startNpmStart(brokerEnv(rabbit));
     });
-    after(async () => {
-      for (const cleanup of cleanups) await cleanup();
-    });
+    after(() => run?.stop());
     for (const id of ids) {
       test(`exercise ${id} keeps its promises`, async (t) => {
-        await assertExercisePasses(t, id, urls);
+        if (!run) throw new Error('npm start did not start');
+        await assertExercisePasses(t, id, run.urls);
       });
     }
   });

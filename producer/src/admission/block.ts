@@ -22,7 +22,7 @@ export class Block implements Strategy {
     const result = await this.queue.addWhenRoom(item, this.maxSize, signal);
     if (result === 'queued') return { kind: 'queued' };
     if (result === 'superseded') return { kind: 'superseded' };
-    if (result === 'unavailable') return outcomeOf(result, 'queue_full');
+    if (result === 'unavailable' || result === 'full_bytes') return outcomeOf(result, 'queue_full');
     return { kind: 'rejected', reason: 'cancelled' }; // the caller went away while waiting
   }
 

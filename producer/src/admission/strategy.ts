@@ -17,8 +17,10 @@ export interface Strategy {
   describe(): Record<string, number | string>;
 }
 
-/** The outcome of an add: queued, or refused for `whenFull` (or because the broker is down). */
+const REASON_OF: Partial<Record<AddResult, RejectReason>> = { full_bytes: 'queue_bytes', unavailable: 'broker_unavailable' };
+
+/** The outcome of an add: queued, or refused for `whenFull` (or the byte bound, or because the broker is down). */
 export function outcomeOf(result: AddResult, whenFull: RejectReason): Decision {
   if (result === 'queued') return { kind: 'queued' };
-  return { kind: 'rejected', reason: result === 'full' ? whenFull : 'broker_unavailable' };
+  return { kind: 'rejected', reason: REASON_OF[result] ?? whenFull };
 }

@@ -23,7 +23,7 @@ export class Timeout implements Strategy {
     const result = await this.queue.addWhenRoom(item, this.maxSize, signal, this.timeoutMs);
     if (result === 'queued') return { kind: 'queued' };
     if (result === 'superseded') return { kind: 'superseded' };
-    if (result === 'unavailable') return outcomeOf(result, 'timeout');
+    if (result === 'unavailable' || result === 'full_bytes') return outcomeOf(result, 'timeout');
     return { kind: 'rejected', reason: result }; // 'timeout' or 'cancelled'
   }
 

@@ -1,10 +1,11 @@
 // The in-memory backend: the producer's own queue (ItemQueue, in its heap) and the dispatcher
 // whose senders take items from it and POST them to the consumer. Ready when the consumer answers
-// and the breaker is closed (readiness.ts).
-import { HttpError } from '../../../common/src/http';
+// and the breaker is closed (readiness.ts). max_queue_bytes bounds the queue's estimated bytes
+// (queue.ts); max_item_age_ms takes out the items that waited longer, unsent, counted as expired:
+// before every take, and every EXPIRY_SWEEP_MS so that the count does not wait for a sender.
 import type { AdmissionQueue } from '../admission/admission-queue';
 import { brokerMaxLength } from '../broker/policy';
-import { BROKER_ONLY_SETTINGS, brokerOnlyMessage, type ProducerSettings } from '../config';
+import type { ProducerSettings } from '../config';
 import { Dispatcher } from '../dispatcher';
 import { releaseHeapAfterClear } from '../heap-release';
 import type { Ledger } from '../ledger';
@@ -13,20 +14,25 @@ import { Readiness } from '../readiness';
 import type { BackendLimits, BackendStatus, DeadLetterList, MemoryAccounting, ReplayResult } from '../status-model';
 import type { BackendParts, QueueBackend, ReadinessCheck } from './queue-backend';
 
+/** How often the queue's head is checked for expired items (with max_item_age_ms set). */
+const EXPIRY_SWEEP_MS = 100;
+
 const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : null);
 
 export class MemoryBackend implements QueueBackend {
   readonly kind = 'memory' as const;
-  readonly queue = new ItemQueue();
+  readonly queue: ItemQueue;
   readonly offersAtOnce = 1;
   private readonly dispatcher: Dispatcher;
   private readonly readinessProbe: Readiness;
   private readonly settings: () => ProducerSettings;
   private readonly ledger: Ledger;
+  private sweep?: NodeJS.Timeout;
 
   constructor(parts: BackendParts & { consumerUrl: string }) {
     this.settings = parts.settings;
     this.ledger = parts.ledger;
+    this.queue = new ItemQueue(() => this.settings().max_queue_bytes);
     this.dispatcher = new Dispatcher(this.queue, parts.ledger, parts.consumerUrl, parts.settings, parts.logger);
     this.readinessProbe = new Readiness(parts.consumerUrl, this.dispatcher.breaker);
   }
@@ -37,6 +43,8 @@ export class MemoryBackend implements QueueBackend {
 
   start(): void {
     this.dispatcher.resize();
+    this.sweep = setInterval(() => this.dispatcher.expireStale(), EXPIRY_SWEEP_MS);
+    this.sweep.unref();
   }
 
   depth(): number {
@@ -52,11 +60,8 @@ export class MemoryBackend implements QueueBackend {
     return this.dispatcher.drainCapacity();
   }
 
-  validate(next: ProducerSettings): void {
-    const brokerOnly = BROKER_ONLY_SETTINGS.find((key) => next[key] !== 0);
-    if (brokerOnly)
-      throw new HttpError(400, brokerOnlyMessage(brokerOnly), { field: brokerOnly, reason: 'only with QUEUE_BACKEND=rabbitmq' });
-  }
+  /** Every setting has a meaning here. */
+  validate(): void {}
 
   async settingsChanged(): Promise<void> {
     this.dispatcher.resize();
@@ -121,6 +126,7 @@ export class MemoryBackend implements QueueBackend {
   }
 
   stop(deadlineMs: number): Promise<void> {
+    clearInterval(this.sweep);
     return this.dispatcher.stop(deadlineMs);
   }
 
