@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { killAll } from '../test/helpers/services';
+import { brokerJobOutcomes } from './figures/broker-outcomes';
 import { burstFigure } from './figures/burst';
 import { deliveryCeiling } from './figures/delivery';
 import { idleCost } from './figures/idle';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   await step('rejection_path', () => rejectionPath(plan));
   await step('memory_per_waiting_caller', () => memoryPerWaitingCaller(plan));
   await step('scale_out', () => scaleOut(plan));
+  await step('broker_job_outcomes', () => brokerJobOutcomes(plan));
   clearTimeout(watchdog);
 
   const busy = machineWasBusy(machine.load_average_1m);

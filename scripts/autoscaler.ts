@@ -123,7 +123,7 @@ export class Autoscaler {
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     reconnectOnChannelClose(model, channel);
-    await declareTopology(channel, this.queueType);
+    await declareTopology(model, channel, this.queueType);
     this.channel = channel;
   }
 

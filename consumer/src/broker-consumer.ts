@@ -11,14 +11,17 @@
 // A delivery of an item this consumer has already processed, or is processing (recent-ids.ts: a
 // publish re-sent after a node died, or an ack a dying node lost), is acked without processing it
 // again and counted as a duplicate.
+// A job item (one with a reply-to) gets its outcome reported to its producer (outcome-reporter.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../common/src/amqp-link';
 import { declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-topology';
 import type { QueueType } from '../../common/src/env';
+import type { JobOutcome } from '../../common/src/job-outcome';
 import type { Logger } from '../../common/src/logger';
 import type { Consumer, ItemIdentity, ProcessResult } from './consumer';
+import { OutcomeReporter } from './outcome-reporter';
 import { RecentIds } from './recent-ids';
 import { traceDelivery } from './tracing';
 
@@ -49,6 +52,7 @@ export class BrokerConsumer {
   private readonly link: AmqpLink;
   private readonly stopping = new AbortController();
   private readonly redeliveryCounter: Counter;
+  private readonly outcomes = new OutcomeReporter();
 
   constructor(
     private readonly consumer: Consumer,
@@ -64,6 +68,7 @@ export class BrokerConsumer {
       (model) => this.setup(model),
       () => {
         this.channel = undefined;
+        this.outcomes.attach(undefined);
       },
     );
     const registers = [registry];
@@ -116,6 +121,7 @@ export class BrokerConsumer {
       duplicates: this.duplicates,
       node: this.link.state.node,
       failovers: this.link.state.failovers,
+      job_outcomes_sent: this.outcomes.sent,
     };
   }
 
@@ -127,6 +133,7 @@ export class BrokerConsumer {
     this.stopping.abort(); // held (paused) items are handed back unprocessed
     // The channel first: its close-ok means the broker has taken every ack sent on it. Closing only
     // the connection could lose the last acks, and the broker delivered those items again.
+    this.outcomes.flush(); // the last outcomes go out before the channel closes
     const channel = this.channel;
     if (channel) {
       channel.removeAllListeners('close'); // closed on purpose: no reason to reconnect
@@ -138,8 +145,9 @@ export class BrokerConsumer {
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
     reconnectOnChannelClose(model, channel);
-    await declareTopology(channel, this.queueType);
+    await declareTopology(model, channel, this.queueType);
     this.channel = channel;
+    this.outcomes.attach(channel);
     await this.subscribe(channel);
   }
 
@@ -196,8 +204,9 @@ export class BrokerConsumer {
       if (channel !== this.channel) return; // the connection was lost meanwhile: the broker delivers it again
       if (result === 'processed') {
         channel.ack(message);
+        this.reportOutcome(message, item.id, { outcome: 'done', attempts: attempt });
       } else if (result === 'failed') {
-        await this.failed(channel, message, attempt, Number(headers[HEADERS.maxAttempts]) || DEFAULT_MAX_ATTEMPTS);
+        await this.failed(channel, message, item.id, attempt, Number(headers[HEADERS.maxAttempts]) || DEFAULT_MAX_ATTEMPTS);
       } else {
         channel.nack(message, false, true); // shutting down while paused: back to the queue
       }
@@ -219,10 +228,15 @@ export class BrokerConsumer {
     return this.consumer.process(createdAt, this.stopping.signal, item);
   }
 
-  private async failed(channel: ConfirmChannel, message: ConsumeMessage, attempt: number, maxAttempts: number): Promise<void> {
+  private async failed(channel: ConfirmChannel, message: ConsumeMessage, id: string, attempt: number, maxAttempts: number): Promise<void> {
     if (attempt >= maxAttempts) {
       this.gaveUp++;
       channel.reject(message, false); // dead-lettered with reason "rejected"
+      this.reportOutcome(message, id, {
+        outcome: 'failed',
+        attempts: attempt,
+        error: `dead-lettered: failed ${attempt} attempts (max_attempts)`,
+      });
       return;
     }
     const headers = { ...message.properties.headers, [HEADERS.attempts]: attempt + 1, [HEADERS.enqueuedAt]: Date.now() };
@@ -236,6 +250,11 @@ export class BrokerConsumer {
     }
     this.retried++;
     channel.ack(message);
+  }
+
+  private reportOutcome(message: ConsumeMessage, id: string, outcome: Omit<JobOutcome, 'id' | 'finished_at'>): void {
+    const replyTo = message.properties.replyTo;
+    if (replyTo) this.outcomes.report(replyTo, { id, ...outcome, finished_at: Date.now() });
   }
 }
 

@@ -63,10 +63,8 @@ async function main(argv: string[]): Promise<number> {
 async function exercisesForTheRunningLab(options: Parameters<typeof requireServices>[0]) {
   await requireServices(options).catch(() => {}); // runExercise says what is wrong
   const backend = await runningBackend(options).catch(() => undefined);
-  const skipped = EXERCISES.filter((e) => backend && e.backend && e.backend !== backend);
-  if (skipped.length > 0) {
-    options.out.line(`Left out (they need QUEUE_BACKEND=${skipped[0].backend}): ${skipped.map((e) => e.id).join(', ')}`);
-  }
+  const skipped = EXERCISES.filter((e) => backend && e.backend && e.backend.only !== backend);
+  for (const e of skipped) options.out.line(`Left out: ${e.id} (only with QUEUE_BACKEND=${e.backend?.only}: ${e.backend?.why})`);
   const unmet: string[] = [];
   for (const e of EXERCISES) {
     if (skipped.includes(e) || !e.needs || (await e.needs.running(options.urls).catch(() => false))) continue;

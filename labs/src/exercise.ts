@@ -26,8 +26,11 @@ export interface Exercise {
   answer: string;
   /** What differs on the Docker stack (markdown), if anything. */
   docker?: string;
-  /** Set when the exercise needs one queue backend (QUEUE_BACKEND); `npm run lab -- all` skips it on the other. */
-  backend?: QueueBackend;
+  /**
+   * Set when the exercise teaches something only one queue backend has (QUEUE_BACKEND), with why:
+   * `npm run lab -- all` skips it on the other and says so. Every other exercise runs on both.
+   */
+  backend?: { only: QueueBackend; why: string };
   /** Set when it needs more of the lab than one producer and one consumer: `npm run lab -- all` skips it when that is not running. */
   needs?: {
     start: string;

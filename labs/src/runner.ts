@@ -157,10 +157,10 @@ const START_FOR: Record<QueueBackend, string> = {
   rabbitmq: 'the broker: `npm run rabbitmq`, then `QUEUE_BACKEND=rabbitmq npm start`',
 };
 
-async function requireBackend(backend: QueueBackend, options: RunOptions): Promise<void> {
-  if ((await runningBackend(options)) === backend) return;
-  options.out.line(`This exercise needs the lab on ${START_FOR[backend]}.`);
-  throw new Error(`the lab does not run with QUEUE_BACKEND=${backend}`);
+async function requireBackend({ only, why }: { only: QueueBackend; why: string }, options: RunOptions): Promise<void> {
+  if ((await runningBackend(options)) === only) return;
+  options.out.line(`This exercise needs the lab on ${START_FOR[only]}: ${why}.`);
+  throw new Error(`the lab does not run with QUEUE_BACKEND=${only}`);
 }
 
 async function runStep(step: Step, label: string, options: RunOptions, recording: Recording, predictions: Prediction[]): Promise<void> {

@@ -140,6 +140,11 @@ export function createProducerMetrics(registry: Registry, source: LiveState) {
       registers,
       ...exemplarOption(),
     }),
+    replayed: new Counter({
+      name: 'backpressure_items_replayed_total',
+      help: 'Given-up items put back on the queue (POST /admin/dead-letters/replay)',
+      registers,
+    }),
     expired: new Counter({
       name: 'backpressure_items_expired_total',
       help: 'Items that outlived max_item_age_ms in the queue (never sent)',
