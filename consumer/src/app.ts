@@ -8,7 +8,8 @@ import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
 import type { BrokerConsumer } from './broker-consumer';
 import { capacityPerSecond, meanProcessingMs } from './config';
-import type { Consumer } from './consumer';
+import type { Consumer, ProcessResult } from './consumer';
+import { downstreamStatus } from './downstream/status';
 import { traceProcessing } from './tracing';
 
 const processBody = z.object({
@@ -26,6 +27,11 @@ const batchBody = z.strictObject({ items: z.array(processBody).min(1).max(MAX_BA
 const factorBody = z.strictObject({ factor: z.number().gt(0).max(1000).default(2) });
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+const payloadBytes = (payload: string | undefined) => (payload ? Buffer.byteLength(payload) : 0);
+
+/** In a batch, a full database pool is "busy" like a full consumer: the producer retries it without using up an attempt. */
+const batchStatus = (result: ProcessResult) => (result === 'db_pool_full' ? 'busy' : result);
 
 export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
   const s = c.settings;
@@ -49,6 +55,7 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
     throughput_per_s: round(c.throughput.perSecond()),
     totals: { processed: c.processed, failed: c.failed, rejected_busy: c.rejected },
     broker: broker?.describe(),
+    downstream: downstreamStatus(c.downstream, c.limiter.inUse, s.max_concurrency),
     config: s,
     process: {
       pid: process.pid,
@@ -98,6 +105,10 @@ export function createConsumerApp(
       res.status(503).json({ status: 'not ready', broker: broker.describe() });
       return;
     }
+    if (!consumer.downstream.ready) {
+      res.status(503).json({ status: 'not ready', downstream: consumer.downstream.describe() });
+      return;
+    }
     const ready = !consumer.settings.paused;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'paused' });
   });
@@ -107,7 +118,8 @@ export function createConsumerApp(
   app.post('/process', async (req, res) => {
     const item = parseInput(processBody, req.body);
     const started = performance.now();
-    const result = await traceProcessing(req.headers, item, () => consumer.process(item.created_at, abortWhenClientGone(res)));
+    const toWrite = { id: item.id, created_at: item.created_at, payload_bytes: payloadBytes(item.payload) };
+    const result = await traceProcessing(req.headers, item, () => consumer.process(toWrite, abortWhenClientGone(res)));
     const processing_ms = Math.round(performance.now() - started);
     if (result === 'processed') {
       res.json({ status: 'processed', id: item.id, processing_ms });
@@ -117,6 +129,12 @@ export function createConsumerApp(
         in_flight: consumer.limiter.inUse,
         max_concurrency: consumer.settings.max_concurrency,
       });
+    } else if (result === 'db_pool_full') {
+      const { pool } = consumer.downstream.describe() as { pool: object };
+      res.set('Retry-After', retryAfterSeconds(consumer)).status(429).json({ error: 'The database pool is full', reason: 'db_pool_full', pool });
+    } else if (result === 'db_unavailable') {
+      const { last_error } = consumer.downstream.describe() as { last_error?: object };
+      res.set('Retry-After', '1').status(503).json({ error: 'The database did not store the item', reason: 'db_unavailable', last_error });
     } else if (result === 'failed') {
       res.status(500).json({ error: 'injected failure', id: item.id });
     } else {
@@ -129,7 +147,12 @@ export function createConsumerApp(
   app.post('/process-batch', async (req, res) => {
     const { items } = parseInput(batchBody, req.body);
     const gone = abortWhenClientGone(res);
-    const results = await Promise.all(items.map(async (item) => ({ id: item.id, status: await consumer.process(item.created_at, gone) })));
+    const results = await Promise.all(
+      items.map(async (item) => ({
+        id: item.id,
+        status: batchStatus(await consumer.process({ id: item.id, created_at: item.created_at, payload_bytes: payloadBytes(item.payload) }, gone)),
+      })),
+    );
     if (gone.aborted) {
       res.status(499).end();
       return;

@@ -6,10 +6,12 @@ import { activeExemplar, count, observe } from '../../common/src/exemplars';
 import { RateWindow } from '../../common/src/rate-window';
 import { applyPatch, changedFields } from '../../common/src/settings';
 import { type ConsumerSettings, consumerSettings } from './config';
+import { type Downstream, type ItemToWrite, NoDownstream } from './downstream/downstream';
 import { ConcurrencyLimiter } from './limiter';
 import { type ConsumerMetrics, createConsumerMetrics } from './metrics';
 
-export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled';
+/** db_pool_full and db_unavailable: processed, but its downstream did not store it (downstream/downstream.ts). */
+export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled' | 'db_pool_full' | 'db_unavailable';
 
 export class Consumer {
   readonly limiter: ConcurrencyLimiter;
@@ -24,6 +26,8 @@ export class Consumer {
   constructor(
     public settings: ConsumerSettings,
     registry: Registry,
+    /** Where a processed item is written (DOWNSTREAM); nothing by default. */
+    readonly downstream: Downstream = new NoDownstream(),
   ) {
     this.limiter = new ConcurrencyLimiter(settings.max_concurrency);
     this.metrics = createConsumerMetrics(registry, {
@@ -39,6 +43,7 @@ export class Consumer {
     const changed = changedFields(this.settings, next);
     this.settings = next;
     this.limiter.limit = next.max_concurrency;
+    this.downstream.configure(next);
     if (!next.paused) this.wakePaused();
     for (const listener of this.changeListeners) listener(changed);
     return changed;
@@ -63,7 +68,7 @@ export class Consumer {
    * Processes one item; `signal` aborts when the caller has gone away. With tracing on it runs
    * inside the item's process_item span, whose trace id becomes the metrics' exemplar.
    */
-  async process(createdAt: number, signal: AbortSignal): Promise<ProcessResult> {
+  async process(item: ItemToWrite, signal: AbortSignal): Promise<ProcessResult> {
     const exemplar = activeExemplar(); // the same span for the whole call
     if (!this.limiter.tryAcquire()) {
       this.rejected++;
@@ -75,7 +80,7 @@ export class Consumer {
         if (signal.aborted) return 'cancelled';
         await this.pausedUntilResumed(signal);
       }
-      observe(this.metrics.queueWait, Math.max(0, Date.now() - createdAt) / 1000, exemplar);
+      observe(this.metrics.queueWait, Math.max(0, Date.now() - item.created_at) / 1000, exemplar);
       const ms = this.processingTimeMs();
       // 0 ms means no wait: even a 0 ms timer runs a millisecond or more later, which capped each
       // slot at under 1000 items/s.
@@ -86,6 +91,13 @@ export class Consumer {
         count(this.metrics.failed, { reason: 'injected' }, exemplar);
         return 'failed';
       }
+      // Processed only once its downstream has it (with DOWNSTREAM=postgres: the row committed).
+      const written = await this.downstream.write(item);
+      if (written === 'db_pool_full') {
+        this.rejected++;
+        count(this.metrics.rejected, { reason: 'db_pool_full' }, exemplar);
+      }
+      if (written !== 'written') return written;
       this.processed++;
       this.throughput.add();
       this.metrics.processed.inc();
