@@ -39,7 +39,7 @@ export interface Postgres {
   /** Starts it again on the same port with the same data. */
   resume(): Promise<void>;
   /** Runs one statement as `lab` on database `lab` and returns its rows. */
-  query<T extends pg.QueryResultRow = any>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
 export const postgresInstalled = () => existsSync(path.join(PG_BIN, 'initdb'));
@@ -47,7 +47,9 @@ export const postgresInstalled = () => existsSync(path.join(PG_BIN, 'initdb'));
 /** Runs a PostgreSQL program, as the `postgres` user when we are root (initdb refuses root). */
 export function runPgProgram(program: string, args: string[]): Promise<string> {
   const [file, argv] =
-    process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', path.join(PG_BIN, program), ...args]] : [path.join(PG_BIN, program), args];
+    process.getuid?.() === 0
+      ? ['runuser', ['-u', 'postgres', '--', path.join(PG_BIN, program), ...args]]
+      : [path.join(PG_BIN, program), args];
   return new Promise((resolve, reject) =>
     execFile(file, argv, { timeout: (START_TIMEOUT_S + 10) * 1000 }, (err, stdout, stderr) =>
       err ? reject(new Error(`${program} ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout),
@@ -100,8 +102,16 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
   try {
     await runPgProgram('initdb', ['-D', dataDir, '-U', 'lab', '--auth=trust', '-E', 'UTF8', '--no-locale']);
     // In postgresql.conf, so that a plain `pg_ctl start` (the exercises' restart) needs no options.
-    const conf = [`port = ${port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${socketDir}'`, ...(options.config ?? [])];
-    writeFileSync(path.join(dataDir, 'postgresql.conf'), `${readFileSync(path.join(dataDir, 'postgresql.conf'), 'utf8')}\n${conf.join('\n')}\n`);
+    const conf = [
+      `port = ${port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${socketDir}'`,
+      ...(options.config ?? []),
+    ];
+    writeFileSync(
+      path.join(dataDir, 'postgresql.conf'),
+      `${readFileSync(path.join(dataDir, 'postgresql.conf'), 'utf8')}\n${conf.join('\n')}\n`,
+    );
     await startServer();
     const admin = new pg.Client({ connectionString: `postgres://lab@127.0.0.1:${port}/postgres` });
     await admin.connect();

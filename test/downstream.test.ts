@@ -63,7 +63,10 @@ describe('a consumer writing to PostgreSQL', () => {
     assert.deepEqual(await itemRows(db), { rows: 3, distinct: 3 }, 'refused items are not written');
     const status = await consumer.get('/status');
     assert.ok(status.downstream.errors_by_reason.pool_full >= 7);
-    assert.equal(await metric(consumer, 'backpressure_items_rejected_total', { reason: 'db_pool_full' }), status.downstream.errors_by_reason.pool_full);
+    assert.equal(
+      await metric(consumer, 'backpressure_items_rejected_total', { reason: 'db_pool_full' }),
+      status.downstream.errors_by_reason.pool_full,
+    );
     await consumer.post('/admin/config', { db_pool_size: 4, db_query_ms: 0, db_max_waiting: null });
   });
 
@@ -133,7 +136,10 @@ describe('faults: each says what is wrong in /status and the log, and loses no i
       PORT: '0',
     });
     assert.equal(await proc.exited, 1);
-    assert.match(proc.output, /Invalid environment variable DATABASE_URL="mysql:\/\/lab@127\.0\.0\.1\/lab": must be a URL starting with postgres:\/\//);
+    assert.match(
+      proc.output,
+      /Invalid environment variable DATABASE_URL="mysql:\/\/lab@127\.0\.0\.1\/lab": must be a URL starting with postgres:\/\//,
+    );
   });
 
   test('a DATABASE_URL naming a database that is not there: not ready, the reason in /status and the log', async () => {
@@ -185,7 +191,10 @@ describe('faults: each says what is wrong in /status and the log, and loses no i
       await produce(20);
       await waitFor(async () => (await consumerStatus()).downstream.errors_by_reason.undefined_table > 0, 10_000, 'the drop seen');
       assert.match((await consumerStatus()).downstream.last_error.message, /relation "items" does not exist/);
-      assert.ok(lab.consumer.output.some((l) => /relation \\"items\\" does not exist/.test(l)), 'the log says which relation');
+      assert.ok(
+        lab.consumer.output.some((l) => /relation \\"items\\" does not exist/.test(l)),
+        'the log says which relation',
+      );
       await waitFor(async () => (await consumerStatus()).totals.processed > atDrop + 10, 15_000, 'the table created again, items written');
 
       await adminQuery(db, 'ALTER DATABASE lab ALLOW_CONNECTIONS false');
@@ -224,7 +233,10 @@ describe('tracing', () => {
     try {
       await waitFor(async () => (await fetch(`${consumer.url}/health/ready`)).ok, 20_000);
       assert.equal((await consumer.post('/process', item('traced-1'))).status, 200);
-      const write = (await waitFor(() => receiver.spans.find((s) => s.name === 'db write' && s.attributes['item.id'] === 'traced-1'), 10_000))!;
+      const write = (await waitFor(
+        () => receiver.spans.find((s) => s.name === 'db write' && s.attributes['item.id'] === 'traced-1'),
+        10_000,
+      ))!;
       const parent = receiver.spans.find((s) => s.spanId === write.parentSpanId);
       assert.equal(parent?.name, 'process_item');
       assert.equal(write.kind, 3, 'CLIENT');

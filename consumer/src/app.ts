@@ -131,7 +131,10 @@ export function createConsumerApp(
       });
     } else if (result === 'db_pool_full') {
       const { pool } = consumer.downstream.describe() as { pool: object };
-      res.set('Retry-After', retryAfterSeconds(consumer)).status(429).json({ error: 'The database pool is full', reason: 'db_pool_full', pool });
+      res
+        .set('Retry-After', retryAfterSeconds(consumer))
+        .status(429)
+        .json({ error: 'The database pool is full', reason: 'db_pool_full', pool });
     } else if (result === 'db_unavailable') {
       const { last_error } = consumer.downstream.describe() as { last_error?: object };
       res.set('Retry-After', '1').status(503).json({ error: 'The database did not store the item', reason: 'db_unavailable', last_error });
@@ -150,7 +153,9 @@ export function createConsumerApp(
     const results = await Promise.all(
       items.map(async (item) => ({
         id: item.id,
-        status: batchStatus(await consumer.process({ id: item.id, created_at: item.created_at, payload_bytes: payloadBytes(item.payload) }, gone)),
+        status: batchStatus(
+          await consumer.process({ id: item.id, created_at: item.created_at, payload_bytes: payloadBytes(item.payload) }, gone),
+        ),
       })),
     );
     if (gone.aborted) {

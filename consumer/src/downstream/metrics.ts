@@ -54,8 +54,15 @@ export function createDownstreamMetrics(registry: Registry, source: DownstreamGa
       buckets: SECONDS_BUCKETS,
       registers,
     }),
-    errors: knownCounter({ name: 'backpressure_db_errors_total', help: 'Writes that failed or were refused, by reason', registers }, 'reason', DB_ERROR_REASONS),
-    writes: knownCounter({ name: 'backpressure_db_writes_total', help: 'Writes committed, by result', registers }, 'result', ['inserted', 'duplicate']),
+    errors: knownCounter(
+      { name: 'backpressure_db_errors_total', help: 'Writes that failed or were refused, by reason', registers },
+      'reason',
+      DB_ERROR_REASONS,
+    ),
+    writes: knownCounter({ name: 'backpressure_db_writes_total', help: 'Writes committed, by result', registers }, 'result', [
+      'inserted',
+      'duplicate',
+    ]),
   };
 }
 

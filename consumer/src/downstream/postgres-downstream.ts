@@ -184,7 +184,11 @@ export class PostgresDownstream implements Downstream {
 
   /** A fresh connection (not one of the pool's, which may all be busy): does the database answer, with its table? */
   private async probe(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 2000, application_name: `${APPLICATION_NAME} probe` });
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: 2000,
+      application_name: `${APPLICATION_NAME} probe`,
+    });
     client.on('error', () => {}); // a server that goes away mid-probe: the query below fails too
     try {
       await client.connect();

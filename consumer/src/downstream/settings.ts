@@ -11,7 +11,10 @@ export const downstreamEnv = {
   DOWNSTREAM: z.enum(DOWNSTREAMS).default('none'),
   DATABASE_URL: z
     .string()
-    .refine((url) => URL.canParse(url) && ['postgres:', 'postgresql:'].includes(new URL(url).protocol), 'must be a URL starting with postgres://')
+    .refine(
+      (url) => URL.canParse(url) && ['postgres:', 'postgresql:'].includes(new URL(url).protocol),
+      'must be a URL starting with postgres://',
+    )
     .refine((url) => !URL.canParse(url) || new URL(url).hostname !== '', 'must name a host')
     .default('postgres://lab@127.0.0.1:5432/lab'),
 };
