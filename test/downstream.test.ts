@@ -155,7 +155,7 @@ describe('faults: each says what is wrong in /status and the log, and loses no i
       assert.equal(downstream.last_error.reason, 'connection_refused');
       assert.match(downstream.last_error.message, /database "nope" does not exist/);
       assert.equal((await consumer.post('/process', item('nowhere'))).status, 503, 'not processed, so the producer keeps it');
-      assert.ok(consumer.output.some((l) => /database "nope" does not exist/.test(l)));
+      assert.ok(consumer.output.some((l) => /database \\"nope\\" does not exist/.test(l)));
     } finally {
       await consumer.stop();
     }
