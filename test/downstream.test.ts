@@ -6,10 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseExposition } from '../labs/src/prometheus';
+import { dashboardQueries, queriesWithoutData } from './helpers/dashboard';
 import { startOtlpReceiver } from './helpers/otlp-receiver';
 import { adminQuery, databaseEnv, itemRows, type Postgres, startDatabase } from './helpers/postgres';
 import { startProcess } from './helpers/process';
-import { type Service, startLab, startService, waitFor, waitSettled } from './helpers/services';
+import { startPrometheus } from './helpers/prometheus';
+import { type Service, sleep, startLab, startService, waitFor, waitSettled } from './helpers/services';
 
 let db: Postgres;
 before(async () => {
@@ -250,4 +252,26 @@ describe('tracing', () => {
       await receiver.close();
     }
   });
+});
+
+test('the dashboard row (DOWNSTREAM=postgres): every query returns data from a real Prometheus scraping the real services', async (t) => {
+  const lab = await startLab(
+    { PRODUCTION_RATE: '40' },
+    { ...databaseEnv(db), PROCESSING_TIME_MS: '0', DB_POOL_SIZE: '2', DB_QUERY_MS: '20', DB_MAX_WAITING: '50' },
+  );
+  const hostPort = (url: string) => new URL(url).host;
+  const prometheus = await startPrometheus({ producer: hostPort(lab.producer.url), consumer: hostPort(lab.consumer.url) }, '1s');
+  try {
+    await waitFor(async () => (await prometheus.targets()).consumer === 'up', 30_000, 'Prometheus scraping the consumer');
+    const start = Math.floor(Date.now() / 1000);
+    await sleep(10_000);
+    const end = Math.ceil(Date.now() / 1000);
+    const queries = dashboardQueries().filter((q) => q.backend === 'postgres');
+    t.diagnostic(`${queries.length} queries of the downstream row`);
+    assert.ok(queries.length >= 9);
+    assert.deepEqual(await queriesWithoutData(prometheus, queries, start, end, 1), [], 'queries without data');
+  } finally {
+    await prometheus.stop();
+    await lab.stop();
+  }
 });
