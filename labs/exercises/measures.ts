@@ -45,3 +45,21 @@ export const BROKER_JQ = '{ready: .broker.ready, unacked: .broker.unacked, publi
 export const NEEDS_BROKER =
   'This exercise needs the queue in RabbitMQ: `sudo apt-get install rabbitmq-server` once, then `npm run rabbitmq` in ' +
   'one terminal and `QUEUE_BACKEND=rabbitmq npm start` in another (see "On a broker" in the README).';
+
+// With a database behind the consumer (DOWNSTREAM=postgres): its /status `downstream` section.
+const downstream = (s: Up) => s.consumer.downstream;
+export const dbBusy = (s: Up) => downstream(s)?.pool.busy ?? NaN;
+export const dbWaiting = (s: Up) => downstream(s)?.pool.waiting ?? NaN;
+export const dbReady = (s: Up) => (downstream(s)?.ready ? 1 : 0);
+export const dbErrors = (reason: string) => (s: Up) =>
+  (downstream(s)?.errors_by_reason as Record<string, number> | undefined)?.[reason] ?? NaN;
+export const dbQueryMs = (s: Up) => downstream(s)?.query.mean_ms ?? NaN;
+/** 100 when the pool's connections are the full hop nearest the database, else 0 (a share over a window with mean()). */
+export const poolIsFullHop = (s: Up) => (downstream(s)?.full_hop === 'pool_connections' ? 100 : 0);
+export const inFlight = (s: Up) => s.consumer.in_flight;
+export const refusedByConsumer = (s: Up) => s.consumer.totals.rejected_busy;
+export const DB_JQ =
+  '.downstream | {ready, pool, full_hop, acquire_ms: .acquire.mean_ms, query_ms: .query.mean_ms, errors: .errors_by_reason}';
+export const NEEDS_DATABASE =
+  'This exercise needs PostgreSQL behind the consumer: `sudo apt-get install postgresql` once, then `npm run postgres` in ' +
+  'one terminal and `DOWNSTREAM=postgres npm start` in another (docs/downstream.md).';

@@ -1,0 +1,65 @@
+import { about, atLeast, atMost, type Exercise, exactly, post, until, watch } from '../src/exercise';
+import { PANELS } from '../src/panels';
+import { DB_JQ, dbWaiting, NEEDS_DATABASE, processed, queued, refusedByConsumer, rejected } from './measures';
+
+export default {
+  id: '34-waiting-line',
+  title: "The unbounded waiting line: node-postgres's pool swallows the signal",
+  downstream: 'postgres',
+  backend: 'memory', // the producer's queue is exact here; on the broker its statistics lag
+  goal:
+    'The database takes 20 items/s (2 connections, 100 ms each); the producer makes 40 and the consumer accepts up to ' +
+    "200 at once. Writes that find no connection wait in pg's pool, in a line with no bound: the producer sees " +
+    'nothing — no refusal, no queue — while waiting writes, memory and latency grow inside the consumer. Then set ' +
+    'db_max_waiting: past 5 waiting writes the consumer refuses at once (429, db_pool_full), and the pressure reaches ' +
+    'the producer.',
+  intro: NEEDS_DATABASE,
+  steps: [
+    post(
+      'consumer',
+      '/admin/config',
+      { processing_time_ms: 0, max_concurrency: 200, db_pool_size: 2, db_query_ms: 100 },
+      'A database of 20 items/s behind a consumer that takes 200 at once',
+    ),
+    post('producer', '/admin/config', { production_rate: 40, sender_concurrency: 200 }, 'Make 40 items/s, sent 200 at a time'),
+    watch(6, 'Watch the waiting line grow inside the consumer', { window: 'unbounded', jq: DB_JQ }),
+    post('consumer', '/admin/config', { db_max_waiting: 5 }, 'Bound the waiting line: at most 5 writes wait'),
+    until('Wait for the line to drain to the bound', (s) => (s.consumer?.downstream?.pool.waiting ?? Infinity) <= 5, 30),
+    watch(2, 'Let it settle'),
+    watch(6, 'Now the consumer refuses, and the queue grows at the producer', { window: 'bounded', jq: DB_JQ }),
+  ],
+  watch: {
+    panels: [PANELS.dbPool, PANELS.dbTimes, PANELS.queueDepth, PANELS.retries],
+    terminal: 'first nothing moves at the producer; after the bound, its queue bar grows.',
+  },
+  checks: [
+    about('waiting writes grow by', 20, 'items/s', (r) => r.window('unbounded').rate(dbWaiting), {
+      tolerance: 0.3,
+      why: '40 arrive − 20 written, and none refused',
+    }),
+    atMost("the producer's queue, meanwhile", 5, 'items', (r) => r.window('unbounded').max(queued), {
+      why: 'every item was taken by the consumer: the signal is absorbed',
+    }),
+    exactly('refusals the producer saw, meanwhile', 0, 'items', (r) => r.window('unbounded').change(refusedByConsumer)),
+    exactly('rejected at the producer, meanwhile', 0, 'items', (r) => r.window('unbounded').change(rejected)),
+    atMost('waiting writes, bounded', 5, 'items', (r) => r.window('bounded').max(dbWaiting), { why: 'db_max_waiting' }),
+    atLeast('refusals (429 db_pool_full)', 1, 'items/s', (r) => r.window('bounded').rate(refusedByConsumer), {
+      why: 'past the bound the consumer refuses at once',
+    }),
+    about('items processed', 20, 'items/s', (r) => r.window('bounded').rate(processed), {
+      tolerance: 0.2,
+      why: 'the database still works at full speed',
+    }),
+    about("the producer's queue grows by", 20, 'items/s', (r) => r.window('bounded').rate(queued), {
+      tolerance: 0.35,
+      why: '40 produced − 20 written: the signal reached the producer',
+    }),
+  ],
+  question: 'db_acquire_timeout_ms (pg’s connectionTimeoutMillis) also ends a wait. Why is it not enough on its own?',
+  answer:
+    'It bounds the wait in time, not the line in length: with a 5 s timeout, 5 s × the arrival rate can still wait, ' +
+    'each holding its request, its memory and the caller’s connection, and each one times out only after the full ' +
+    '5 s — the producer learns of the overload 5 s late, and the database did no less work. A bound on the number ' +
+    'waiting refuses the excess at once, while the answer is still useful to the caller.',
+  docker: 'In the Docker stack: `DOWNSTREAM=postgres docker compose --profile downstream up -d`.',
+} satisfies Exercise;
