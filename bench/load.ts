@@ -57,8 +57,8 @@ export function load(options: LoadOptions): Promise<LoadResult> {
       },
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      let list = latencies.get(statusCode);
-      if (!list) latencies.set(statusCode, (list = []));
+      const list = latencies.get(statusCode) ?? [];
+      latencies.set(statusCode, list);
       list.push(responseTime);
     });
   });

@@ -18,7 +18,7 @@ import { scaleOut } from './figures/scale-out';
 import { tracingCost } from './figures/tracing';
 import { memoryPerWaitingCaller } from './figures/waiting-callers';
 import { planFor } from './plan';
-import { LATEST, updateReadme } from './readme';
+import { LATEST, updatePerformancePage } from './readme';
 import { describeMachine, type Figure, machineWasBusy, renderTable } from './report';
 
 const plan = planFor(process.env.BENCH_QUICK === '1');
@@ -75,10 +75,10 @@ async function main(): Promise<void> {
       (busy ? ` Other processes were using the CPU (load average ${machine.load_average_1m.toFixed(2)} at start).` : ''),
   );
   if (output) console.log(`Written to ${path.relative(process.cwd(), output)}`);
-  // A full run written where the README's table comes from: the table follows it.
+  // A full run written where the Performance page's table comes from: the table follows it.
   if (!plan.quick && output === LATEST) {
-    updateReadme(result);
-    console.log('README.md: Performance table regenerated');
+    updatePerformancePage(result);
+    console.log('docs/performance.md: Performance table regenerated');
   }
 }
 

@@ -40,13 +40,13 @@ export function nativePrometheusConfig(targets: NativeTargets, scrapeInterval?: 
     const config = jobs.items.find((item) => item.get('job_name') === job);
     const statics = config?.get('static_configs') as YAML.YAMLSeq<YAML.YAMLMap> | undefined;
     const list = statics?.items[0]?.get('targets') as YAML.YAMLSeq | undefined;
-    if (!list || statics!.items.length !== 1 || list.items.length !== 1) {
+    if (!config || !statics || !list || statics.items.length !== 1 || list.items.length !== 1) {
       throw new Error(`${DOCKER_CONFIG}: expected job "${job}" with exactly one static target`);
     }
     list.set(0, target);
     if (supervisorUrl && (job === 'producer' || job === 'consumer')) {
-      config!.delete('static_configs');
-      config!.set('http_sd_configs', doc.createNode([{ url: `${supervisorUrl}/sd/${job}`, refresh_interval: scrapeInterval ?? '5s' }]));
+      config.delete('static_configs');
+      config.set('http_sd_configs', doc.createNode([{ url: `${supervisorUrl}/sd/${job}`, refresh_interval: scrapeInterval ?? '5s' }]));
     }
   }
   if (scrapeInterval) {

@@ -179,7 +179,7 @@ function serveStatus(): Promise<string> {
 }
 
 function banner(supervisorUrl: string | undefined): string {
-  const first = supervisor.of('producer')[0]!.url;
+  const first = supervisor.of('producer')[0].url;
   const lines = [...supervisor.of('producer'), ...supervisor.of('consumer')].map(
     (i) => `    ${i.name.padEnd(12)}${i.url}   (status: ${i.url}/status)`,
   );

@@ -38,7 +38,7 @@ test('batches deliver every item once, jobs finish, and no batch outgrows the 64
   assert.equal(job.status, 202);
   const done = await waitSettled(lab.producer, 20_000);
   assert.equal(done.accounting.sent, 3001);
-  assert.equal(done.dispatcher.retries, 0, 'no request was refused (a 413 would be retried)');
+  assert.equal(done.backend.retries, 0, 'no request was refused (a 413 would be retried)');
   assert.equal((await lab.consumer.get('/status')).totals.processed, 3001);
   assert.equal((await lab.producer.get(`/jobs/${job.body.id}`)).state, 'done');
   assertBalanced(done);
@@ -63,7 +63,7 @@ test('failed items of a batch are retried on their own and dead-lettered after m
   assert.equal(a.sent + a.dead_lettered, 400);
   // P(dead) = 0.5³ = 12.5% → about 50 of 400; about 0.5 + 0.25 retries per item.
   assert.ok(a.dead_lettered > 20 && a.dead_lettered < 90, `dead-lettered ${a.dead_lettered}`);
-  assert.ok(done.dispatcher.retries >= 250 && done.dispatcher.retries <= 350, `retries ${done.dispatcher.retries}`);
+  assert.ok(done.backend.retries >= 250 && done.backend.retries <= 350, `retries ${done.backend.retries}`);
   const listed = await lab.producer.get('/dead-letters?limit=1000');
   assert.equal(listed.items.length, a.dead_lettered);
   assert.ok(listed.items.every((d: { attempts: number }) => d.attempts === 3));
@@ -81,10 +81,10 @@ test('items a batch finds the consumer busy for are retried without using up att
   const done = await waitSettled(lab.producer, 20_000);
   assert.equal(done.accounting.dead_lettered, 0, 'max_attempts 1: any attempt used up would dead-letter');
   assert.equal(done.accounting.sent, 40);
-  assert.ok(done.dispatcher.retries >= 10, `busy items were retried: ${done.dispatcher.retries}`);
+  assert.ok(done.backend.retries >= 10, `busy items were retried: ${done.backend.retries}`);
   const consumer = await lab.consumer.get('/status');
   assert.equal(consumer.totals.processed, 40);
-  assert.equal(consumer.totals.rejected_busy, done.dispatcher.retries);
+  assert.equal(consumer.totals.rejected_busy, done.backend.retries);
   assertBalanced(done);
 });
 
@@ -117,12 +117,12 @@ test('a batch whose request fails counts as one failure for the breaker, not one
   const s = await waitFor(
     async () => {
       const status = await producer.get('/status');
-      return status.dispatcher.retries >= 10 && status;
+      return status.backend.retries >= 10 && status;
     },
     10_000,
     'the first batch of 10 to fail',
   );
-  const breaker = s.dispatcher.breaker;
+  const breaker = s.backend.breaker;
   assert.equal(breaker.times_opened, 0, `one failed request of 10 items must not open a breaker of 5: ${JSON.stringify(breaker)}`);
   assert.ok(breaker.consecutive_failures >= 1 && breaker.consecutive_failures < 5, JSON.stringify(breaker));
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { LATEST, README, withReadmeBlock } from '../bench/readme';
+import { LATEST, PERFORMANCE_PAGE, withBenchBlock } from '../bench/readme';
 import { startProcess } from './helpers/process';
 
 const FIGURES = [
@@ -66,7 +66,7 @@ test('the bench in quick mode writes every figure to its JSON and prints the tab
   assert.equal(result.figures.burst.rows.length, 5);
 });
 
-test("the README's Performance table is the one bench/results/latest.json makes (npm run bench:readme)", () => {
-  const readme = readFileSync(README, 'utf8');
-  assert.equal(readme, withReadmeBlock(readme, JSON.parse(readFileSync(LATEST, 'utf8'))));
+test("docs/performance.md's table is the one bench/results/latest.json makes (npm run bench:readme)", () => {
+  const page = readFileSync(PERFORMANCE_PAGE, 'utf8');
+  assert.equal(page, withBenchBlock(page, JSON.parse(readFileSync(LATEST, 'utf8'))));
 });

@@ -70,10 +70,10 @@ describe('on the broker', () => {
     assert.equal(burst.body.queued, 200);
     assert.equal((await settledCounts(rabbit)).ready, 200, 'all 200 in RabbitMQ');
     const status = await producer.get('/status');
-    assert.equal(status.queue.backend, 'rabbitmq');
-    assert.equal(status.broker.connected, true);
+    assert.equal(status.backend.kind, 'rabbitmq');
+    assert.equal(status.backend.connection.connected, true);
     assert.equal(status.accounting.published, 200);
-    assert.deepEqual(status.broker.policy.definition, { 'dead-letter-exchange': 'lab.dead' }, 'no length limit');
+    assert.deepEqual(status.backend.policy.definition, { 'dead-letter-exchange': 'lab.dead' }, 'no length limit');
     const consumer = await consumerFor(t, { PROCESSING_TIME_MS: '1', MAX_CONCURRENCY: '10' });
     await waitFor(async () => (await consumer.get('/status')).totals.processed === 200, 20_000, 'all 200 processed');
     await assertBooksBalance(producer, consumer);
@@ -90,9 +90,13 @@ describe('on the broker', () => {
     assert.ok(Number(job.headers.get('retry-after')) >= 1);
     const status = await producer.get('/status');
     assert.equal(status.accounting.rejected_by_reason.queue_full, 31);
-    assert.equal(status.broker.publish_nacks, 31);
+    assert.equal(status.backend.publish_nacks, 31);
     assert.equal(await metricValue(producer, 'backpressure_broker_publish_nacks_total'), 31);
-    assert.deepEqual(status.broker.policy.definition, { 'dead-letter-exchange': 'lab.dead', 'max-length': 20, overflow: 'reject-publish' });
+    assert.deepEqual(status.backend.policy.definition, {
+      'dead-letter-exchange': 'lab.dead',
+      'max-length': 20,
+      overflow: 'reject-publish',
+    });
     await assertBooksBalance(producer);
   });
 
@@ -135,7 +139,7 @@ describe('on the broker', () => {
     assert.equal(done.body.rejected, 0);
     await waitFor(async () => (await consumer.get('/status')).totals.processed === 25, 10_000, 'all 25 processed');
     const status = await producer.get('/status');
-    assert.ok(status.broker.publish_nacks >= 1, 'the broker refused while full');
+    assert.ok(status.backend.publish_nacks >= 1, 'the broker refused while full');
     assert.ok(status.admission.blocked_seconds >= 0.4, `blocked ${status.admission.blocked_seconds} s`);
     await assertBooksBalance(producer, consumer);
   });
@@ -185,7 +189,7 @@ describe('on the broker', () => {
     assert.equal(burst.body.queued, 0);
     const status = await producer.get('/status');
     assert.equal(status.accounting.rejected_by_reason.adaptive_limit, 20);
-    assert.equal(status.broker.policy.definition['max-length'], 50, "adaptive_max_size is the broker's hard cap");
+    assert.equal(status.backend.policy.definition['max-length'], 50, "adaptive_max_size is the broker's hard cap");
     await assertBooksBalance(producer);
   });
 

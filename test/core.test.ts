@@ -23,6 +23,7 @@ test('the consumer answers 429 with Retry-After beyond max_concurrency', async (
 test('POST /produce of 1,000,000 items does not freeze /status, and clear-queue counts them', async (t) => {
   const lab = await startLab({ PRODUCTION_RATE: '0', PAYLOAD_BYTES: '0' }, { PAUSED: 'true' });
   t.after(() => lab.stop());
+  const burstStarted = performance.now();
   const burst = lab.producer.post('/produce', { count: 1_000_000 });
   let done = false;
   void burst.then(() => (done = true));
@@ -33,16 +34,22 @@ test('POST /produce of 1,000,000 items does not freeze /status, and clear-queue 
     latencies.push(performance.now() - t0);
   }
   const result = await burst;
+  const burstMs = performance.now() - burstStarted;
   assert.equal(result.status, 200);
   assert.equal(result.body.queued, 1_000_000);
+  // A frozen event loop answers once, after the whole burst. Relative bounds hold on a busy
+  // machine too; `npm run bench` (figure responsiveness) measures the milliseconds.
   assert.ok(latencies.length >= 5, `/status answered ${latencies.length} times during the burst`);
-  assert.ok(Math.max(...latencies) < 1000, `slowest /status during the burst: ${Math.max(...latencies).toFixed(0)} ms`);
+  const slowest = Math.max(...latencies);
+  assert.ok(slowest < burstMs / 4, `slowest /status ${slowest.toFixed(0)} ms of a ${burstMs.toFixed(0)} ms burst`);
   const s = await lab.producer.get('/status');
   assert.ok(s.queue.size >= 999_990, `queued: ${s.queue.size}`); // a sender holds a few (consumer paused)
   const cleared = await lab.producer.post('/admin/clear-queue');
   assert.equal(cleared.body.items_removed, s.queue.size);
   const after = await lab.producer.get('/status');
-  assert.equal(after.queue.size, 0);
+  // Only what the senders held at the clear can be back (the paused consumer refused it, so it is
+  // retried): at most 2, one item each for sender_concurrency's default of 2.
+  assert.ok(after.queue.size <= 2, `queued after the clear: ${after.queue.size}`);
   assert.equal(after.accounting.cleared, cleared.body.items_removed);
   assertBalanced(after);
 });

@@ -47,7 +47,7 @@ test('the scenario is quiet: no failures, no retries, no refusals, nothing lost'
     { rejected, dropped, sampled_out, cleared, dead_lettered },
     { rejected: 0, dropped: 0, sampled_out: 0, cleared: 0, dead_lettered: 0 },
   );
-  assert.equal(status.dispatcher.retries, 0);
+  assert.equal(status.backend.retries, 0);
   assert.equal(await metricValue(lab.consumer, 'backpressure_items_failed_total'), 0);
   assert.equal(await metricValue(lab.consumer, 'backpressure_items_rejected_total'), 0);
 });

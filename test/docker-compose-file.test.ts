@@ -1,6 +1,6 @@
 // docker-compose.yml checked offline (no engine needed; test/docker/stack.test.ts builds and runs
 // it for real): the Compose Specification schema, the syntax both Compose v2 and docker-compose
-// 1.29 accept, ports on 127.0.0.1 only, names that the README's docker commands use, and every
+// 1.29 accept, ports on 127.0.0.1 only, names that docs/docker.md's docker commands use, and every
 // address a service or a mounted config file uses resolving to a service that listens there.
 // The file is read with .env's variables in it, as Compose reads it; every image version is kept
 // in .env, and that is checked here too.
@@ -195,6 +195,7 @@ test('every image version is in .env, used through a variable, pinned to a relea
       assert.match(env[variable], release, `${variable}=${env[variable]}`);
     }
     if (service.build) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own variable syntax
       assert.equal(service.build.args?.NODE_IMAGE, '${NODE_IMAGE}', `${name}: the Node.js base from .env`);
       used.add('NODE_IMAGE');
     }

@@ -71,6 +71,7 @@ for (const service of ['producer', 'consumer', 'ui']) {
     const seen: string[] = [];
     for (const stage of stages) {
       const image = stage.from.getImage()!;
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own variable syntax
       assert.ok(image === '${NODE_IMAGE}' || seen.includes(image), `FROM ${image}`);
       for (const copy of stage.instructions.filter((i) => i.getKeyword() === 'COPY') as Copy[]) {
         const from = copy.getFromFlag()?.getValue();

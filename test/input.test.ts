@@ -100,7 +100,7 @@ async function runCases(service: () => Service, cases: Case[]) {
         assert.equal(body.field, c.field, JSON.stringify(body));
         assert.deepEqual((await service().get('/status')).config, before, 'settings unchanged');
       }
-      assert.equal((await fetch(service().url + '/health')).status, 200);
+      assert.equal((await fetch(`${service().url}/health`)).status, 200);
     });
   }
 }

@@ -101,5 +101,6 @@ test('npm run watch redraws at least twice a second and reports a producer that 
   assert.ok(frames >= 4, `${frames} frames in 2 s`);
   assert.match(output, new RegExp(`PRODUCER +${nothing} +✖ DOWN for .* \\(connection refused\\)`));
   assert.match(output, /CONSUMER .* ● up/);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts a colour code
   assert.doesNotMatch(output, /\x1b\[/, 'no ANSI codes when not on a terminal');
 });

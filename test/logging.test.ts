@@ -69,7 +69,7 @@ test('LOG_FORMAT=pretty: time, level, service#instance, message and its fields, 
     /INFO: consumer#2 {2}consumer stopped \{"totals":\{"processed":0,"failed":0\}\}$/,
   ];
   assert.equal(lines.length, expected.length, lines.join('\n'));
-  lines.forEach((line, i) => assert.match(line, new RegExp(`^${TIME} ${expected[i]!.source}`)));
+  for (const [i, line] of lines.entries()) assert.match(line, new RegExp(`^${TIME} ${expected[i]!.source}`));
 });
 
 test('in a terminal (LOG_FORMAT=auto, the default) the lines are pretty', async () => {

@@ -23,21 +23,21 @@ test('consumer killed for a few seconds: the breaker opens, then closes, and the
   const open = await waitFor(
     async () => {
       const s = await producer.get('/status');
-      return s.dispatcher.breaker.state === 'open' ? s : undefined;
+      return s.backend.breaker.state === 'open' ? s : undefined;
     },
     5000,
     'breaker open',
   );
-  assert.ok(open.dispatcher.breaker.times_opened >= 1);
+  assert.ok(open.backend.breaker.times_opened >= 1);
   assert.equal((await fetch(`${producer.url}/health/ready`)).status, 503);
   await sleep(2000);
   consumer = await startService('consumer', consumerEnv);
-  await waitFor(async () => (await producer.get('/status')).dispatcher.breaker.state === 'closed', 5000, 'breaker closed');
+  await waitFor(async () => (await producer.get('/status')).backend.breaker.state === 'closed', 5000, 'breaker closed');
   await producer.post('/admin/config', { production_rate: 0 });
   const drained = await waitSettled(producer, 15_000, 'queue drained');
   assert.equal(drained.accounting.dead_lettered, 0, 'an unreachable consumer uses up no attempts');
   assert.equal(drained.accounting.sent, drained.accounting.produced, 'every item was delivered');
-  assert.ok(drained.dispatcher.retries > 0);
+  assert.ok(drained.backend.retries > 0);
   assertBalanced(drained);
 });
 
@@ -54,8 +54,8 @@ test('consumer failing 50% of requests: every item is delivered or dead-lettered
   // P(dead) = 0.5³ = 12.5% → about 50 of 400.
   assert.ok(a.dead_lettered > 20 && a.dead_lettered < 90, `dead-lettered ${a.dead_lettered}`);
   assert.ok(
-    done.dispatcher.retries >= 250, // expected 0.5 + 0.25 per item = 300
-    `retries ${done.dispatcher.retries}`,
+    done.backend.retries >= 250, // expected 0.5 + 0.25 per item = 300
+    `retries ${done.backend.retries}`,
   );
   const listed = await lab.producer.get('/dead-letters?limit=1000');
   assert.equal(listed.total, a.dead_lettered);

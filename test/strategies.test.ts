@@ -147,7 +147,7 @@ test('priority: high-priority jobs overtake normal ones already waiting', async 
   for (let i = 0; i < 10; i++) normal.push((await lab.producer.post('/jobs', { priority: 'normal' })).body.id);
   const high: string[] = [];
   for (let i = 0; i < 3; i++) high.push((await lab.producer.post('/jobs', { priority: 'high' })).body.id);
-  assert.deepEqual((await status(lab)).queue.by_priority, { high: 3, normal: 9 }); // one normal is in flight
+  assert.deepEqual((await status(lab)).backend.by_priority, { high: 3, normal: 9 }); // one normal is in flight
   await lab.consumer.post('/admin/resume');
   await waitFor(async () => (await status(lab)).accounting.sent === 13, 10_000, 'all jobs done');
   const finished = async (id: string) => Date.parse((await lab.producer.get(`/jobs/${id}`)).finished_at);

@@ -56,7 +56,7 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
     assert.equal(await shown(page, 'accounting.rejected'), String(status.accounting.rejected));
     assert.equal(await shown(page, 'queue.size'), String(status.queue.size));
     assert.equal(await shown(page, 'queue.mode'), status.queue.mode);
-    assert.equal(await shown(page, 'dispatcher.breaker'), status.dispatcher.breaker.state);
+    assert.equal(await shown(page, 'dispatcher.breaker'), status.backend.breaker.state);
     assert.equal(await shown(page, 'memory.limit_mb'), String(status.process.memory_limit_mb));
     assert.equal(await shown(page, 'consumer_state.processing_time_ms'), String(consumerStatus.processing.time_ms));
     assert.equal(await shown(page, 'consumer_state.capacity_per_s'), String(consumerStatus.effective_max_throughput_per_s));
@@ -164,10 +164,10 @@ test('a producer whose /status has a broker section (the RabbitMQ backend): its 
   t.after(() => lab.stop());
   let ready = 40;
   // The section as the broker backend adds it: connection state, ready and unacked counts.
-  const hop = await startStatusHop(lab.producer.url, (status) => ({
-    ...status,
-    broker: { connection: 'open', queue: { name: 'lab.items', ready: (ready += 5), unacked: 7 }, consumers: 2 },
-  }));
+  const hop = await startStatusHop(lab.producer.url, (status) => {
+    ready += 5;
+    return { ...status, broker: { connection: 'open', queue: { name: 'lab.items', ready, unacked: 7 }, consumers: 2 } };
+  });
   t.after(() => hop.close());
   const ui = await startScript('ui/src/main.js', { UI_PORT: '0', PRODUCER_URL: hop.url, CONSUMER_URL: lab.consumer.url });
   t.after(() => ui.stop());
@@ -177,7 +177,7 @@ test('a producer whose /status has a broker section (the RabbitMQ backend): its 
   await page.goto(ui.url);
   await page.locator('#chart-broker').waitFor({ state: 'visible', timeout: 5000 });
   await page.waitForFunction(() => (window as any).lab.charts.length >= 3, undefined, { timeout: 5000 });
-  const fields = await page.locator('#broker-fields').innerText();
+  const fields = (await page.locator('#broker-fields').textContent()) ?? '';
   for (const field of ['connection', 'open', 'queue.ready', 'queue.unacked', '7', 'consumers']) assert.ok(fields.includes(field), fields);
   const series = await page.evaluate(() => {
     const charts = (window as any).lab.charts;

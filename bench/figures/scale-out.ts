@@ -92,7 +92,7 @@ async function drainRun(s: ReturnType<typeof SETTINGS>, producer: Service, consu
   const [before, t0] = [await processedBy(consumers), performance.now()];
   await sleep(s.windowSeconds * 1000);
   const [after, t1] = [await processedBy(consumers), performance.now()];
-  const drainedEarly = (await producer.get('/status')).broker.ready === 0;
+  const drainedEarly = (await producer.get('/status')).backend.ready === 0;
   const share = pids.map((pid, i) => round((cpuSeconds(pid) - cpuBefore[i]!) / ((t1 - t0) / 1000), 2));
   await producer.post('/admin/clear-queue');
   return {
@@ -141,7 +141,7 @@ async function parkedHeap(rabbit: RabbitMQ, count: number) {
     const t0 = performance.now();
     const published = await fill(producer, count);
     const after = await heap();
-    const ready = (await producer.get('/status')).broker.ready as number;
+    const ready = (await producer.get('/status')).backend.ready as number;
     await producer.post('/admin/clear-queue');
     return { before, after, publishPerSecond: published / ((performance.now() - t0) / 1000), ready };
   } finally {

@@ -60,12 +60,13 @@ export class AmqpLink {
       let model: ChannelModel | undefined;
       try {
         // noDelay: a publish is several small frames; Nagle's algorithm would hold them back for acks.
-        model = await amqp.connect(this.url, {
+        const connected = await amqp.connect(this.url, {
           timeout: CONNECT_TIMEOUT_MS,
           noDelay: true,
           clientProperties: { connection_name: this.name },
         });
-        const closed = new Promise<Error | undefined>((resolve) => model!.once('close', resolve));
+        model = connected;
+        const closed = new Promise<Error | undefined>((resolve) => connected.once('close', resolve));
         model.on('error', () => {}); // 'close' follows with the same error
         await this.setup(model);
         this.model = model;

@@ -37,7 +37,7 @@ export class HttpError extends Error {
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = result.error.issues[0];
   const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.length ? issue.path.join('.') : 'body';
   throw new HttpError(400, `invalid ${field}: ${issue.message}`, { field, reason: issue.message });
 }

@@ -9,7 +9,7 @@ export class RateWindow {
 
   add(n = 1): void {
     this.advance();
-    this.buckets[this.currentSecond % this.buckets.length]! += n;
+    this.buckets[this.currentSecond % this.buckets.length] += n;
   }
 
   /** Events per second over the last `seconds` complete seconds. */
@@ -17,7 +17,7 @@ export class RateWindow {
     this.advance();
     let total = 0;
     for (let i = 0; i < this.buckets.length; i++) {
-      if (i !== this.currentSecond % this.buckets.length) total += this.buckets[i]!;
+      if (i !== this.currentSecond % this.buckets.length) total += this.buckets[i];
     }
     return total / this.seconds;
   }

@@ -41,7 +41,7 @@ export function applyPatch<S extends SettingsSchema>(schema: S, current: z.infer
   }
   const result = schema.safeParse({ ...current, ...patch });
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = result.error.issues[0];
   const field = issue.path.join('.') || 'body';
   throw new HttpError(400, `invalid ${field}: ${issue.message}`, { field, reason: issue.message });
 }

@@ -1,10 +1,10 @@
 import { about, action, atMost, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { request } from '../src/services';
+import type { Snapshot } from '../src/snapshot';
 import { deadLettered, JQ, queued } from './measures';
 
-const breakerIs = (state: string) => (s: { producer?: { dispatcher: { breaker: { state: string } } } }) =>
-  s.producer?.dispatcher.breaker.state === state;
+const breakerIs = (state: string) => (s: Snapshot) => s.producer?.backend.breaker?.state === state;
 
 export default {
   id: '10-consumer-failure',

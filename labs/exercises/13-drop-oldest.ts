@@ -3,7 +3,7 @@ import { PANELS } from '../src/panels';
 import { dropped, oldestAge, rejected } from './measures';
 
 const JQ_FRESHNESS =
-  '{size: .queue.size, oldest_s: .queue.oldest_item_age_seconds, dropped: .accounting.dropped, rejected: .accounting.rejected}';
+  '{size: .queue.size, oldest_s: .backend.oldest_item_age_seconds, dropped: .accounting.dropped, rejected: .accounting.rejected}';
 
 export default {
   id: '13-drop-oldest',

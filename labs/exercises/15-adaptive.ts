@@ -3,7 +3,7 @@ import { PANELS } from '../src/panels';
 import { oldestAge, queueLimit, rejected } from './measures';
 
 const JQ_LIMIT =
-  '{size: .queue.size, limit: .queue.limit, drain_per_s: .admission.drain_capacity_per_s, oldest_s: .queue.oldest_item_age_seconds}';
+  '{size: .queue.size, limit: .queue.limit, drain_per_s: .admission.drain_rate_per_s, oldest_s: .backend.oldest_item_age_seconds}';
 
 export default {
   id: '15-adaptive',

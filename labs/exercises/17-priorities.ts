@@ -4,7 +4,7 @@ import { PANELS } from '../src/panels';
 import { request } from '../src/services';
 import { highQueued, normalQueued } from './measures';
 
-const JQ_LANES = '.queue.by_priority';
+const JQ_LANES = '.backend.by_priority';
 
 export default {
   id: '17-priorities',
@@ -44,7 +44,7 @@ curl -s http://localhost:8000/jobs/<id> | jq     # state, duration_ms`,
   ],
   watch: {
     panels: [PANELS.queueDepth, PANELS.jobs, PANELS.queueWait],
-    terminal: 'the queue bar holds both lanes; /status shows them in queue.by_priority.',
+    terminal: 'the queue bar holds both lanes; /status shows them in backend.by_priority.',
   },
   checks: [
     atMost('high-priority items waiting, on average (20% high)', 2, 'items', (r) => r.window('mixed').mean(highQueued), {

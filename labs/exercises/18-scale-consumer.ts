@@ -15,10 +15,10 @@ export default {
     watch(10, 'The queue grows', { window: 'before', jq: JQ.queue }),
     post('consumer', '/admin/config', { max_concurrency: 8 }, 'Scale the consumer: 8 items at a time'),
     watch(3, 'Let it settle'),
-    watch(10, 'Did it help?', { window: 'consumer-only', jq: '{size: .queue.size, drain_per_s: .dispatcher.drain_capacity_per_s}' }),
+    watch(10, 'Did it help?', { window: 'consumer-only', jq: '{size: .queue.size, drain_capacity_per_s: .backend.drain_capacity_per_s}' }),
     post('producer', '/admin/config', { sender_concurrency: 8 }, 'And let the producer send 8 at a time'),
     watch(3, 'Let it settle'),
-    watch(10, 'Now?', { window: 'both', jq: '{size: .queue.size, drain_per_s: .dispatcher.drain_capacity_per_s}' }),
+    watch(10, 'Now?', { window: 'both', jq: '{size: .queue.size, drain_capacity_per_s: .backend.drain_capacity_per_s}' }),
   ],
   watch: {
     panels: [PANELS.throughput, PANELS.inFlight, PANELS.queueDepth],

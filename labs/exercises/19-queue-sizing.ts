@@ -18,7 +18,10 @@ export default {
     post('producer', '/admin/config', { queue_mode: 'bounded', max_queue_size: 20 }, 'Set a bounded queue of 20'),
     until('Wait until the queue is full', (s) => (s.producer?.queue.size ?? 0) >= 20, 30),
     watch(6, 'Let the queue turn over once'),
-    watch(20, 'Measure the wait', { window: 'sized', jq: '.queue | {size, oldest_item_age_seconds}' }),
+    watch(20, 'Measure the wait', {
+      window: 'sized',
+      jq: '{size: .queue.size, oldest_item_age_seconds: .backend.oldest_item_age_seconds}',
+    }),
   ],
   watch: {
     panels: [PANELS.queueWait, PANELS.queueDepth, PANELS.throughput],

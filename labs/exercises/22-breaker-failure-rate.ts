@@ -3,10 +3,10 @@ import { PANELS } from '../src/panels';
 import type { Up } from '../src/recording';
 
 const sent = (s: Up) => ('sent' in s.producer.accounting ? s.producer.accounting.sent : NaN); // in-memory queue only
-const timesOpened = (s: Up) => s.producer.dispatcher.breaker.times_opened;
-const windowFailureRate = (s: Up) => s.producer.dispatcher.breaker.window_failure_rate;
+const timesOpened = (s: Up) => s.producer.backend.breaker?.times_opened ?? NaN;
+const windowFailureRate = (s: Up) => s.producer.backend.breaker?.window_failure_rate ?? NaN;
 const JQ_BREAKER =
-  '{size: .queue.size, sent: .accounting.sent, breaker: .dispatcher.breaker | {state, times_opened, consecutive_failures, window_failure_rate}}';
+  '{size: .queue.size, sent: .accounting.sent, breaker: .backend.breaker | {state, times_opened, consecutive_failures, window_failure_rate}}';
 
 export default {
   id: '22-breaker-failure-rate',
@@ -38,12 +38,12 @@ export default {
     ),
     until(
       'Wait for a breaker that was open to close (its probe succeeds half the time)',
-      (s) => s.producer?.dispatcher.breaker.state === 'closed',
+      (s) => s.producer?.backend.breaker?.state === 'closed',
       30,
     ),
     watch(15, 'Failure rate: the breaker stays closed', { window: 'rate', jq: JQ_BREAKER }),
     post('consumer', '/admin/config', { failure_rate: 1 }, 'Now the consumer fails every request'),
-    until('Wait for the breaker to open', (s) => s.producer?.dispatcher.breaker.state === 'open', 30, { window: 'dead', jq: JQ_BREAKER }),
+    until('Wait for the breaker to open', (s) => s.producer?.backend.breaker?.state === 'open', 30, { window: 'dead', jq: JQ_BREAKER }),
   ],
   watch: {
     panels: [PANELS.breaker, PANELS.throughput, PANELS.retries, PANELS.queueDepth],

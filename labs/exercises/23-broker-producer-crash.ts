@@ -18,7 +18,11 @@ export default {
     until('Wait until RabbitMQ holds them', (s) => (s.producer?.queue.size ?? 0) >= 9998, 30, { window: 'before', jq: BROKER_JQ }),
     kill('producer', 'Kill the producer with SIGKILL, as an out-of-memory crash would'),
     until('Wait for the crash to show', (s) => s.producer === undefined, 10),
-    until('Wait for `npm start` to restart it (1 s) and for it to reconnect', (s) => s.producer?.broker?.connected === true, 30),
+    until(
+      'Wait for `npm start` to restart it (1 s) and for it to reconnect',
+      (s) => s.producer?.backend.connection?.connected === true,
+      30,
+    ),
     post('producer', '/admin/config', { production_rate: 0 }, 'The new process starts with the defaults: stop its generator too'),
     watch(2, 'Look at the queue after the restart', { window: 'after', jq: BROKER_JQ }),
     post(

@@ -16,7 +16,7 @@ export default {
     post('consumer', '/admin/slow-down', { factor: 5 }, 'Slow the consumer down 5× (as in exercise 2): 4 items/s'),
     post('producer', '/admin/config', { max_item_age_ms: 2000 }, 'Let no item wait more than 2 s in RabbitMQ'),
     watch(6, 'Let it settle'),
-    watch(20, 'Watch the queue and the expired count', { window: 'ttl', jq: '{ready: .broker.ready, expired: .accounting.expired}' }),
+    watch(20, 'Watch the queue and the expired count', { window: 'ttl', jq: '{ready: .backend.ready, expired: .accounting.expired}' }),
   ],
   watch: {
     panels: [PANELS.queueDepth, PANELS.queueWait, PANELS.rejectedDropped],

@@ -1,12 +1,13 @@
 import { about, atLeast, atMost, type Exercise, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
+import type { Up } from '../src/recording';
 import { needsInstance, postTo, recordFrom, requireInstance, startIntro } from './instances';
 import { rejected } from './measures';
 
 const BOUNDED = { queue_mode: 'bounded', max_queue_size: 100, production_rate: 10 };
 const START = 'QUEUE_BACKEND=rabbitmq PRODUCERS=2 CONSUMERS=1 npm start';
 /** The broker's own count of ready items: the one queue both producers fill. */
-const ready = (s: { producer: { broker?: { ready?: number } } }) => s.producer.broker?.ready ?? NaN;
+const ready = (s: Up) => s.producer.backend.ready ?? NaN;
 
 export default {
   id: '27-one-limit',
@@ -24,9 +25,9 @@ export default {
     post('producer', '/admin/clear-queue', undefined, 'Empty the queue (it is the same queue for both producers)'),
     post('producer', '/admin/config', BOUNDED, 'Producer 1: a bounded queue of 100, 10 items/s'),
     postTo('producer', 2, '/admin/config', BOUNDED, 'Producer 2: the same settings'),
-    until('Wait until the queue is full', (s) => (s.producer?.broker?.ready ?? 0) >= 98, 60),
+    until('Wait until the queue is full', (s) => (s.producer?.backend.ready ?? 0) >= 98, 60),
     recordFrom('producer', 2, '.accounting.rejected', 'rejected before', (s) => s.accounting.rejected),
-    watch(20, 'Watch both producers meet the one limit', { window: 'full', jq: '{ready: .broker.ready, rejected: .accounting.rejected}' }),
+    watch(20, 'Watch both producers meet the one limit', { window: 'full', jq: '{ready: .backend.ready, rejected: .accounting.rejected}' }),
     recordFrom('producer', 2, '.accounting.rejected', 'rejected after', (s) => s.accounting.rejected),
     postTo('producer', 2, '/admin/config', { queue_mode: 'unbounded', production_rate: 10 }, 'Producer 2 back to its defaults'),
   ],

@@ -19,7 +19,7 @@ export default {
     'On a broker, "add more consumers" is literal: three consumer processes take items from one queue, each as fast ' +
     'as it can. With more produced (70 items/s) than even three take, every consumer added takes its 20 items/s: ' +
     'the throughput is 20, 40, then 60 items/s, read from the queue: what is produced minus what the queue gains.',
-  intro: startIntro('three consumers', START, 'consumers on :8001, :8003 and :8005') + ' `npm run watch` shows each one under INSTANCES.',
+  intro: `${startIntro('three consumers', START, 'consumers on :8001, :8003 and :8005')} \`npm run watch\` shows each one under INSTANCES.`,
   steps: [
     requireInstance('consumer', 3, START),
     postTo('consumer', 2, '/admin/config', SAME, 'Consumer 2 like consumer 1: 100 ms an item, 2 at a time'),

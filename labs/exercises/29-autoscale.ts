@@ -56,11 +56,11 @@ export default {
     ),
     action(
       'The books',
-      `curl -s http://localhost:8000/status | jq '{published: .accounting.published, ready: .broker.ready, dead_lettered: .accounting.dead_lettered}'`,
+      `curl -s http://localhost:8000/status | jq '{published: .accounting.published, ready: .backend.ready, dead_lettered: .accounting.dead_lettered}'`,
       async (ctx) => {
         const status = (await request(`${ctx.urls.producer}/status`)).body;
         ctx.record('published', status.accounting.published);
-        ctx.record('left in the queue', status.broker.ready);
+        ctx.record('left in the queue', status.backend.ready);
         ctx.record('dead-lettered', status.accounting.dead_lettered);
       },
     ),

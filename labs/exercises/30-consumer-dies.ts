@@ -8,7 +8,16 @@ import { processed } from './measures';
 const START = 'QUEUE_BACKEND=rabbitmq CONSUMERS=2 npm start';
 const HELD = 20;
 const supervisorStatus = async () => (await request(`${supervisorUrlFromEnv()}/status`)).body;
-const consumer2 = (status: any) => status.instances.find((i: any) => i.name === 'consumer-2');
+interface SupervisedInstance {
+  name: string;
+  pid: number;
+  restarts: number;
+}
+const consumer2 = (status: { instances: SupervisedInstance[] }): SupervisedInstance => {
+  const found = status.instances.find((i) => i.name === 'consumer-2');
+  if (!found) throw new Error('the supervisor lists no consumer-2: start the lab with CONSUMERS=2');
+  return found;
+};
 
 export default {
   id: '30-consumer-dies',

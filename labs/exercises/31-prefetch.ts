@@ -10,7 +10,7 @@ const SLOW = { processing_time_ms: 1000, max_concurrency: 50 };
 /** The slow consumer's share (%) of what all three processed between two recordings. */
 function slowShare(r: Recording, from: string, to: string): number {
   const took = [1, 2, 3].map((n) => r.value(`${to} ${n}`) - r.value(`${from} ${n}`));
-  return (100 * took[2]!) / (took[0]! + took[1]! + took[2]!);
+  return (100 * took[2]) / (took[0] + took[1] + took[2]);
 }
 
 export default {

@@ -47,7 +47,7 @@ export default {
     'without it V8 would keep the dead items until its heap next reached its limit, minutes away at 10 items/s). ' +
     'RSS falls in two steps: about half of what the burst added, at once, as V8 returns the pages that held ' +
     "the items; the rest 8–30 s later, when V8's memory reducer sees the process quiet and shrinks the " +
-    "heap it had reserved (`npm run bench` measures both steps; see the README's Performance section). A memory " +
+    'heap it had reserved (`npm run bench` measures both steps; see docs/performance.md). A memory ' +
     'graph of RSS alone would say clearing did little; the heap says what the program holds.',
   answer:
     'It depends on what the alert protects. The heap (`heap_used_mb`) says what the program holds: it is the number ' +

@@ -3,6 +3,7 @@
 import { COUNT_ITEMS, itemRows, sql, TRUNCATE_ITEMS } from '../src/database';
 import { type ActionContext, action, post, type Step, until } from '../src/exercise';
 import { request } from '../src/services';
+import type { Snapshot } from '../src/snapshot';
 
 interface Written {
   processed: number;
@@ -14,8 +15,13 @@ async function consumerWritten(ctx: ActionContext): Promise<Written> {
   return { processed: body.totals.processed, duplicates: body.downstream?.writes.duplicates_avoided ?? 0 };
 }
 
-const settled = (s: { producer?: any; consumer?: any }) =>
-  s.producer?.queue.size === 0 && s.producer.accounting.in_flight === 0 && s.consumer?.in_flight === 0 && !s.consumer?.broker?.holding;
+/** Nothing queued, nothing being sent (in memory), published-but-unconfirmed (broker) or held by the consumer. */
+const settled = (s: Snapshot) => {
+  const { producer, consumer } = s;
+  if (!producer || !consumer) return false;
+  const inFlight = 'in_flight' in producer.accounting ? producer.accounting.in_flight : (producer.backend.publishing ?? 0);
+  return producer.queue.size === 0 && inFlight === 0 && consumer.in_flight === 0 && !consumer.broker?.holding;
+};
 
 /** No production, nothing queued or in flight, an empty table; the consumer's counts noted. */
 export const startEmpty = (): Step[] => [

@@ -16,7 +16,7 @@ const shownUrl = (service: ServiceName, n: number) =>
 /** Whether instance n of `service` answers, on the broker. */
 async function instanceRuns(urls: Urls, service: ServiceName, n: number): Promise<boolean> {
   const answer = await request(`${instanceUrl(urls[service], n)}/status`).catch(() => undefined);
-  const backend = service === 'producer' ? answer?.body?.queue?.backend : answer?.body?.broker?.backend;
+  const backend = service === 'producer' ? answer?.body?.backend?.kind : answer?.body?.broker?.backend;
   return answer?.status === 200 && backend === 'rabbitmq';
 }
 
@@ -44,6 +44,7 @@ export const postTo = (service: ServiceName, n: number, path: string, body: Reco
   });
 
 /** Records a number from instance n's /status under `name`. */
+// biome-ignore lint/suspicious/noExplicitAny: the /status JSON, read by the field the exercise names
 export const recordFrom = (service: ServiceName, n: number, jq: string, name: string, read: (status: any) => number): ActionStep =>
   action(`${service}-${n}: ${name}`, `curl -s ${shownUrl(service, n)}/status | jq '${jq}'`, async (ctx) => {
     ctx.record(name, read((await request(`${instanceUrl(ctx.urls[service], n)}/status`)).body));
@@ -61,6 +62,6 @@ export const recordProcessed = (count: number, name: string): ActionStep =>
           async (_, i) => (await request(`${instanceUrl(ctx.urls.consumer, i + 1)}/status`)).body.totals.processed as number,
         ),
       );
-      totals.forEach((total, i) => ctx.record(`${name} ${i + 1}`, total));
+      for (const [i, total] of totals.entries()) ctx.record(`${name} ${i + 1}`, total);
     },
   );

@@ -4,7 +4,7 @@ import type { Up } from '../src/recording';
 export const queued = (s: Up) => s.producer.queue.size;
 export const queueLimit = (s: Up) => s.producer.queue.limit ?? Infinity;
 export const queueMb = (s: Up) => s.producer.queue.memory_bytes / 1024 / 1024;
-export const oldestAge = (s: Up) => s.producer.queue.oldest_item_age_seconds ?? 0;
+export const oldestAge = (s: Up) => s.producer.backend.oldest_item_age_seconds ?? NaN;
 export const produced = (s: Up) => s.producer.accounting.produced;
 export const rejected = (s: Up) => s.producer.accounting.rejected;
 export const dropped = (s: Up) => s.producer.accounting.dropped;
@@ -15,8 +15,8 @@ export const rateLimitDelays = (s: Up) => s.producer.admission.rate_limit_delays
 export const waitingCallers = (s: Up) => s.producer.queue.admission_waiting;
 export const waitingCallersMb = (s: Up) => s.producer.queue.admission_waiting_memory_bytes / 1024 / 1024;
 export const blockedSeconds = (s: Up) => s.producer.admission.blocked_seconds ?? 0;
-export const highQueued = (s: Up) => s.producer.queue.by_priority.high;
-export const normalQueued = (s: Up) => s.producer.queue.by_priority.normal;
+export const highQueued = (s: Up) => s.producer.backend.by_priority?.high ?? NaN;
+export const normalQueued = (s: Up) => s.producer.backend.by_priority?.normal ?? NaN;
 export const heapMb = (s: Up) => s.producer.process.heap_used_mb;
 export const heapShareOfLimit = (s: Up) => (100 * s.producer.process.heap_used_mb) / s.producer.process.memory_limit_mb;
 export const processed = (s: Up) => s.consumer.totals.processed;
@@ -28,10 +28,10 @@ export const JQ = {
   mode: '.queue | {mode, size, max_size}',
   memory: '{queue_mb: .queue.memory_mb, heap_mb: .process.heap_used_mb, rss_mb: .process.memory_mb, limit_mb: .process.memory_limit_mb}',
   rejections: '{size: .queue.size, rejected: .accounting.rejected, dropped: .accounting.dropped}',
-  age: '.queue | {size, oldest_item_age_seconds}',
+  age: '{size: .queue.size, oldest_item_age_seconds: .backend.oldest_item_age_seconds}',
   callers:
     '{size: .queue.size, waiting_callers: .queue.admission_waiting, callers_mb: .queue.admission_waiting_memory_mb, produced: .accounting.produced, rejected: .accounting.rejected}',
-  breaker: '{size: .queue.size, breaker: .dispatcher.breaker.state, retries: .dispatcher.retries}',
+  breaker: '{size: .queue.size, breaker: .backend.breaker.state, retries: .backend.retries}',
 };
 
 // With the queue in RabbitMQ (QUEUE_BACKEND=rabbitmq).
@@ -41,10 +41,10 @@ export const expired = (s: Up) => brokerBooks(s).expired ?? NaN;
 /** Unacked items the consumer holds (its own count: the broker's statistics lag). */
 export const held = (s: Up) => s.consumer.broker?.holding ?? NaN;
 export const redeliveries = (s: Up) => s.consumer.broker?.redeliveries ?? NaN;
-export const BROKER_JQ = '{ready: .broker.ready, unacked: .broker.unacked, published: .accounting.published}';
+export const BROKER_JQ = '{ready: .backend.ready, unacked: .backend.unacked, published: .accounting.published}';
 export const NEEDS_BROKER =
   'This exercise needs the queue in RabbitMQ: `sudo apt-get install rabbitmq-server` once, then `npm run rabbitmq` in ' +
-  'one terminal and `QUEUE_BACKEND=rabbitmq npm start` in another (see "On a broker" in the README).';
+  'one terminal and `QUEUE_BACKEND=rabbitmq npm start` in another (see docs/broker.md).';
 
 // With a database behind the consumer (DOWNSTREAM=postgres): its /status `downstream` section.
 const downstream = (s: Up) => s.consumer.downstream;

@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const results: ExerciseResult[] = [];
-  for (const exercise of chosen) results.push(await runExercise(exercise!, options));
+  for (const exercise of chosen) if (exercise) results.push(await runExercise(exercise, options));
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));
   if (chosen.length > 1) {
     for (const r of results) out.line(`${r.passed ? out.paint('green', 'PASS') : out.paint('red', 'FAIL')}  ${r.id}`);
@@ -65,7 +65,7 @@ async function exercisesForTheRunningLab(options: Parameters<typeof requireServi
   const backend = await runningBackend(options).catch(() => undefined);
   const skipped = EXERCISES.filter((e) => backend && e.backend && e.backend !== backend);
   if (skipped.length > 0) {
-    options.out.line(`Left out (they need QUEUE_BACKEND=${skipped[0]!.backend}): ${skipped.map((e) => e.id).join(', ')}`);
+    options.out.line(`Left out (they need QUEUE_BACKEND=${skipped[0].backend}): ${skipped.map((e) => e.id).join(', ')}`);
   }
   const downstream = await runningDownstream(options).catch(() => undefined);
   const withoutDatabase = EXERCISES.filter((e) => !skipped.includes(e) && e.downstream && e.downstream !== downstream);

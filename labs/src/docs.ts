@@ -14,10 +14,15 @@ const STATUS = `curl -s ${URLS.producer}/status`;
 
 export const docFile = (exercise: Exercise): string => path.join(LABS_DIR, `${exercise.id}.md`);
 
+/** The page of `exercise`, the one at `index` of EXERCISES, as it is written to its file. */
+export function exercisePage(exercise: Exercise, index: number): string {
+  return exerciseMarkdown(exercise, EXERCISES[index - 1], EXERCISES[index + 1]);
+}
+
 export function writeDocs(): string[] {
   return EXERCISES.map((exercise, index) => {
     const file = docFile(exercise);
-    writeFileSync(file, exerciseMarkdown(exercise, EXERCISES[index - 1], EXERCISES[index + 1]));
+    writeFileSync(file, exercisePage(exercise, index));
     return path.relative(process.cwd(), file);
   });
 }
@@ -25,7 +30,7 @@ export function writeDocs(): string[] {
 export function exerciseMarkdown(e: Exercise, previous?: Exercise, next?: Exercise): string {
   const number = Number.parseInt(e.id, 10);
   const lines: string[] = [
-    '<!-- Generated from labs/exercises/' + e.id + '.ts by `npm run lab -- docs`: edit that file, not this one. -->',
+    `<!-- Generated from labs/exercises/${e.id}.ts by \`npm run lab -- docs\`: edit that file, not this one. -->`,
     `# Exercise ${number} — ${e.title}`,
     '',
     `> Run it and have it checked: \`npm run lab -- ${e.id.slice(0, 2)}\` · live view: \`npm run watch\` · [all exercises](README.md)`,
@@ -39,10 +44,10 @@ export function exerciseMarkdown(e: Exercise, previous?: Exercise, next?: Exerci
   lines.push(
     '## Steps',
     '',
-    `0. ${RESET_SAY} (\`npm run lab -- reset\` does it; by hand: the settings listed under [Configuration](../README.md#configuration) and \`curl -s -X POST ${URLS.producer}/admin/clear-queue\`).`,
+    `0. ${RESET_SAY} (\`npm run lab -- reset\` does it; by hand: the settings listed under [Configuration](../docs/configuration.md) and \`curl -s -X POST ${URLS.producer}/admin/clear-queue\`).`,
     '',
   );
-  e.steps.forEach((step, i) => lines.push(...stepMarkdown(step, i + 1), ''));
+  for (const [i, step] of e.steps.entries()) lines.push(...stepMarkdown(step, i + 1), '');
   lines.push(
     '## What to watch',
     '',

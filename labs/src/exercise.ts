@@ -56,6 +56,7 @@ export interface PostStep {
   /** Settings in it are time-scaled (rates ×, durations ÷ LAB_TIME_SCALE). */
   body?: Record<string, unknown>;
   /** Keep a number from the answer for the checks. */
+  // biome-ignore lint/suspicious/noExplicitAny: the answer's JSON, read by the field the exercise names
   record?: { name: string; read: (body: any) => number };
 }
 

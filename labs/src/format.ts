@@ -28,4 +28,5 @@ export const paint = (enabled: boolean, color: Color, text: string): string => (
 export const colorWanted = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !process.env.NO_COLOR;
 
 /** Length of `text` as displayed (ANSI codes removed). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal's colour codes
 export const visibleLength = (text: string): number => text.replace(/\x1b\[[0-9;]*m/g, '').length;

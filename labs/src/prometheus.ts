@@ -24,9 +24,9 @@ export function parseExposition(text: string): SeriesSample[] {
     if (!match) continue;
     const labels: Record<string, string> = {};
     for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) {
-      labels[key!] = value!.replace(/\\"/g, '"').replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
+      if (key !== undefined && value !== undefined) labels[key] = value.replace(/\\"/g, '"').replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
     }
-    samples.push({ name: match[1]!, labels, value: parseValue(match[3]!) });
+    samples.push({ name: match[1], labels, value: parseValue(match[3]) });
   }
   return samples;
 }

@@ -63,8 +63,8 @@ export class Window {
 
   /** The consumer's queue-wait or processing-time observations made during the window. */
   histogram(which: 'queueWait' | 'processing'): Histogram {
-    const a = this.need(this.up.find((s) => s[which]))[which]!;
-    const b = this.need(this.up.filter((s) => s[which]).at(-1))[which]!;
+    const a = this.need(this.up.find((s) => s[which])?.[which]);
+    const b = this.need(this.up.filter((s) => s[which]).at(-1)?.[which]);
     return histogramDelta(a, b);
   }
 

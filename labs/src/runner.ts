@@ -115,7 +115,10 @@ export async function resetServices(options: RunOptions, label = 'Reset', uses: 
   }
   await send(options, 'producer', '/admin/clear-queue');
   // A breaker opened by an earlier exercise closes at its next successful probe.
-  const calm = (s: Snapshot) => s.producer?.dispatcher.breaker.state === 'closed' && s.producer.queue.size <= 5;
+  const calm = (s: Snapshot) => {
+    const breaker = s.producer?.backend.breaker; // only the dispatcher has one
+    return s.producer !== undefined && (!breaker || breaker.state === 'closed') && s.producer.queue.size <= 5;
+  };
   const { finished } = await observe(options, { until: calm, timeoutMs: MIN_TIMEOUT_S * 1000 });
   if (!finished) throw new Error('the services did not settle after the reset (queue still full or breaker open)');
 }
@@ -156,7 +159,7 @@ export async function requireServices({ urls, out }: RunOptions): Promise<void> 
 /** The queue backend the running producer uses (QUEUE_BACKEND). */
 export async function runningBackend({ urls }: Pick<RunOptions, 'urls'>): Promise<QueueBackend> {
   const { body } = await request<ProducerStatus>(`${urls.producer}/status`);
-  return body.queue.backend === 'rabbitmq' ? 'rabbitmq' : 'memory';
+  return body.backend.kind;
 }
 
 const START_FOR: Record<QueueBackend, string> = {
@@ -273,8 +276,9 @@ async function observe(
 
 /** "  12.0 s / 60 s │ queue 72 │ produced 10/s sent 4/s processed 4/s rejected 0/s dropped 0/s" */
 function progressLine(snapshots: Snapshot[], elapsedMs: number, totalMs: number | undefined, { out }: RunOptions): string {
-  const now = snapshots.at(-1)!;
-  const back = snapshots.filter((s) => now.at - s.at >= 1000).at(-1) ?? snapshots[0]!;
+  const now = snapshots.at(-1);
+  if (!now) return '';
+  const back = snapshots.filter((s) => now.at - s.at >= 1000).at(-1) ?? now;
   const seconds = (ms: number) => num(Math.round(ms / 10) / 100);
   const time = `${seconds(elapsedMs)} s${totalMs === undefined ? '' : ` / ${seconds(totalMs)} s`}`;
   const parts = [`  ⏱ ${time}`];

@@ -2,9 +2,8 @@
 // learner would type for it.
 import { z } from 'zod';
 import type { consumerStatus } from '../../consumer/src/app';
-import type { producerStatus } from '../../producer/src/status';
 
-export type ProducerStatus = ReturnType<typeof producerStatus>;
+export type { ProducerStatus } from '../../producer/src/status-model';
 export type ConsumerStatus = ReturnType<typeof consumerStatus>;
 export type ServiceName = 'producer' | 'consumer';
 
@@ -35,6 +34,7 @@ export function instanceUrl(url: string, n: number): string {
   return parsed.toString().replace(/\/+$/, '');
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a service's JSON answer, read by the field the caller names
 export interface Answer<T = any> {
   status: number;
   body: T;
@@ -44,6 +44,7 @@ export interface Answer<T = any> {
 /** The request timeout: a service that does not answer within it counts as down. */
 const TIMEOUT_MS = 3000;
 
+// biome-ignore lint/suspicious/noExplicitAny: as Answer
 export async function request<T = any>(url: string, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<Answer<T>> {
   const res = await fetch(url, {
     method,

@@ -22,7 +22,7 @@ export function timeScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number {
     .default(1)
     .safeParse(env.LAB_TIME_SCALE || undefined);
   if (parsed.success) return parsed.data;
-  console.error(`Invalid LAB_TIME_SCALE=${JSON.stringify(env.LAB_TIME_SCALE)}: ${parsed.error.issues[0]!.message}`);
+  console.error(`Invalid LAB_TIME_SCALE=${JSON.stringify(env.LAB_TIME_SCALE)}: ${parsed.error.issues[0].message}`);
   process.exit(2);
 }
 

@@ -59,7 +59,7 @@ export class InstancesWatch {
   /** One look at the supervisor and every instance it runs; undefined when no supervisor answers. */
   async look(): Promise<InstancesView | undefined> {
     const supervisor = await request<SupervisorStatus>(`${this.supervisorUrl}/status`).catch(() => undefined);
-    if (!supervisor || supervisor.status !== 200 || !Array.isArray(supervisor.body.instances)) return undefined;
+    if (supervisor?.status !== 200 || !Array.isArray(supervisor.body.instances)) return undefined;
     const at = performance.now();
     const rows = await Promise.all(
       // The producers and consumers; the browser view the supervisor also runs has no books.
@@ -75,7 +75,7 @@ export class InstancesWatch {
             lastExit: i.last_exit?.reason,
           };
           const answer = await request<AnyStatus>(`${i.url}/status`).catch(() => undefined);
-          if (!answer || answer.status !== 200) return row;
+          if (answer?.status !== 200) return row;
           const s = answer.body;
           // Several instances run only on the broker, where a producer's items are `published`.
           const done = i.role === 'producer' ? ('published' in s.accounting ? s.accounting.published : 0) : s.totals.processed;

@@ -53,7 +53,7 @@ export class WatchModel {
     this.history.push(snapshot);
     this.history = this.history.filter((s) => snapshot.at - s.at <= WAIT_WINDOW_MS);
     const older = (ms: number) => this.history.find((s) => snapshot.at - s.at <= ms) ?? snapshot;
-    const rateBase = this.history.filter((s) => snapshot.at - s.at >= RATE_WINDOW_MS).at(-1) ?? this.history[0]!;
+    const rateBase = this.history.filter((s) => snapshot.at - s.at >= RATE_WINDOW_MS).at(-1) ?? this.history[0];
     return {
       urls: this.urls,
       time,

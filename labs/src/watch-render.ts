@@ -1,6 +1,7 @@
 // Draws one frame of the terminal view: a pure function of the state, so a test can check what
 // a learner would read. ANSI colours only, no cursor tricks (the caller places the frame).
 import { type Color, duration, num, paint, visibleLength } from './format';
+import type { ProducerStatus } from './services';
 import type { Health, WatchState } from './watch-model';
 
 export interface RenderOptions {
@@ -39,22 +40,27 @@ function header(name: string, url: string, health: Health, uptime: number | unde
   return text;
 }
 
+/** How long the oldest item has waited, where the backend can tell. */
+const oldestText = (p: ProducerStatus) => {
+  const age = p.backend.oldest_item_age_seconds;
+  return age === undefined ? '' : `   oldest waiting ${duration(age)}`;
+};
+
 function producerLines(state: WatchState, c: Paint, barWidth: number): string[] {
   const { producer: health, rates } = state;
   const p = health.status;
   const lines = [header('producer', state.urls.producer, health, p?.uptime_seconds, c)];
   if (!p) return lines;
   const q = p.queue;
-  const breaker = p.dispatcher.breaker.state;
+  const breaker = p.backend.breaker?.state; // only the dispatcher has one
   const breakerColor: Color = breaker === 'closed' ? 'green' : breaker === 'open' ? 'red' : 'yellow';
-  lines.push(row('mode', `${c('bold', q.mode)} ${c('dim', modeDetails(p))}   breaker ${c(breakerColor, breaker)}`));
+  const breakerText = breaker ? `   breaker ${c(breakerColor, breaker)}` : '';
+  lines.push(row('mode', `${c('bold', q.mode)} ${c('dim', modeDetails(p))}${breakerText}`));
   const scale = q.limit ?? niceCeiling(Math.max(state.recentMaxQueue, q.size, 10));
   const fill = q.size / scale;
   const queueColor: Color = fill >= 0.9 ? 'red' : fill >= 0.5 ? 'yellow' : 'green';
   const of = q.limit === null ? `${c('dim', `(no limit; bar to ${scale})`)}` : `/ ${q.limit}`;
-  lines.push(
-    row('queue', `${c(queueColor, bar(fill, barWidth))} ${q.size} ${of}   oldest waiting ${duration(q.oldest_item_age_seconds ?? 0)}`),
-  );
+  lines.push(row('queue', `${c(queueColor, bar(fill, barWidth))} ${q.size} ${of}   ${oldestText(p)}`));
   const mem = p.process;
   const memFill = mem.memory_mb / mem.memory_limit_mb;
   lines.push(
@@ -130,7 +136,7 @@ function strategyDetails(p: NonNullable<WatchState['producer']['status']>): stri
     case 'sample':
       return `(above ${s.sample_high_water} keep 1 in ${s.sample_rate})`;
     case 'adaptive':
-      return `(limit ${p.queue.limit} = ${num(p.dispatcher.drain_capacity_per_s)}/s × ${s.target_latency_ms} ms)`;
+      return `(limit ${p.queue.limit} = ${num(Number(p.admission.drain_rate_per_s))}/s × ${s.target_latency_ms} ms)`;
     default:
       return '(no limit)';
   }
@@ -150,7 +156,7 @@ function bar(fraction: number, width: number): string {
 /** 1, 2, 5 × 10ⁿ at or above n: a bar scale that does not jump at every new item. */
 function niceCeiling(n: number): number {
   const magnitude = 10 ** Math.floor(Math.log10(n));
-  return [1, 2, 5, 10].map((m) => m * magnitude).find((v) => v >= n)!;
+  return [1, 2, 5].map((m) => m * magnitude).find((v) => v >= n) ?? 10 * magnitude;
 }
 
 /** Cuts a line to the terminal width (colour codes do not count). */
@@ -158,6 +164,7 @@ function fit(line: string, width: number): string {
   if (visibleLength(line) <= width) return line;
   let out = '';
   let visible = 0;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal's colour codes
   for (const part of line.split(/(\x1b\[[0-9;]*m)/)) {
     if (part.startsWith('\x1b[')) {
       out += part;

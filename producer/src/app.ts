@@ -6,11 +6,10 @@ import { z } from 'zod';
 import { abortWhenClientGone, createApp, errorHandler, HttpError, notFound, parseInput } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { metricsHandler } from '../../common/src/metrics';
-import type { Decision } from './intake';
+import type { Decision } from './admission/outcome';
 import { createItem } from './item';
 import { OfferWindow } from './offer-window';
 import type { Producer } from './producer';
-import { Readiness } from './readiness';
 import { SLOWEST_WINDOW_SECONDS } from './slowest-items';
 import { producerStatus } from './status';
 
@@ -37,8 +36,6 @@ const recentItemsQuery = z.object({
 
 export function createProducerApp(producer: Producer, registry: Registry, logger: Logger, adminToken?: string): Express {
   const app = createApp(logger, adminToken);
-  const readiness = producer.broker ?? new Readiness(producer.consumerUrl, producer.dispatcher.breaker);
-
   app.get('/', (_req, res) => {
     res.json({
       service: 'producer',
@@ -61,15 +58,14 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
   app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'producer' }));
   app.get('/health/live', (_req, res) => res.json({ status: 'live' }));
   app.get('/health/ready', async (_req, res) => {
-    const { ready, ...why } = await readiness.check();
+    const { ready, ...why } = await producer.backend.readiness();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...why });
   });
   app.get('/status', (_req, res) => res.json(producerStatus(producer)));
   app.get('/metrics', metricsHandler(registry));
 
   app.post('/admin/config', async (req, res) => {
-    const changed = producer.configure(req.body ?? {});
-    await producer.broker?.policyApplied(); // the new limits are in force when the answer comes
+    const changed = await producer.configure(req.body ?? {}); // in force when the answer comes
     req.log.info({ changed }, 'producer settings changed');
     res.json({ status: 'ok', changed, config: producerStatus(producer).config });
   });
@@ -85,7 +81,7 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
     const { count, priority } = parseInput(produceBody, req.body);
     const signal = abortWhenClientGone(res);
     const tally = { queued: 0, rejected: 0, dropped: 0, sampled_out: 0 };
-    const window = new OfferWindow(producer.offersAtOnce);
+    const window = new OfferWindow(producer.backend.offersAtOnce);
     for (let i = 0; i < count && !signal.aborted; i++) {
       const offer = producer.intake.offer(createItem(producer.settings.payload_bytes, priority), 'produce', signal);
       await window.add(offer.then((decision) => tallyDecision(tally, decision)));
@@ -167,7 +163,7 @@ export function retryAfterSeconds(p: Producer): number {
   const limit = p.intake.current.limit();
   const size = p.queueSize();
   const excess = Math.max(1, size - (Number.isFinite(limit) ? limit : size) + 1);
-  const perSecond = p.drainCapacity();
+  const perSecond = p.backend.drainRate();
   if (!(perSecond > 0)) return 5;
   return Math.min(60, Math.max(1, Math.ceil(excess / perSecond)));
 }

@@ -10,8 +10,8 @@ import http from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
 import { parseRetryAfter } from '../../common/src/http';
 import type { Item } from './item';
-import type { RetryReason } from './ledger';
 import { traceHeaders } from './tracing';
+import type { RetryReason } from './vocabulary';
 
 export interface SendFailure {
   reason: RetryReason;
@@ -133,7 +133,7 @@ function batchStatuses(text: string, items: Item[]): BatchItemStatus[] | undefin
   const statuses: BatchItemStatus[] = [];
   for (const [i, result] of results.entries()) {
     const { id, status } = (result ?? {}) as { id?: unknown; status?: unknown };
-    if (id !== items[i]!.id || (status !== 'processed' && status !== 'failed' && status !== 'busy')) return undefined;
+    if (id !== items[i].id || (status !== 'processed' && status !== 'failed' && status !== 'busy')) return undefined;
     statuses.push(status);
   }
   return statuses;

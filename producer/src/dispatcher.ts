@@ -64,6 +64,16 @@ export class Dispatcher {
     return this.meter.capacity(this.settings().sender_concurrency, this.queue.size > 0);
   }
 
+  /**
+   * Takes out the items at the head of the queue that waited longer than max_item_age_ms, each
+   * counted as expired: called before every take, so no such item is sent.
+   */
+  expireStale(): void {
+    const maxAgeMs = this.settings().max_item_age_ms;
+    if (maxAgeMs <= 0) return;
+    for (const item of this.queue.expireHeads(Date.now() - maxAgeMs)) this.ledger.expiredInQueue(item);
+  }
+
   /** Stops taking items; resolves when in-flight sends have finished or `deadlineMs` passed. */
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
@@ -97,20 +107,27 @@ export class Dispatcher {
 
   /** The next items to send: up to `max`, as many as fit in one request body (at least one). */
   private takeBatch(max: number): Batch | undefined {
+    this.expireStale();
     const first = this.queue.shift();
     if (!first) return undefined;
     const batch: Batch = { items: [first], bodies: [itemRequestBody(first)] };
     if (max === 1) return batch; // nothing to measure: a lone item goes to /process
-    let bytes = BATCH_ENVELOPE_BYTES + Buffer.byteLength(batch.bodies[0]!);
-    for (let next = this.queue.peek(); next && batch.items.length < max; next = this.queue.peek()) {
+    let bytes = BATCH_ENVELOPE_BYTES + Buffer.byteLength(batch.bodies[0]);
+    for (let next = this.freshHead(); next && batch.items.length < max; next = this.freshHead()) {
       if (bytes + next.payload.length > BODY_LIMIT_BYTES) break; // cheap lower bound: skip the JSON
       const body = itemRequestBody(next);
       bytes += Buffer.byteLength(body) + 1;
       if (bytes > BODY_LIMIT_BYTES) break;
-      batch.items.push(this.queue.shift()!);
+      this.queue.shift(); // `next`: peeked above
+      batch.items.push(next);
       batch.bodies.push(body);
     }
     return batch;
+  }
+
+  private freshHead(): Item | undefined {
+    this.expireStale();
+    return this.queue.peek();
   }
 
   private async deliver(batch: Batch): Promise<void> {
@@ -128,14 +145,14 @@ export class Dispatcher {
     // A lone item always goes to /process (it may be larger than a batch may be).
     const outcomes =
       items.length === 1
-        ? [await this.client.sendOne(bodies[0]!, s.send_timeout_ms)]
+        ? [await this.client.sendOne(bodies[0], s.send_timeout_ms)]
         : await this.client.sendBatch(items, bodies, s.send_timeout_ms);
     const elapsedMs = performance.now() - started;
     const retry: Item[] = [];
     let backoff = 0;
     let delivered = 0;
     items.forEach((item, i) => {
-      const outcome = outcomes[i]!;
+      const outcome = outcomes[i];
       if (!('reason' in outcome)) {
         delivered++;
         this.breaker.success();
@@ -164,7 +181,7 @@ export class Dispatcher {
     });
     if (delivered > 0) this.meter.record(elapsedMs, delivered);
     // Failed items go back to the head of the queue in their original order.
-    for (let i = retry.length - 1; i >= 0; i--) this.queue.pushFront(retry[i]!);
+    for (let i = retry.length - 1; i >= 0; i--) this.queue.pushFront(retry[i]);
     if (retry.length > 0) await sleep(backoff, undefined, { signal: this.wakeOnStop.signal }).catch(() => {});
   }
 }

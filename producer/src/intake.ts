@@ -8,9 +8,11 @@
 // instead of joining them — a server's connection limit, so that a pile of waiting callers cannot
 // take the process down by accident (exercise 3 shows that crash with the queue itself).
 import { setMaxListeners } from 'node:events';
-import type { Outcome, Strategy } from './admission/strategy';
+import type { Decision } from './admission/outcome';
+import type { Strategy } from './admission/strategy';
 import { type Item, itemBytes } from './item';
-import type { Ledger, Source } from './ledger';
+import type { Ledger } from './ledger';
+import type { Source } from './vocabulary';
 
 const NEVER_ABORTED = new AbortController().signal;
 setMaxListeners(0, NEVER_ABORTED); // every open arrival waits with it: no "possible leak" warning
@@ -25,8 +27,6 @@ export const WAITING_CALLER_OVERHEAD_BYTES = 1700;
 /** Under a strategy that can make offers wait, one that took this long was held back by it. */
 const HELD_SECONDS = 0.001;
 const LOW_ON_MEMORY: Decision = { kind: 'rejected', reason: 'memory' };
-
-export type Decision = Exclude<Outcome, { kind: 'superseded' }>;
 
 /** What an offer waits for under a strategy, if anything: counted as rate-limit delay or blocked time. */
 export type WaitKind = 'token' | 'room' | 'none';

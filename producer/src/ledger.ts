@@ -1,7 +1,7 @@
 // The ledger: every move of an item is recorded here and nowhere else, so the counters in
 // /status, the Prometheus metrics and the job store can never disagree. At every instant
 //
-//   produced = queued + in_flight + sent + rejected + dropped + sampled_out + cleared + dead_lettered
+//   produced = queued + in_flight + sent + rejected + dropped + sampled_out + cleared + dead_lettered + expired
 //
 // (`queued` is the live queue size). `produced` counts items once admission has decided about
 // them; an offer still waiting for room or a token is `admission_waiting`, not yet produced.
@@ -22,20 +22,14 @@
 // and histograms get the item's trace id as an exemplar.
 import type { Context } from '@opentelemetry/api';
 import { count, exemplarOf, observe } from '../../common/src/exemplars';
-import type { Outcome, RejectReason } from './admission/strategy';
+import type { Decision } from './admission/outcome';
 import type { Item } from './item';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
 import { SlowestItems } from './slowest-items';
+import type { BrokerAccounting, MemoryAccounting } from './status-model';
 import type { ItemTracer } from './tracing';
-
-// The label values of the ledger's counters, each a series at 0 from the start (metrics.ts).
-export const SOURCES = ['generator', 'produce', 'jobs'] as const;
-export type Source = (typeof SOURCES)[number];
-export const RETRY_REASONS = ['network', 'timeout', 'http_429', 'http_5xx', 'http_4xx'] as const;
-export type RetryReason = (typeof RETRY_REASONS)[number];
-export const DROP_REASONS = ['drop_oldest', 'sampled_out', 'cleared'] as const;
-export type DropReason = (typeof DROP_REASONS)[number];
+import type { DropReason, RejectReason, RetryReason, Source } from './vocabulary';
 
 export interface DeadLetter {
   id: string;
@@ -81,7 +75,7 @@ export class Ledger {
   }
 
   /** Admission decided about `item` (never called for `superseded`). */
-  decided(item: Item, source: Source, outcome: Exclude<Outcome, { kind: 'superseded' }>): void {
+  decided(item: Item, source: Source, outcome: Decision): void {
     this.produced++;
     this.metrics.produced.inc({ source });
     this.tracer?.decided(item, outcome);
@@ -191,6 +185,14 @@ export class Ledger {
     }
   }
 
+  /** `item` waited in the in-memory queue longer than max_item_age_ms: taken out, never sent. */
+  expiredInQueue(item: Item): void {
+    this.expired++;
+    this.metrics.expired.inc();
+    this.tracer?.expired(item);
+    if (item.job) this.jobs.finished(item, 'expired: waited longer than max_item_age_ms');
+  }
+
   /** POST /admin/clear-queue purged `count` items from the broker's queue. */
   purged(count: number): void {
     this.clearedCount += count;
@@ -206,9 +208,18 @@ export class Ledger {
     return this.deadLetters.length;
   }
 
-  accounting(queued: number) {
+  /** The books with the in-memory queue (`queued` is its size now). */
+  accounting(queued: number): MemoryAccounting {
     const accounted =
-      queued + this.inFlight + this.sent + this.rejected + this.dropped + this.sampledOut + this.clearedCount + this.deadLettered;
+      queued +
+      this.inFlight +
+      this.sent +
+      this.rejected +
+      this.dropped +
+      this.sampledOut +
+      this.clearedCount +
+      this.deadLettered +
+      this.expired;
     return {
       produced: this.produced,
       queued,
@@ -219,12 +230,13 @@ export class Ledger {
       sampled_out: this.sampledOut,
       cleared: this.clearedCount,
       dead_lettered: this.deadLettered,
+      expired: this.expired,
       balanced: accounted === this.produced,
     };
   }
 
   /** The producer's side of the books with the queue in RabbitMQ (see the top of this file). */
-  brokerAccounting() {
+  brokerAccounting(): BrokerAccounting {
     return {
       produced: this.produced,
       published: this.admitted,

@@ -10,6 +10,8 @@ import { createLogger } from '../../common/src/logger';
 import { createRegistry } from '../../common/src/metrics';
 import { closeServer, exitOnProcessFault, listen, onShutdownSignal } from '../../common/src/server';
 import { createProducerApp } from './app';
+import { MemoryBackend } from './backend/memory-backend';
+import { BrokerBackend } from './broker/broker-backend';
 import { loadProducerConfig } from './config';
 import { detectMemoryLimit } from './memory-guard';
 import { Producer } from './producer';
@@ -29,7 +31,11 @@ async function main(): Promise<void> {
     memoryLimit: detectMemoryLimit(env.MEMORY_LIMIT_MB),
     registry,
     logger,
-    broker: env.QUEUE_BACKEND === 'rabbitmq' ? { amqpUrl: env.AMQP_URL, managementUrl: env.RABBITMQ_MANAGEMENT_URL } : undefined,
+    // The one place the queue backend is chosen.
+    backend:
+      env.QUEUE_BACKEND === 'rabbitmq'
+        ? (parts) => new BrokerBackend({ ...parts, amqpUrl: env.AMQP_URL, managementUrl: env.RABBITMQ_MANAGEMENT_URL })
+        : (parts) => new MemoryBackend({ ...parts, consumerUrl: env.CONSUMER_URL }),
   });
   const app = createProducerApp(producer, registry, logger, env.ADMIN_TOKEN);
   const { server } = await listen(app, env.HOST, env.PORT, logger);

@@ -8,22 +8,17 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { exemplarOption } from '../../common/src/exemplars';
 import { knownCounter } from '../../common/src/metrics';
-import { REJECT_REASONS } from './admission/strategy';
-import { DROP_REASONS, RETRY_REASONS, SOURCES } from './ledger';
+import type { BackendStatus } from './status-model';
+import { DROP_REASONS, REJECT_REASONS, RETRY_REASONS, SOURCES } from './vocabulary';
 
-export interface GaugeSource {
-  queueDepth(): number;
-  depthByPriority(): Record<string, number>;
-  queueBytes(): number;
+/** The live state the gauges read at scrape time; a backend figure that is absent has no sample. */
+export interface LiveState {
+  backend(): BackendStatus;
   queueLimit(): number;
   maxQueueSize(): number;
-  oldestItemAgeSeconds(): number;
-  inFlight(): number;
   admissionWaiting(): number;
   admissionWaitingBytes(): number;
   tokens(): number | undefined;
-  drainCapacity(): number;
-  breakerState(): 'closed' | 'half_open' | 'open';
   mode(): string;
   memoryLimitBytes(): number;
   deadLetters(): number;
@@ -32,7 +27,7 @@ export interface GaugeSource {
 
 const BREAKER_STATES = { closed: 0, half_open: 1, open: 2 } as const;
 
-export function createProducerMetrics(registry: Registry, source: GaugeSource) {
+export function createProducerMetrics(registry: Registry, source: LiveState) {
   const registers = [registry];
   const gauge = (name: string, help: string, collect: (g: Gauge) => void, labelNames: string[] = []) =>
     new Gauge({
@@ -45,26 +40,37 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
       },
     });
 
-  gauge('backpressure_queue_depth', 'Items waiting in the producer queue', (g) => g.set(source.queueDepth()));
+  /** Sets `g` to a backend figure, or leaves it without a sample where the backend has none. */
+  const backendGauge = (name: string, help: string, read: (b: BackendStatus) => number | null | undefined) =>
+    gauge(name, help, (g) => {
+      g.reset();
+      const value = read(source.backend());
+      if (typeof value === 'number') g.set(value);
+    });
+
+  backendGauge('backpressure_queue_depth', 'Items waiting in the queue (with RabbitMQ: ready messages)', (b) => b.depth);
   gauge(
     'backpressure_queue_depth_by_priority',
     'Items waiting, per priority',
     (g) => {
-      for (const [priority, n] of Object.entries(source.depthByPriority())) g.set({ priority }, n);
+      g.reset();
+      for (const [priority, n] of Object.entries(source.backend().by_priority ?? {})) g.set({ priority }, n);
     },
     ['priority'],
   );
-  gauge('backpressure_queue_memory_bytes', 'Estimated heap bytes held by queued items', (g) => g.set(source.queueBytes()));
+  backendGauge('backpressure_queue_memory_bytes', 'Estimated bytes the waiting items weigh', (b) => b.bytes);
   gauge('backpressure_queue_limit', 'Queue depth the current mode admits (absent when unlimited)', (g) => {
     g.reset();
     const limit = source.queueLimit();
     if (Number.isFinite(limit)) g.set(limit);
   });
   gauge('backpressure_queue_max_size', 'Configured max_queue_size', (g) => g.set(source.maxQueueSize()));
-  gauge('backpressure_queue_oldest_item_age_seconds', 'How long the oldest queued item has waited', (g) =>
-    g.set(source.oldestItemAgeSeconds()),
+  backendGauge(
+    'backpressure_queue_oldest_item_age_seconds',
+    'How long the oldest queued item has waited',
+    (b) => b.oldest_item_age_seconds,
   );
-  gauge('backpressure_items_in_flight', 'Items being sent to the consumer', (g) => g.set(source.inFlight()));
+  backendGauge('backpressure_items_in_flight', 'Items being sent to the consumer by the dispatcher', (b) => b.in_flight);
   gauge('backpressure_admission_waiting', 'Callers (offers) waiting for admission (block, timeout, rate_limited)', (g) =>
     g.set(source.admissionWaiting()),
   );
@@ -76,11 +82,18 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
     const tokens = source.tokens();
     if (tokens !== undefined) g.set(tokens);
   });
-  gauge('backpressure_drain_capacity_items_per_second', 'Measured items/s the consumer drains at the current sender concurrency', (g) =>
-    g.set(source.drainCapacity()),
+  backendGauge(
+    'backpressure_drain_capacity_items_per_second',
+    'Measured items/s the consumer drains at the current sender concurrency (the dispatcher)',
+    (b) => b.drain_capacity_per_s,
   );
-  gauge('backpressure_circuit_breaker_state', 'Breaker around the consumer: 0 closed, 1 half-open, 2 open', (g) =>
-    g.set(BREAKER_STATES[source.breakerState()]),
+  backendGauge(
+    'backpressure_broker_acks_per_second',
+    'Messages the consumers acknowledged per second (RabbitMQ, last 5 s)',
+    (b) => b.acked_per_s,
+  );
+  backendGauge('backpressure_circuit_breaker_state', 'Breaker around the consumer: 0 closed, 1 half-open, 2 open', (b) =>
+    b.breaker ? BREAKER_STATES[b.breaker.state] : undefined,
   );
   gauge(
     'backpressure_queue_mode',
@@ -129,7 +142,7 @@ export function createProducerMetrics(registry: Registry, source: GaugeSource) {
     }),
     expired: new Counter({
       name: 'backpressure_items_expired_total',
-      help: 'Items that outlived max_item_age_ms in the broker (message TTL)',
+      help: 'Items that outlived max_item_age_ms in the queue (never sent)',
       registers,
     }),
     retries: knownCounter(

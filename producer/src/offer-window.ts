@@ -2,7 +2,7 @@
 // queue the size is 1: each offer is decided before the next is made, as always. With the broker
 // an offer is decided only when RabbitMQ confirms its publish (a persistent message is confirmed
 // once it is on disk): one at a time that is a few hundred items/s, while with many outstanding
-// the broker confirms them in batches (see "On a broker" in the README for the numbers).
+// the broker confirms them in batches (see docs/broker.md, "Throughput", for the numbers).
 export class OfferWindow {
   private readonly pending = new Set<Promise<unknown>>();
 

@@ -1,6 +1,11 @@
 // The producer's queue: FIFO per priority (high is always served first), with its size and
 // memory estimate kept as running totals so /status is O(1) at any depth.
 //
+// Besides the limit each add is given (admission's), it keeps an optional bound of its own on
+// its estimated bytes (max_queue_bytes): an item that would take it over is refused as
+// `full_bytes`, or waits for room like any other under block and timeout. Items that waited longer
+// than max_item_age_ms are taken out at the head (expireHeads) and never sent.
+//
 // It also keeps the offers that wait for room (block and timeout modes) in arrival order, and
 // puts each one in the queue itself, synchronously, the moment there is room: two waiters can
 // never both take the same free slot.
@@ -15,6 +20,9 @@ interface RoomWaiter {
 }
 
 export class ItemQueue implements AdmissionQueue {
+  /** @param maxBytes the byte bound now (0: none). */
+  constructor(private readonly maxBytes: () => number = () => 0) {}
+
   private readonly lanes: Record<Priority, Fifo<Item>> = { high: new Fifo(), normal: new Fifo() };
   private readonly roomWaiters = new Fifo<RoomWaiter>();
   private itemWaiters: (() => void)[] = [];
@@ -46,14 +54,25 @@ export class ItemQueue implements AdmissionQueue {
     this.wakeSenders();
   }
 
+  /** True when `item` fits under the byte bound (after `freed` bytes leave). */
+  private fits(item: Item, freed = 0): boolean {
+    const max = this.maxBytes();
+    return max <= 0 || this.totalBytes - freed + itemBytes(item) <= max;
+  }
+
   add(item: Item, limit: number): AddResult {
     if (this.size >= limit) return 'full';
+    if (!this.fits(item)) return 'full_bytes';
     this.push(item);
     return 'queued';
   }
 
   addEvictingOldest(item: Item, limit: number): EvictResult {
-    const evicted = this.size >= limit ? this.evictOldest() : undefined;
+    const oldest = this.lanes.normal.peek() ?? this.lanes.high.peek();
+    const fitsAlone = this.fits(item);
+    // One item is evicted at most: a newer one that does not fit even then is refused instead.
+    if (!fitsAlone && !(oldest && this.fits(item, itemBytes(oldest)))) return { result: 'full_bytes' };
+    const evicted = this.size >= limit || !fitsAlone ? this.evictOldest() : undefined;
     this.push(item);
     return { result: 'queued', evicted };
   }
@@ -88,6 +107,20 @@ export class ItemQueue implements AdmissionQueue {
     return item;
   }
 
+  /** Takes out the head items (of each lane) that entered the queue before `cutoff` (epoch ms). */
+  expireHeads(cutoff: number): Item[] {
+    const expired: Item[] = [];
+    for (const lane of [this.lanes.high, this.lanes.normal]) {
+      for (let head = lane.peek(); head && head.enqueued_at < cutoff; head = lane.peek()) {
+        lane.shift();
+        this.totalBytes -= itemBytes(head);
+        expired.push(head);
+      }
+    }
+    if (expired.length > 0) this.admitWaiters();
+    return expired;
+  }
+
   /** Empties the queue and returns what it held. */
   clear(): Item[] {
     const removed = [...this.lanes.high.drain(), ...this.lanes.normal.drain()];
@@ -107,10 +140,11 @@ export class ItemQueue implements AdmissionQueue {
    * already waiting. Gives up after `timeoutMs` or when `signal` aborts.
    */
   addWhenRoom(item: Item, limit: number, signal: AbortSignal, timeoutMs = Infinity): Promise<RoomResult> {
-    if (this.roomWaiters.size === 0 && this.size < limit) {
+    if (this.roomWaiters.size === 0 && this.size < limit && this.fits(item)) {
       this.push(item);
       return Promise.resolve('queued');
     }
+    if (this.maxBytes() > 0 && itemBytes(item) > this.maxBytes()) return Promise.resolve('full_bytes');
     if (signal.aborted) return Promise.resolve('cancelled');
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -141,7 +175,7 @@ export class ItemQueue implements AdmissionQueue {
     for (let w = this.roomWaiters.peek(); w; w = this.roomWaiters.peek()) {
       if (w.settle === noop) {
         this.roomWaiters.shift(); // timed out or cancelled while in line
-      } else if (this.size < w.limit) {
+      } else if (this.size < w.limit && this.fits(w.item)) {
         this.roomWaiters.shift();
         this.push(w.item);
         w.settle('queued');

@@ -17,8 +17,8 @@ export class RollingCounts {
   add(failed: boolean): void {
     this.advance();
     const i = this.currentBucket % BUCKETS;
-    this.requests[i]!++;
-    if (failed) this.failed[i]!++;
+    this.requests[i]++;
+    if (failed) this.failed[i]++;
   }
 
   totals(): { requests: number; failed: number } {

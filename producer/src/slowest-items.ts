@@ -42,13 +42,13 @@ export class SlowestItems {
   /** `item` was delivered now; its send took `sendMs`, the consumer said it processed it in `processMs`. */
   record(item: Item, sendMs: number, processMs: number | undefined, now = Date.now()): void {
     const second = Math.floor(now / 1000);
-    const slot = this.slots[second % SLOWEST_WINDOW_SECONDS]!;
+    const slot = this.slots[second % SLOWEST_WINDOW_SECONDS];
     if (slot.second !== second) {
       slot.second = second;
       slot.items = [];
     }
     const totalMs = now - item.created_at;
-    if (slot.items.length === KEPT && totalMs <= slot.items[KEPT - 1]!.total_ms) return;
+    if (slot.items.length === KEPT && totalMs <= slot.items[KEPT - 1].total_ms) return;
     const sendStarted = now - sendMs;
     const timing: ItemTiming = {
       id: item.id,

@@ -12,13 +12,13 @@
 // (item.trace, a few strings); its queue_wait span is made when it leaves the queue, from its
 // own enqueue timestamp, so no span object waits in the queue with it.
 import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Decision } from './intake';
+import type { Decision } from './admission/outcome';
 import type { Item } from './item';
-import type { RetryReason, Source } from './ledger';
+import type { RetryReason, Source } from './vocabulary';
 
 const tracer = trace.getTracer('backpressure-lab-producer');
 
-export interface TraceSource {
+export interface QueueView {
   queueSize(): number;
   mode(): string;
 }
@@ -30,7 +30,7 @@ export class ItemTracer {
    * sent again after its admission span has long ended. */
   private readonly sending = new WeakMap<Item, Span>();
 
-  constructor(private readonly source: TraceSource) {}
+  constructor(private readonly queue: QueueView) {}
 
   /** An item is offered to admission: its trace starts here. */
   offered(item: Item, source: Source): void {
@@ -42,7 +42,7 @@ export class ItemTracer {
           'item.source': source,
           'item.priority': item.priority,
           'item.job': item.job,
-          'queue.mode': this.source.mode(),
+          'queue.mode': this.queue.mode(),
         },
       },
       ROOT_CONTEXT,
@@ -57,8 +57,8 @@ export class ItemTracer {
     this.admitting.delete(item);
     span.setAttributes({
       'admission.outcome': decision.kind,
-      'queue.size': this.source.queueSize(),
-      'queue.mode': this.source.mode(),
+      'queue.size': this.queue.queueSize(),
+      'queue.mode': this.queue.mode(),
     });
     if (decision.kind === 'rejected') span.setAttribute('admission.reason', decision.reason);
     span.end();
@@ -78,8 +78,8 @@ export class ItemTracer {
           'item.id': item.id,
           'item.attempt': item.attempts + 1,
           'item.age_seconds': (now - item.created_at) / 1000,
-          'queue.size': this.source.queueSize(),
-          'queue.mode': this.source.mode(),
+          'queue.size': this.queue.queueSize(),
+          'queue.mode': this.queue.mode(),
           'queue.latency_seconds': (now - item.enqueued_at) / 1000,
         },
       },
@@ -106,6 +106,11 @@ export class ItemTracer {
     if (item.trace) this.queueWait(item, Date.now(), 'evicted');
   }
 
+  /** `item` outlived max_item_age_ms in the queue: its wait ends there. */
+  expired(item: Item): void {
+    if (item.trace) this.queueWait(item, Date.now(), 'expired');
+  }
+
   private queueWait(item: Item, now: number, outcome: string): void {
     tracer
       .startSpan(
@@ -129,7 +134,7 @@ export class ItemTracer {
   }
 
   private parent(item: Item): Context {
-    return trace.setSpanContext(ROOT_CONTEXT, item.trace!);
+    return item.trace ? trace.setSpanContext(ROOT_CONTEXT, item.trace) : ROOT_CONTEXT;
   }
 }
 

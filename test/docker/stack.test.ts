@@ -430,9 +430,9 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     );
     await timed(t, 'until the producer is connected', () =>
       waitFor(
-        async () => (await curl(`${producerUrl()}/status`).catch(() => undefined))?.broker?.connected === true,
+        async () => (await curl(`${producerUrl()}/status`).catch(() => undefined))?.backend?.connection?.connected === true,
         60_000,
-        'broker.connected',
+        'backend.connection.connected',
       ),
     );
     const before = (await curl(`${consumerUrl()}/status`)).totals.processed;
@@ -475,7 +475,7 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
       ]);
       return listed.stdout.trim().split('\n').filter(Boolean);
     };
-    // The whole stack on the broker, as the README's commands run it: none without --scale ...
+    // The whole stack on the broker, as docs/docker.md's commands run it: none without --scale ...
     await timed(t, 'docker-compose --profile broker up -d', () => compose(['--profile', 'broker', 'up', '-d']));
     assert.deepEqual(await running(), [], 'no replica unless asked for (scale: 0)');
     // ... and three with it.

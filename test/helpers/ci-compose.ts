@@ -59,7 +59,7 @@ function containerPorts(service: ComposeService): number[] {
   );
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export async function hostNetworkCompose(resolved: ComposeFile, standIns: StandIns, workDir: string): Promise<HostNetworkPlan> {
   const images = standIns.images ?? {};
@@ -90,7 +90,7 @@ export async function hostNetworkCompose(resolved: ComposeFile, standIns: StandI
     }
   }
   const rewrite = (text: string) =>
-    [...addresses].reduce((t, [from, to]) => t.replace(new RegExp(`(?<![\\w.-])${escape(from)}(?!\\d)`, 'g'), to), text);
+    [...addresses].reduce((t, [from, to]) => t.replace(new RegExp(`(?<![\\w.-])${escapeRegExp(from)}(?!\\d)`, 'g'), to), text);
   const rewriteOwn = (name: string, text: string) =>
     [...ownPorts[name]].reduce((t, [target, hostPort]) => t.replaceAll(`127.0.0.1:${target}`, `127.0.0.1:${hostPort}`), text);
 

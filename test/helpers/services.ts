@@ -114,15 +114,15 @@ export function waitSettled(producer: Service, timeoutMs: number, what = 'every 
 /** The accounting identity of design.md, checked on a /status body. */
 export function assertBalanced(status: any): void {
   const a = status.accounting;
-  const sum = a.queued + a.in_flight + a.sent + a.rejected + a.dropped + a.sampled_out + a.cleared + a.dead_lettered;
+  const sum = a.queued + a.in_flight + a.sent + a.rejected + a.dropped + a.sampled_out + a.cleared + a.dead_lettered + a.expired;
   if (sum !== a.produced || !a.balanced) throw new Error(`accounting does not balance: ${JSON.stringify(a)}`);
 }
 
 /** The counters a fault scenario reports before and after, from a producer /status body. */
 export const countersOf = (status: any) => ({
   ...status.accounting,
-  retries: status.dispatcher.retries,
-  breaker: status.dispatcher.breaker.state,
+  retries: status.backend.retries,
+  breaker: status.backend.breaker.state,
 });
 
 /** Fails if any service logged an unhandled rejection or uncaught exception (common/src/server.ts). */

@@ -61,7 +61,7 @@ export class Charts {
   }
 
   add(point) {
-    point.forEach((v, i) => this.data[i].push(v));
+    for (const [i, v] of point.entries()) this.data[i].push(v);
     if (this.data[0].length > MAX_POINTS) for (const column of this.data) column.splice(0, column.length - MAX_POINTS);
     for (const [id, plot] of this.plots) {
       if (plot.root.closest('[hidden]')) continue;
@@ -87,7 +87,7 @@ export class Charts {
           ...series.map(({ column, ...s }) => ({ ...s, spanGaps: false, points: { show: false } })),
         ],
         axes: [axis({ values: timeTicks, incrs: TIME_STEPS }), axis()],
-        scales: { x: { time: true }, y: { range: (_u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
       };

@@ -69,9 +69,9 @@ export class ExercisePanel {
     output.textContent = [...run.lines, run.running ? run.progress : ''].join('\n');
     if (atBottom) output.scrollTop = output.scrollHeight;
     const step = /── Step (\d+)\/\d+/.exec(run.lines.findLast((l) => l.startsWith('── Step')) ?? '')?.[1];
-    [...document.getElementById('exercise-steps').children].forEach((li, i) =>
-      li.classList.toggle('current', run.running && i + 1 === Number(step)),
-    );
+    for (const [i, li] of [...document.getElementById('exercise-steps').children].entries()) {
+      li.classList.toggle('current', run.running && i + 1 === Number(step));
+    }
   }
 
   showChecks(run) {

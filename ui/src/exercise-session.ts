@@ -35,6 +35,8 @@ export function describeExercise(exercise: Exercise, urls: Urls, scale: number) 
           return { say: step.say, command: step.shown };
         case 'predict':
           return { say: `Predict: ${step.question}`, answer: step.answer };
+        default:
+          throw new Error(`unknown step ${JSON.stringify(step satisfies never)}`);
       }
     }),
     watch: exercise.watch.terminal,

@@ -2,6 +2,7 @@
 // one chart point (numbers in the order of CHART_COLUMNS) and the panel — the current values the
 // page writes as text — and, when they change, the producer's settings. Only what the page shows.
 import type { Health, WatchState } from '../../labs/src/watch-model';
+import type { BackendStatus } from '../../producer/src/status-model';
 
 /** The columns of a chart point; the page finds each by name. Rates are per second, memory in MB. */
 export const CHART_COLUMNS = [
@@ -47,7 +48,6 @@ const round = (n: number | undefined | null, digits = 2): number | null => {
 export function chartPoint(s: WatchState): ChartPoint {
   const p = s.producer.status;
   const c = s.consumer.status;
-  const broker = brokerCounts(p);
   const values: Record<(typeof CHART_COLUMNS)[number], number | null> = {
     t: Math.round(s.time.getTime() / 100) / 10, // uPlot's x: seconds
     queue: finite(p?.queue.size),
@@ -68,8 +68,8 @@ export function chartPoint(s: WatchState): ChartPoint {
     limit_mb: finite(p?.process.memory_limit_mb),
     p50_s: round(s.p50QueueWait.seconds, 3),
     p95_s: round(s.p95QueueWait.seconds, 3),
-    broker_ready: broker?.ready ?? null,
-    broker_unacked: broker?.unacked ?? null,
+    broker_ready: p?.backend.ready ?? null,
+    broker_unacked: p?.backend.unacked ?? null,
   };
   return CHART_COLUMNS.map((name) => values[name]);
 }
@@ -87,7 +87,7 @@ export function panelOf(s: WatchState) {
       size: p.queue.size,
       limit: p.queue.limit,
       memory_mb: p.queue.memory_mb,
-      oldest_item_age_seconds: p.queue.oldest_item_age_seconds,
+      oldest_item_age_seconds: p.backend.oldest_item_age_seconds,
       admission_waiting: p.queue.admission_waiting,
     },
     accounting: p && {
@@ -99,11 +99,12 @@ export function panelOf(s: WatchState) {
       cleared: p.accounting.cleared,
       balanced: p.accounting.balanced,
     },
-    dispatcher: p && {
-      in_flight: p.dispatcher.in_flight,
-      sender_concurrency: p.dispatcher.sender_concurrency,
-      breaker: p.dispatcher.breaker.state,
-      retries: p.dispatcher.retries,
+    // Only the in-memory backend's dispatcher sends items itself (on the broker there is none).
+    dispatcher: p?.backend.breaker && {
+      in_flight: p.backend.in_flight,
+      sender_concurrency: p.backend.senders,
+      breaker: p.backend.breaker.state,
+      retries: p.backend.retries,
     },
     memory: p && { rss_mb: p.process.memory_mb, heap_mb: p.process.heap_used_mb, limit_mb: p.process.memory_limit_mb },
     consumer_state: c && {
@@ -117,7 +118,7 @@ export function panelOf(s: WatchState) {
     },
     p50_wait_s: round(s.p50QueueWait.seconds, 3),
     p95_wait_s: round(s.p95QueueWait.seconds, 3),
-    broker: brokerOf(p),
+    broker: p && brokerOf(p.backend),
   };
 }
 
@@ -152,31 +153,18 @@ function health(h: Health, time: Date): ServiceHealth {
   return result;
 }
 
-/**
- * The producer's `broker` section (the RabbitMQ backend), when it has one: shown as it is, its
- * scalar fields only. The ready and unacked counts are looked up by name, whatever the nesting.
- */
-function brokerOf(p: WatchState['producer']['status']): Record<string, string | number | boolean> | undefined {
-  const broker = (p as { broker?: unknown } | undefined)?.broker;
-  if (!broker || typeof broker !== 'object') return undefined;
-  const flat: Record<string, string | number | boolean> = {};
-  const walk = (value: unknown, prefix: string, depth: number) => {
-    for (const [key, v] of Object.entries(value as object)) {
-      const name = prefix ? `${prefix}.${key}` : key;
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') flat[name] = v;
-      else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 2) walk(v, name, depth + 1);
-    }
+/** The figures only RabbitMQ has (the producer's `backend` section on the broker), shown as they are. */
+function brokerOf(b: BackendStatus): Record<string, string | number | boolean | null> | undefined {
+  if (b.kind !== 'rabbitmq') return undefined;
+  return {
+    ready: b.ready ?? null,
+    unacked: b.unacked ?? null,
+    acked_per_s: b.acked_per_s ?? null,
+    connected: b.connection?.connected ?? null,
+    'connection.last_error': b.connection?.last_error ?? null,
+    publishing: b.publishing ?? null,
+    publish_nacks: b.publish_nacks ?? null,
+    'policy.in_force': b.policy?.in_force ?? null,
+    'policy.last_error': b.policy?.last_error ?? null,
   };
-  walk(broker, '', 0);
-  return flat;
-}
-
-function brokerCounts(p: WatchState['producer']['status']): { ready: number | null; unacked: number | null } | undefined {
-  const flat = brokerOf(p);
-  if (!flat) return undefined;
-  const find = (pattern: RegExp) => {
-    const key = Object.keys(flat).find((k) => pattern.test(k) && typeof flat[k] === 'number');
-    return key === undefined ? null : (flat[key] as number);
-  };
-  return { ready: find(/ready/i), unacked: find(/unack/i) };
 }

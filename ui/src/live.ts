@@ -85,7 +85,7 @@ export class Live {
     const point = chartPoint(state);
     this.history.push(point);
     const oldest = state.time.getTime() / 1000 - this.options.historySeconds;
-    while ((this.history[0]![0] ?? 0) < oldest) this.history.shift();
+    while ((this.history[0]?.[0] ?? 0) < oldest) this.history.shift();
     this.write(event('frame', { point, panel: panelOf(state) }));
     const settings = settingsOf(state);
     if (settings && JSON.stringify(settings) !== this.lastSettings) {

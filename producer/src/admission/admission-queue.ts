@@ -6,10 +6,14 @@
 //     (the policy's max-length) is answered by its confirm or nack instead of a size check.
 import type { Item } from '../item';
 
-/** `full`: refused at the limit; `unavailable`: the queue cannot be reached (a broker that is down). */
-export type AddResult = 'queued' | 'full' | 'unavailable';
-export type RoomResult = 'queued' | 'timeout' | 'cancelled' | 'superseded' | 'unavailable';
-export type EvictResult = { result: 'queued'; evicted?: Item } | { result: 'full' | 'unavailable' };
+/**
+ * `full`: refused at the limit; `full_bytes`: refused at the queue's byte bound (max_queue_bytes,
+ * where the queue checks it itself); `unavailable`: the queue cannot be reached (a broker that is down).
+ */
+export type AddResult = 'queued' | 'full' | 'full_bytes' | 'unavailable';
+/** `full_bytes` here: the item alone is larger than the byte bound, so waiting cannot help. */
+export type RoomResult = 'queued' | 'timeout' | 'cancelled' | 'superseded' | 'full_bytes' | 'unavailable';
+export type EvictResult = { result: 'queued'; evicted?: Item } | { result: 'full' | 'full_bytes' | 'unavailable' };
 
 export interface AdmissionQueue {
   /** Items waiting now. */

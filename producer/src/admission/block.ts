@@ -5,7 +5,8 @@
 // HTTP API every waiting client holds a connection open (seed 000's "blocking approach").
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 export class Block implements Strategy {
   constructor(
@@ -21,7 +22,7 @@ export class Block implements Strategy {
     const result = await this.queue.addWhenRoom(item, this.maxSize, signal);
     if (result === 'queued') return { kind: 'queued' };
     if (result === 'superseded') return { kind: 'superseded' };
-    if (result === 'unavailable') return outcomeOf(result, 'queue_full');
+    if (result === 'unavailable' || result === 'full_bytes') return outcomeOf(result, 'queue_full');
     return { kind: 'rejected', reason: 'cancelled' }; // the caller went away while waiting
   }
 

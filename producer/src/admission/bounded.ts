@@ -7,7 +7,8 @@
 // drop_oldest items already accepted are lost and nobody is told except the counters.
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 export type Overflow = 'reject' | 'drop_oldest';
 
@@ -25,7 +26,7 @@ export class Bounded implements Strategy {
   async offer(item: Item): Promise<Outcome> {
     if (this.overflow === 'reject') return outcomeOf(await this.queue.add(item, this.maxSize), 'queue_full');
     // drop_oldest. In memory, a queue above a lowered limit shrinks by one per new item, never
-    // all at once; RabbitMQ's drop-head drops the excess at once (and counts it, see the README).
+    // all at once; RabbitMQ's drop-head drops the excess at once (and counts it, see docs/broker.md).
     const added = await this.queue.addEvictingOldest(item, this.maxSize);
     return added.result === 'queued' ? { kind: 'queued', evicted: added.evicted } : outcomeOf(added.result, 'queue_full');
   }

@@ -12,7 +12,7 @@ import type { Strategy } from './strategy';
 import { Timeout } from './timeout';
 import { Unbounded } from './unbounded';
 
-export function createStrategy(s: ProducerSettings, queue: AdmissionQueue, drainCapacity: () => number): Strategy {
+export function createStrategy(s: ProducerSettings, queue: AdmissionQueue, drainRate: () => number): Strategy {
   switch (s.queue_mode) {
     case 'unbounded':
       return new Unbounded(queue);
@@ -27,7 +27,7 @@ export function createStrategy(s: ProducerSettings, queue: AdmissionQueue, drain
     case 'sample':
       return new Sample(queue, s.max_queue_size, s.sample_high_water, s.sample_rate);
     case 'adaptive':
-      return new Adaptive(queue, drainCapacity, s.target_latency_ms, s.adaptive_min_size, s.adaptive_max_size);
+      return new Adaptive(queue, drainRate, s.target_latency_ms, s.adaptive_min_size, s.adaptive_max_size);
   }
 }
 

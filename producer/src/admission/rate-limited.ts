@@ -8,7 +8,8 @@
 // still lets the queue grow (the limiter only knows the rate, not the queue).
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

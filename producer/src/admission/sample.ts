@@ -7,7 +7,8 @@
 // any single item may be gone.
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 export class Sample implements Strategy {
   private seenAboveMark = 0;

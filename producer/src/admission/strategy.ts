@@ -2,20 +2,9 @@
 // with these four members; the intake (../intake.ts) calls it for every new item, whichever
 // entry point made the item (generator, POST /produce, POST /jobs).
 import type { Item } from '../item';
+import type { RejectReason } from '../vocabulary';
 import type { AddResult } from './admission-queue';
-
-export const REJECT_REASONS = ['queue_full', 'timeout', 'adaptive_limit', 'memory', 'cancelled', 'broker_unavailable'] as const;
-export type RejectReason = (typeof REJECT_REASONS)[number];
-
-export type Outcome =
-  /** In the queue; drop_oldest may have evicted an older item to make room. */
-  | { kind: 'queued'; evicted?: Item }
-  /** Refused: the caller learns it (a 429 for HTTP clients) and the item is counted. */
-  | { kind: 'rejected'; reason: RejectReason }
-  /** Discarded on purpose by sampling. */
-  | { kind: 'sampled_out' }
-  /** The mode changed while the offer waited: the intake offers it to the new strategy. */
-  | { kind: 'superseded' };
+import type { Decision, Outcome } from './outcome';
 
 export interface Strategy {
   /** Largest queue depth this strategy admits now; Infinity when it sets none. */
@@ -28,8 +17,10 @@ export interface Strategy {
   describe(): Record<string, number | string>;
 }
 
-/** The outcome of an add: queued, or refused for `whenFull` (or because the broker is down). */
-export function outcomeOf(result: AddResult, whenFull: RejectReason): Exclude<Outcome, { kind: 'superseded' }> {
+const REASON_OF: Partial<Record<AddResult, RejectReason>> = { full_bytes: 'queue_bytes', unavailable: 'broker_unavailable' };
+
+/** The outcome of an add: queued, or refused for `whenFull` (or the byte bound, or because the broker is down). */
+export function outcomeOf(result: AddResult, whenFull: RejectReason): Decision {
   if (result === 'queued') return { kind: 'queued' };
-  return { kind: 'rejected', reason: result === 'full' ? whenFull : 'broker_unavailable' };
+  return { kind: 'rejected', reason: REASON_OF[result] ?? whenFull };
 }

@@ -5,7 +5,8 @@
 // Cost: items can still be lost, and each refused one first cost its caller the full wait.
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 export class Timeout implements Strategy {
   constructor(
@@ -22,7 +23,7 @@ export class Timeout implements Strategy {
     const result = await this.queue.addWhenRoom(item, this.maxSize, signal, this.timeoutMs);
     if (result === 'queued') return { kind: 'queued' };
     if (result === 'superseded') return { kind: 'superseded' };
-    if (result === 'unavailable') return outcomeOf(result, 'timeout');
+    if (result === 'unavailable' || result === 'full_bytes') return outcomeOf(result, 'timeout');
     return { kind: 'rejected', reason: result }; // 'timeout' or 'cancelled'
   }
 

@@ -5,7 +5,8 @@
 // without limit until the process runs out of memory and loses everything it held.
 import type { Item } from '../item';
 import type { AdmissionQueue } from './admission-queue';
-import { type Outcome, outcomeOf, type Strategy } from './strategy';
+import type { Outcome } from './outcome';
+import { outcomeOf, type Strategy } from './strategy';
 
 export class Unbounded implements Strategy {
   constructor(private readonly queue: AdmissionQueue) {}

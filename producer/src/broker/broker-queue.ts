@@ -72,7 +72,7 @@ export class BrokerQueue implements AdmissionQueue {
   add(item: Item, limit: number): AddResult | Promise<AddResult> {
     if (!this.channel) return 'unavailable';
     if (limit < this.options.hardCap() && this.size >= limit) return 'full';
-    return this.publish(item);
+    return this.publish(this.channel, item);
   }
 
   /** The broker's drop-head makes room; the dropped heads come back through the dead-letter queue. */
@@ -99,8 +99,7 @@ export class BrokerQueue implements AdmissionQueue {
     this.wakeWaiters();
   }
 
-  private publish(item: Item): Promise<AddResult> {
-    const channel = this.channel!;
+  private publish(channel: ConfirmChannel, item: Item): Promise<AddResult> {
     const now = Date.now();
     item.enqueued_at = now;
     const headers = {

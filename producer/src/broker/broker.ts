@@ -15,6 +15,7 @@ import type { Logger } from '../../../common/src/logger';
 import { RateWindow } from '../../../common/src/rate-window';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
+import type { BackendStatus } from '../status-model';
 import { BrokerQueue } from './broker-queue';
 import { readDeadLetters } from './dead-letters';
 import { Management, type QueueCounts } from './management';
@@ -152,18 +153,20 @@ export class Broker {
     return { ready, broker: this.describeLink() };
   }
 
+  /** The broker's own figures for GET /status `backend` (broker-backend.ts adds the shared ones). */
   describe() {
+    const { connected, since, last_error } = this.link.state;
     return {
-      ...this.describeLink(),
-      queue: ITEMS_QUEUE,
       ready: this.ready(),
       unacked: this.counts.unacked,
+      acked_per_s: Math.round(this.acked.perSecond() * 100) / 100,
+      connection: { connected, since, last_error },
+      queue: ITEMS_QUEUE,
       publishing: this.queue.publishing,
       publish_nacks: this.publishNacks,
-      ack_rate_per_s: Math.round(this.acked.perSecond() * 100) / 100,
       counts_error: this.countsError,
       policy: { ...this.policy, definition: itemsPolicy(this.options.settings()).definition },
-    };
+    } satisfies Partial<BackendStatus>;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,93 @@
+// The RabbitMQ backend (QUEUE_BACKEND=rabbitmq): admitted items are published to lab.items
+// (broker-queue.ts) and the consumers take them from there themselves; no dispatcher runs. The
+// connection, policy and polled counts live in broker.ts; this is its face towards the producer.
+import type { AdmissionQueue } from '../admission/admission-queue';
+import type { BackendParts, QueueBackend, ReadinessCheck } from '../backend/queue-backend';
+import type { ProducerSettings } from '../config';
+import type { Ledger } from '../ledger';
+import type { BackendStatus, BrokerAccounting } from '../status-model';
+import { Broker } from './broker';
+import { brokerMaxLength } from './policy';
+
+/** Publishes awaiting their confirm at once, per source of items: enough to fill the broker's batches. */
+const OFFERS_AT_ONCE = 100;
+
+export class BrokerBackend implements QueueBackend {
+  readonly kind = 'rabbitmq' as const;
+  readonly offersAtOnce = OFFERS_AT_ONCE;
+  readonly broker: Broker;
+  private readonly settings: () => ProducerSettings;
+  private readonly ledger: Ledger;
+
+  constructor(parts: BackendParts & { amqpUrl: string; managementUrl: string }) {
+    this.settings = parts.settings;
+    this.ledger = parts.ledger;
+    this.broker = new Broker(parts);
+  }
+
+  get admissionQueue(): AdmissionQueue {
+    return this.broker.queue;
+  }
+
+  start(): void {
+    this.broker.start();
+  }
+
+  /** The ready count in lab.items, polled over AMQP every 100 ms. */
+  depth(): number {
+    return this.broker.ready();
+  }
+
+  /** Message bytes in RabbitMQ: ready × the last message's size (the producer's heap holds none of them). */
+  bytes(): number {
+    return this.broker.ready() * this.broker.queue.messageBytes;
+  }
+
+  /** The consumers' ack rate: throughput, which meets capacity while items wait (broker.ts). */
+  drainRate(): number {
+    return this.broker.drainRate();
+  }
+
+  validate(): void {}
+
+  settingsChanged(changed: Partial<ProducerSettings>): Promise<void> {
+    this.broker.settingsChanged(changed);
+    return this.broker.policyApplied(); // the new limits are in force when the answer comes
+  }
+
+  clear(): Promise<number> {
+    return this.broker.clear();
+  }
+
+  accounting(): BrokerAccounting {
+    return this.ledger.brokerAccounting();
+  }
+
+  readiness(): Promise<ReadinessCheck> {
+    return this.broker.check();
+  }
+
+  describe(): BackendStatus {
+    const s = this.settings();
+    const maxItems = brokerMaxLength(s);
+    return {
+      kind: this.kind,
+      depth: this.depth(),
+      bytes: this.bytes(),
+      bytes_estimated_from: 'last message body × ready',
+      limits: {
+        ...(Number.isFinite(maxItems) && { max_items: maxItems }),
+        ...(s.max_queue_bytes > 0 && { max_bytes: s.max_queue_bytes }),
+        ...(s.max_item_age_ms > 0 && { max_item_age_ms: s.max_item_age_ms }),
+      },
+      ...this.broker.describe(),
+    };
+  }
+
+  /** Waits for the publishes awaiting their confirm, then closes: what is in the broker stays there. */
+  async stop(deadlineMs: number): Promise<void> {
+    const deadline = performance.now() + deadlineMs;
+    while (this.broker.queue.publishing > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await this.broker.close();
+  }
+}

@@ -1,0 +1,147 @@
+// The shape of the producer's GET /status, in one place: the producer builds it (status.ts), and
+// the browser view (ui/src) and the workshop (labs/) read it through these types — no casts, no
+// looking fields up by pattern. Types only: importing this file loads nothing at run time.
+//
+// `backend` is the queue backend's own section (backend/queue-backend.ts), the same shape on both
+// backends: a figure a backend does not have is absent, never 0 or a made-up state.
+import type { QUEUE_BACKENDS } from '../../common/src/env';
+import type { ProducerSettings, QueueMode } from './config';
+import type { JobState } from './jobs';
+import type { RejectReason } from './vocabulary';
+
+export type BackendKind = (typeof QUEUE_BACKENDS)[number];
+
+export interface BreakerStatus {
+  state: 'closed' | 'half_open' | 'open';
+  mode: ProducerSettings['breaker_mode'];
+  consecutive_failures: number;
+  window_requests: number;
+  window_failure_rate: number;
+  times_opened: number;
+  reset_ms: number;
+}
+
+/** The limits in force on the queue itself; a limit that is off is absent. */
+export interface BackendLimits {
+  /** Most items the queue itself holds whatever admission does: the broker policy's max-length (admission's own limit is queue.limit). */
+  max_items?: number;
+  /** Most estimated bytes it holds (max_queue_bytes). */
+  max_bytes?: number;
+  /** Longest an item may wait before it is counted as expired instead of sent (max_item_age_ms). */
+  max_item_age_ms?: number;
+}
+
+export interface BackendStatus {
+  /** Where the queue lives: the producer's heap (`memory`) or RabbitMQ (`rabbitmq`). */
+  kind: BackendKind;
+  /** Items waiting to be taken: the producer's queue size, or the broker's ready count (polled every 100 ms). */
+  depth: number;
+  /** rabbitmq: messages ready for delivery in lab.items (RabbitMQ's own word; the same count as depth). */
+  ready?: number;
+  /** rabbitmq: messages delivered to a consumer and not yet acknowledged (management API, every 500 ms). */
+  unacked?: number;
+  /** Items waiting per priority, where the backend can tell. */
+  by_priority?: { high: number; normal: number };
+  /** How long the item waiting longest has waited (0 when none waits), where the backend can tell. */
+  oldest_item_age_seconds?: number;
+  /** What the waiting items weigh, estimated as `bytes_estimated_from` says. */
+  bytes: number;
+  bytes_estimated_from: 'item heap estimate' | 'last message body × ready';
+  limits: BackendLimits;
+  // The in-memory queue's dispatcher: the producer sends each item to a consumer itself.
+  /** Items per second the consumer is measured to take at the current sender concurrency (null: not measured yet). */
+  drain_capacity_per_s?: number | null;
+  /** Items the consumer accepted per second over the last 5 s. */
+  delivered_per_s?: number;
+  /** Average duration of a successful send, per item (null before the first). */
+  average_send_ms?: number | null;
+  /** The sender_concurrency senders. */
+  senders?: number;
+  /** Items being sent right now. */
+  in_flight?: number;
+  /** Failed sends whose item went back to the queue. */
+  retries?: number;
+  breaker?: BreakerStatus;
+  // RabbitMQ: consumers take items from the broker themselves.
+  /** Messages the consumers acknowledged per second over the last 5 s (throughput, not capacity). */
+  acked_per_s?: number;
+  /** The AMQP connection. */
+  connection?: { connected: boolean; since: string | null; last_error: string | null };
+  /** The broker queue's name. */
+  queue?: string;
+  /** Publishes waiting for the broker's confirm. */
+  publishing?: number;
+  /** Publishes the broker refused (at max-length with reject-publish). */
+  publish_nacks?: number;
+  /** The last management API error while polling the counts, or null. */
+  counts_error?: string | null;
+  /** The policy that holds the limits in RabbitMQ, and whether it is in force. */
+  policy?: { in_force: boolean; last_error: string | null; definition: Record<string, string | number> };
+}
+
+/** The accounting identity with the in-memory queue (ledger.ts). */
+export interface MemoryAccounting {
+  produced: number;
+  queued: number;
+  in_flight: number;
+  sent: number;
+  rejected: number;
+  dropped: number;
+  sampled_out: number;
+  cleared: number;
+  dead_lettered: number;
+  expired: number;
+  balanced: boolean;
+}
+
+/** The producer's side of the books with the queue in RabbitMQ (ledger.ts). */
+export interface BrokerAccounting {
+  produced: number;
+  published: number;
+  rejected: number;
+  sampled_out: number;
+  balanced: boolean;
+  dropped: number;
+  expired: number;
+  dead_lettered: number;
+  cleared: number;
+}
+
+export type Accounting = MemoryAccounting | BrokerAccounting;
+
+export interface ProducerStatus {
+  service: 'producer';
+  instance: string;
+  uptime_seconds: number;
+  /** The contract fields of design.md (mode, size, max_size, memory_bytes, memory_mb) and admission's view. */
+  queue: {
+    mode: QueueMode;
+    /** Items waiting (backend.depth). */
+    size: number;
+    max_size: number;
+    /** The depth admission lets the queue reach now (null: no limit). */
+    limit: number | null;
+    memory_bytes: number;
+    memory_mb: number;
+    admission_waiting: number;
+    admission_waiting_memory_bytes: number;
+    admission_waiting_memory_mb: number;
+  };
+  /** The strategy's own figures (tokens, drain rate, …) besides these. */
+  admission: { mode: QueueMode; blocked_seconds: number | null; rate_limit_delays: number } & Record<string, number | string | null>;
+  backend: BackendStatus;
+  accounting: Accounting & { rejected_by_reason: Partial<Record<RejectReason, number>> };
+  jobs: Record<JobState, number>;
+  config: ProducerSettings & { consumer_url: string };
+  process: {
+    pid: number;
+    memory_bytes: number;
+    memory_mb: number;
+    heap_used_bytes: number;
+    heap_used_mb: number;
+    memory_limit_mb: number;
+    memory_limit_source: string;
+    memory_guard: { enabled: boolean; threshold: number; threshold_mb: number; shedding: boolean };
+    active_resources: number;
+  };
+}
