@@ -20,6 +20,7 @@ const FIGURES = [
   'rejection_path',
   'memory_per_waiting_caller',
   'scale_out',
+  'downstream',
 ];
 
 test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 270_000 }, async () => {

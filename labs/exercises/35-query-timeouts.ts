@@ -1,6 +1,7 @@
 import { LINGERING_WRITES, lingeringWrites } from '../src/database';
 import { action, atLeast, type Exercise, exactly, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
+import { normalDatabase } from './database-steps';
 import { DB_JQ, dbErrors, NEEDS_DATABASE } from './measures';
 
 /** A write counts as lingering once it has run 1.5 × the 500 ms timeout (scaled like every duration). */
@@ -44,6 +45,7 @@ export default {
     watch(3, 'Let the earlier queries end (at most 2 s)'),
     watch(2, 'Now each write is cancelled by PostgreSQL', { window: 'server', jq: DB_JQ }),
     lingering('lingering with statement_timeout'),
+    ...normalDatabase(),
   ],
   watch: {
     panels: [PANELS.dbWrites, PANELS.dbTimes, PANELS.dbPool],

@@ -54,3 +54,15 @@ export const countRows = (): Step[] => [
 /** Items processed since the table was emptied, each counted once (a duplicate avoided wrote no row). */
 export const processedDistinct = (r: { value(name: string): number }) =>
   r.value('processed at end') - r.value('duplicates at end') - (r.value('processed at start') - r.value('duplicates at start'));
+
+/** The database back to full speed and the queue worked off, so that what comes next starts calm. */
+export const normalDatabase = (): Step[] => [
+  post(
+    'consumer',
+    '/admin/config',
+    { db_query_ms: 0, db_query_timeout_ms: 0, db_statement_timeout_ms: 0, db_max_waiting: null, db_pool_size: 4 },
+    'Put the database back to full speed',
+  ),
+  post('producer', '/admin/config', { production_rate: 0 }, 'Stop the generator'),
+  until('Wait until the queue is worked off', settled, 120),
+];
