@@ -6,7 +6,7 @@ import { assertExercisePasses } from './helpers/lab-runner';
 import { startUnderNpmStart } from './helpers/npm-start';
 import { databaseEnv, type Postgres, startDatabase } from './helpers/postgres';
 import { brokerEnv, type RabbitMQ, startBroker } from './helpers/rabbitmq';
-import { type Lab, startLab } from './helpers/services';
+import { type Lab, startLab, waitFor } from './helpers/services';
 
 let db: Postgres;
 before(async () => {
@@ -37,6 +37,10 @@ describe('on the in-memory queue, writing to PostgreSQL', () => {
   let lab: Lab;
   before(async () => {
     lab = await startLab({}, databaseEnv(db));
+    // The consumer answers 503 until it has reached the database (and the producer's breaker may
+    // open on those): the exercises start once it is ready and the breaker closed again.
+    await waitFor(async () => (await fetch(`${lab.consumer.url}/health/ready`)).ok, 30_000, 'the consumer to reach PostgreSQL');
+    await waitFor(async () => (await lab.producer.get('/status')).backend.breaker?.state === 'closed', 30_000, 'the breaker closed');
   });
   after(() => lab?.stop());
   for (const id of ['34-waiting-line', '33-slow-database', '38-pool-sizing']) {
