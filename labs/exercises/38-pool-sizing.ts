@@ -1,6 +1,6 @@
 import { about, atLeast, atMost, type Exercise, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { DB_JQ, dbBusy, dbQueryMs, NEEDS_DATABASE, processed } from './measures';
+import { DB_JQ, dbBusy, meanWriteMs, NEEDS_DATABASE, processed } from './measures';
 
 export default {
   id: '38-pool-sizing',
@@ -38,7 +38,7 @@ export default {
       tolerance: 0.15,
       why: 'all that is produced',
     }),
-    atLeast('time a write holds its connection', 100, 'ms', (r) => r.window('sized').mean(dbQueryMs), {
+    atLeast('time a write holds its connection', 100, 'ms', (r) => meanWriteMs(r.window('sized')), {
       why: 'db_query_ms, plus the INSERT',
     }),
     about(
@@ -47,7 +47,7 @@ export default {
       '',
       (r) => {
         const w = r.window('sized');
-        return w.mean(dbBusy) / (w.rate(processed) * (w.mean(dbQueryMs) / 1000));
+        return w.mean(dbBusy) / (w.rate(processed) * (meanWriteMs(w) / 1000));
       },
       { tolerance: 0.2, why: "Little's law, L = λ × W: 40 items/s × 0.1 s = 4 of the 8" },
     ),

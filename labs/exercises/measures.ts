@@ -53,7 +53,10 @@ export const dbWaiting = (s: Up) => downstream(s)?.pool.waiting ?? NaN;
 export const dbReady = (s: Up) => (downstream(s)?.ready ? 1 : 0);
 export const dbErrors = (reason: string) => (s: Up) =>
   (downstream(s)?.errors_by_reason as Record<string, number> | undefined)?.[reason] ?? NaN;
-export const dbQueryMs = (s: Up) => downstream(s)?.query.mean_ms ?? NaN;
+/** Running totals of the writes' time in PostgreSQL: a window's mean write time is Δtotal ÷ Δcount (meanWriteMs). */
+export const dbQueryTotalMs = (s: Up) => downstream(s)?.query.total_ms ?? NaN;
+export const dbQueryCount = (s: Up) => downstream(s)?.query.count ?? NaN;
+export const meanWriteMs = (w: { change(read: (s: Up) => number): number }) => w.change(dbQueryTotalMs) / w.change(dbQueryCount);
 /** 100 when the pool's connections are the full hop nearest the database, else 0 (a share over a window with mean()). */
 export const poolIsFullHop = (s: Up) => (downstream(s)?.full_hop === 'pool_connections' ? 100 : 0);
 export const inFlight = (s: Up) => s.consumer.in_flight;
