@@ -22,7 +22,7 @@ export default {
     watch(2, 'Let it settle'),
     watch(5, 'Too small a pool', { window: 'small', jq: DB_JQ }),
     post('consumer', '/admin/config', { db_pool_size: 8 }, 'Give it 8 connections (the old pool drains, nothing is lost)'),
-    until('Wait for the backlog to drain', (s) => (s.producer?.queue.size ?? Infinity) <= 5, 30),
+    until('Wait for the backlog to drain', (s) => (s.producer?.queue.size ?? Infinity) <= 20, 60),
     watch(2, 'Let it settle'),
     watch(6, 'A pool that keeps up', { window: 'sized', jq: DB_JQ }),
   ],

@@ -20,6 +20,8 @@ import type { DownstreamSettings } from './settings';
 import { type DbTarget, traceDbWrite } from './tracing';
 
 const PROBE_EVERY_MS = 1000;
+/** Generous: on a loaded machine a new connection (a process forked by PostgreSQL) took seconds, and a probe that gives up too soon turns a slow database into a missing one. */
+const PROBE_TIMEOUT_MS = 10_000;
 /** While ready, the probe still looks this often (a database that went away with no writes to notice it). */
 const PROBE_WHILE_READY_EVERY = 5;
 /** The same failure is logged at most this often. */
@@ -40,6 +42,7 @@ export class PostgresDownstream implements Downstream {
   private readonly target: DbTarget;
   private probeTimer?: NodeJS.Timeout;
   private ticks = 0;
+  private probing = false;
 
   constructor(
     private readonly url: string,
@@ -68,7 +71,7 @@ export class PostgresDownstream implements Downstream {
     await this.probe();
     this.probeTimer = setInterval(() => {
       this.ticks++;
-      if (!this.ready || this.ticks % PROBE_WHILE_READY_EVERY === 0) void this.probe();
+      if (!this.probing && (!this.ready || this.ticks % PROBE_WHILE_READY_EVERY === 0)) void this.probe();
     }, PROBE_EVERY_MS);
     this.probeTimer.unref();
   }
@@ -184,9 +187,10 @@ export class PostgresDownstream implements Downstream {
 
   /** A fresh connection (not one of the pool's, which may all be busy): does the database answer, with its table? */
   private async probe(): Promise<void> {
+    this.probing = true;
     const client = new pg.Client({
       connectionString: this.url,
-      connectionTimeoutMillis: 2000,
+      connectionTimeoutMillis: PROBE_TIMEOUT_MS,
       application_name: `${APPLICATION_NAME} probe`,
     });
     client.on('error', () => {}); // a server that goes away mid-probe: the query below fails too
@@ -199,6 +203,7 @@ export class PostgresDownstream implements Downstream {
       this.setReady(false);
     } finally {
       await client.end().catch(() => {});
+      this.probing = false;
     }
   }
 }
