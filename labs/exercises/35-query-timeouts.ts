@@ -1,18 +1,28 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LINGERING_WRITES, lingeringWrites } from '../src/database';
 import { action, atLeast, type Exercise, exactly, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { normalDatabase } from './database-steps';
 import { DB_JQ, dbErrors, NEEDS_DATABASE } from './measures';
 
-/** A write counts as lingering once it has run 1.5 × the 500 ms timeout (scaled like every duration). */
+/**
+ * A write counts as lingering once it has run 1.5 × the 500 ms timeout (scaled like every
+ * duration). Asked every 100 ms for 2 s (one full write's time) and the largest count kept: retries
+ * come in waves, so one look could fall between two.
+ */
 const lingering = (name: string) =>
   action(
-    'Ask PostgreSQL which of the lab’s writes are still running after 750 ms (pg_stat_activity)',
+    'Ask PostgreSQL, for 2 s, how many of the lab’s writes are still running after 750 ms (pg_stat_activity)',
     `psql postgres://lab@127.0.0.1:5432/lab -c "${LINGERING_WRITES.replace(/\s+/g, ' ').replace('$1', '750')}"`,
     async (ctx) => {
-      const n = await lingeringWrites(ctx.urls, 750 / ctx.scale);
-      ctx.record(name, n);
-      ctx.say(`${n} writes still running in PostgreSQL`);
+      let most = 0;
+      const until = performance.now() + 2000 / ctx.scale;
+      while (performance.now() < until) {
+        most = Math.max(most, await lingeringWrites(ctx.urls, 750 / ctx.scale));
+        await sleep(100);
+      }
+      ctx.record(name, most);
+      ctx.say(`at most ${most} writes still running in PostgreSQL`);
     },
   );
 
