@@ -5,6 +5,7 @@
 // INSERT, the answer. Both keep twice the pool's size in flight, so the pool is always full.
 // Goal: the lab ≥ 0.5 × the bare loop. The per-item overhead is the extra connection time per item:
 // pool size × (1/lab − 1/bare), beside the consumer's own mean acquire and query times.
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { INSERT_ITEM, insertValues } from '../../consumer/src/downstream/schema';
@@ -39,19 +40,35 @@ async function rateOf(concurrency: number, warmupS: number, windowS: number, one
   return done / seconds;
 }
 
-async function labRate(consumer: Service, pool: number, plan: Plan['downstream']) {
-  const url = `${consumer.url}/process`;
-  const rate = await rateOf(2 * pool, plan.warmupSeconds, plan.windowSeconds, async (id) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id, created_at: Date.now(), payload: PAYLOAD }),
-    });
-    await res.arrayBuffer();
-    return res.status === 200;
+/** One POST over a keep-alive agent (node:http, as the bench's pair client: fetch added ~30 ms per request here). */
+function post(agent: http.Agent, url: URL, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  const { downstream } = await consumer.get('/status');
-  return { rate, acquireMs: downstream.acquire.mean_ms as number, queryMs: downstream.query.mean_ms as number };
+}
+
+async function labRate(consumer: Service, pool: number, plan: Plan['downstream']) {
+  const url = new URL(`${consumer.url}/process`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 * pool });
+  try {
+    const rate = await rateOf(2 * pool, plan.warmupSeconds, plan.windowSeconds, async (id) => {
+      const status = await post(agent, url, JSON.stringify({ id, created_at: Date.now(), payload: PAYLOAD }));
+      return status === 200;
+    });
+    const { downstream } = await consumer.get('/status');
+    return { rate, acquireMs: downstream.acquire.mean_ms as number, queryMs: downstream.query.mean_ms as number };
+  } finally {
+    agent.destroy();
+  }
 }
 
 async function bareRate(db: Postgres, pool: number, plan: Plan['downstream']) {
@@ -76,7 +93,6 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
       DATABASE_URL: db.url,
       PROCESSING_TIME_MS: '0',
       MAX_CONCURRENCY: '256',
-      LOG_LEVEL: 'warn',
     });
     const ready = consumer;
     await waitFor(async () => (await fetch(`${ready.url}/health/ready`)).ok, 30_000, 'the consumer to reach PostgreSQL');
