@@ -3,7 +3,7 @@
 // kills; exercise 36 stops and starts the database itself), and 34 on the in-memory queue.
 import { after, before, describe, test } from 'node:test';
 import { assertExercisePasses } from './helpers/lab-runner';
-import { startUnderNpmStart } from './helpers/npm-start';
+import { type NpmStart, startNpmStart } from './helpers/npm-start';
 import { databaseEnv, type Postgres, startDatabase } from './helpers/postgres';
 import { brokerEnv, type RabbitMQ, startBroker } from './helpers/rabbitmq';
 import { type Lab, startLab, waitFor } from './helpers/services';
@@ -16,19 +16,18 @@ after(() => db?.stop());
 
 describe('on the broker, under npm start, writing to PostgreSQL', () => {
   let rabbit: RabbitMQ;
-  let urls: { producer: string; consumer: string };
-  const cleanups: (() => Promise<unknown>)[] = [];
+  let run: NpmStart | undefined;
   before(async () => {
     rabbit = await startBroker();
-    ({ urls } = await startUnderNpmStart({ after: (fn) => cleanups.push(fn) }, { ...brokerEnv(rabbit), ...databaseEnv(db) }));
+    run = await startNpmStart({ ...brokerEnv(rabbit), ...databaseEnv(db) });
   });
   after(async () => {
-    for (const cleanup of cleanups) await cleanup();
+    await run?.stop();
     await rabbit?.stop();
   });
   for (const id of ['33-slow-database', '35-query-timeouts', '36-database-restart', '37-consumer-killed-mid-write', '38-pool-sizing']) {
     test(`exercise ${id} keeps its promises`, async (t) => {
-      await assertExercisePasses(t, id, urls);
+      await assertExercisePasses(t, id, run!.urls);
     });
   }
 });
