@@ -49,7 +49,8 @@ export async function lingeringWrites(urls: Urls, ms: number): Promise<number> {
 /** Stops the database the consumer writes to (pg_ctl stop -m fast): it must run on this machine. */
 export async function stopDatabase(urls: Urls): Promise<string> {
   const [row] = await sql<{ data_directory: string }>(urls, 'SHOW data_directory');
-  const dataDir = row!.data_directory;
+  const dataDir = row?.data_directory;
+  if (!dataDir) throw new Error('PostgreSQL did not say where its data directory is (SHOW data_directory)');
   await runPgProgram('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
   return dataDir;
 }
