@@ -1,7 +1,7 @@
 import { about, atLeast, atMost, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { normalDatabase } from './database-steps';
-import { DB_JQ, dbBusy, dbWaiting, meanWriteMs, NEEDS_DATABASE, processed, queued, refusedByConsumer, rejected } from './measures';
+import { DB_JQ, dbBusySeconds, dbWaiting, meanWriteMs, NEEDS_DATABASE, processed, queued, refusedByConsumer, rejected } from './measures';
 
 export default {
   id: '34-waiting-line',
@@ -50,9 +50,13 @@ export default {
         why: 'every item produced is either written or waiting in the pool: none refused',
       },
     ),
-    atMost("the producer's queue, meanwhile", 20, 'items', (r) => r.window('unbounded').max(queued), {
-      why: 'every item was taken by the consumer: the signal is absorbed',
-    }),
+    atLeast(
+      "waiting writes ÷ the producer's largest queue, meanwhile",
+      2,
+      '',
+      (r) => (r.window('unbounded').last.consumer.downstream?.pool.waiting ?? Number.NaN) / Math.max(1, r.window('unbounded').max(queued)),
+      { why: 'the line forms inside the consumer, out of the producer’s sight: the signal is absorbed' },
+    ),
     exactly('refusals the producer saw, meanwhile', 0, 'items', (r) => r.window('unbounded').change(refusedByConsumer)),
     exactly('rejected at the producer, meanwhile', 0, 'items', (r) => r.window('unbounded').change(rejected)),
     atMost('waiting writes, bounded', 5, 'items', (r) => r.window('bounded').max(dbWaiting), { why: 'db_max_waiting' }),
@@ -68,7 +72,7 @@ export default {
       '',
       (r) => {
         const w = r.window('bounded');
-        return w.rate(processed) / (w.mean(dbBusy) / (meanWriteMs(w) / 1000));
+        return w.rate(processed) / (w.rate(dbBusySeconds) / (meanWriteMs(w) / 1000));
       },
       { tolerance: 0.2, why: "the database still works at its full pace (Little's law), while the excess is refused" },
     ),

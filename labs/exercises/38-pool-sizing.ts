@@ -1,6 +1,6 @@
 import { about, atLeast, atMost, type Exercise, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { DB_JQ, dbBusy, meanWriteMs, NEEDS_DATABASE, processed } from './measures';
+import { DB_JQ, dbBusySeconds, meanWriteMs, NEEDS_DATABASE, processed } from './measures';
 
 export default {
   id: '38-pool-sizing',
@@ -47,11 +47,11 @@ export default {
       '',
       (r) => {
         const w = r.window('sized');
-        return w.mean(dbBusy) / (w.rate(processed) * (meanWriteMs(w) / 1000));
+        return w.rate(dbBusySeconds) / (w.rate(processed) * (meanWriteMs(w) / 1000));
       },
       { tolerance: 0.2, why: "Little's law, L = λ × W: 40 items/s × 0.1 s = 4 of the 8" },
     ),
-    about('connections busy on average', 4, 'items', (r) => r.window('sized').mean(dbBusy), {
+    about('connections busy on average', 4, 'items', (r) => r.window('sized').rate(dbBusySeconds), {
       tolerance: 0.35,
       why: 'λ × W = 40 items/s × 0.1 s (more if each write takes longer than its 100 ms)',
     }),

@@ -49,6 +49,8 @@ export const NEEDS_BROKER =
 // With a database behind the consumer (DOWNSTREAM=postgres): its /status `downstream` section.
 const downstream = (s: Up) => s.consumer.downstream;
 export const dbBusy = (s: Up) => downstream(s)?.pool.busy ?? NaN;
+/** Connection-seconds used since start: a window's rate() of it is the mean number of busy connections, exactly. */
+export const dbBusySeconds = (s: Up) => downstream(s)?.pool.busy_seconds ?? NaN;
 export const dbWaiting = (s: Up) => downstream(s)?.pool.waiting ?? NaN;
 export const dbReady = (s: Up) => (downstream(s)?.ready ? 1 : 0);
 export const dbErrors = (reason: string) => (s: Up) =>

@@ -136,6 +136,8 @@ export class PostgresDownstream implements Downstream {
         ...counts,
         max_waiting: s.db_max_waiting,
         utilization: Math.round((100 * counts.busy) / Math.max(counts.size, 1)) / 100,
+        /** Seconds connections were checked out, summed since start: Δ ÷ Δt is the mean number busy. */
+        busy_seconds: Math.round(this.pool.busySeconds * 1000) / 1000,
       },
       acquire: this.acquireTimes.summary(),
       query: this.queryTimes.summary(),
