@@ -10,6 +10,7 @@ import { killAll } from '../test/helpers/services';
 import { brokerJobOutcomes } from './figures/broker-outcomes';
 import { burstFigure } from './figures/burst';
 import { deliveryCeiling } from './figures/delivery';
+import { downstreamThroughput } from './figures/downstream';
 import { idleCost } from './figures/idle';
 import { memoryPerItem } from './figures/memory';
 import { rateAccuracy } from './figures/rate';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   await step('memory_per_waiting_caller', () => memoryPerWaitingCaller(plan));
   await step('scale_out', () => scaleOut(plan));
   await step('broker_job_outcomes', () => brokerJobOutcomes(plan));
+  await step('downstream', () => downstreamThroughput(plan));
   clearTimeout(watchdog);
 
   const busy = machineWasBusy(machine.load_average_1m);

@@ -21,6 +21,7 @@ const FIGURES = [
   'memory_per_waiting_caller',
   'scale_out',
   'broker_job_outcomes',
+  'downstream',
 ];
 
 test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 330_000 }, async () => {

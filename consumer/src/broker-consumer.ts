@@ -20,7 +20,7 @@ import { declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-t
 import type { QueueType } from '../../common/src/env';
 import type { JobOutcome } from '../../common/src/job-outcome';
 import type { Logger } from '../../common/src/logger';
-import type { Consumer, ItemIdentity, ProcessResult } from './consumer';
+import type { Consumer, ItemToProcess, ProcessResult } from './consumer';
 import { OutcomeReporter } from './outcome-reporter';
 import { RecentIds } from './recent-ids';
 import { traceDelivery } from './tracing';
@@ -30,11 +30,18 @@ const BUSY_RETRY_MS = 5;
 /** How long a retry that the full queue refused (reject-publish) waits before it is published again. */
 const REPUBLISH_BACKOFF_MS = 100;
 const DEFAULT_MAX_ATTEMPTS = 5;
+/**
+ * How long a delivery the database could not store (pool full, database down) is held before it
+ * goes back to the queue (nack, requeue): without a pause it would come straight back, thousands
+ * of times a second. Meanwhile the prefetch keeps the broker from handing over more.
+ */
+const DB_REFUSED_HOLD_MS = { db_pool_full: 200, db_unavailable: 1000 };
 
 interface ItemMessage {
   id: string;
   created_at: number;
   priority?: string;
+  payload?: string;
 }
 
 export class BrokerConsumer {
@@ -198,13 +205,22 @@ export class BrokerConsumer {
       }
       this.inProgress.add(delivery);
       const result = await traceDelivery(headers, { ...item, attempt }, Number(headers[HEADERS.enqueuedAt]) || undefined, () =>
-        this.processWhenFree(item.created_at, { id: item.id, priority: item.priority === 'high' ? 'high' : 'normal', attempt }),
+        this.processWhenFree({
+          id: item.id,
+          created_at: item.created_at,
+          payload_bytes: Buffer.byteLength(item.payload ?? ''),
+          priority: item.priority === 'high' ? 'high' : 'normal',
+          attempt,
+        }),
       ).finally(() => this.inProgress.delete(delivery));
       if (result === 'processed') this.processedIds.add(item.id); // before the ack, which a dying node may lose
       if (channel !== this.channel) return; // the connection was lost meanwhile: the broker delivers it again
       if (result === 'processed') {
         channel.ack(message);
         this.reportOutcome(message, item.id, { outcome: 'done', attempts: attempt });
+      } else if (result === 'db_pool_full' || result === 'db_unavailable') {
+        await sleep(DB_REFUSED_HOLD_MS[result], undefined, { signal: this.stopping.signal }).catch(() => {});
+        if (channel === this.channel) channel.nack(message, false, true); // kept by the broker, delivered again
       } else if (result === 'failed') {
         await this.failed(channel, message, item.id, attempt, Number(headers[HEADERS.maxAttempts]) || DEFAULT_MAX_ATTEMPTS);
       } else {
@@ -222,10 +238,10 @@ export class BrokerConsumer {
    * Processes one delivery; waits for a free slot rather than being refused (and counted as
    * busy): the prefetch is never above max_concurrency except just after it was lowered.
    */
-  private async processWhenFree(createdAt: number, item: ItemIdentity): Promise<ProcessResult> {
+  private async processWhenFree(item: ItemToProcess): Promise<ProcessResult> {
     const { limiter } = this.consumer;
     while (limiter.inUse >= limiter.limit) await sleep(BUSY_RETRY_MS);
-    return this.consumer.process(createdAt, this.stopping.signal, item);
+    return this.consumer.process(item, this.stopping.signal);
   }
 
   private async failed(channel: ConfirmChannel, message: ConsumeMessage, id: string, attempt: number, maxAttempts: number): Promise<void> {

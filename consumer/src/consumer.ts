@@ -8,14 +8,15 @@ import { RateWindow } from '../../common/src/rate-window';
 import { applyPatch, changedFields } from '../../common/src/settings';
 import { SlowestWindow } from '../../common/src/slowest-window';
 import { type ConsumerSettings, consumerSettings } from './config';
+import { type Downstream, type ItemToWrite, NoDownstream } from './downstream/downstream';
 import { ConcurrencyLimiter } from './limiter';
 import { type ConsumerMetrics, createConsumerMetrics } from './metrics';
 
-export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled';
+/** db_pool_full and db_unavailable: processed, but its downstream did not store it (downstream/downstream.ts). */
+export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled' | 'db_pool_full' | 'db_unavailable';
 
-/** What the consumer knows of an item besides its creation time: for the slowest items' waterfall. */
-export interface ItemIdentity {
-  id: string;
+/** What the consumer knows of an item: what it writes downstream, and for the slowest items' waterfall its priority and attempt. */
+export interface ItemToProcess extends ItemToWrite {
   priority?: 'high' | 'normal';
   attempt?: number;
 }
@@ -38,6 +39,8 @@ export class Consumer {
     public settings: ConsumerSettings,
     registry: Registry,
     private readonly name = 'consumer',
+    /** Where a processed item is written (DOWNSTREAM); nothing by default. */
+    readonly downstream: Downstream = new NoDownstream(),
   ) {
     this.limiter = new ConcurrencyLimiter(settings.max_concurrency);
     this.metrics = createConsumerMetrics(registry, {
@@ -53,6 +56,7 @@ export class Consumer {
     const changed = changedFields(this.settings, next);
     this.settings = next;
     this.limiter.limit = next.max_concurrency;
+    this.downstream.configure(next);
     if (!next.paused) this.wakePaused();
     for (const listener of this.changeListeners) listener(changed);
     return changed;
@@ -77,7 +81,7 @@ export class Consumer {
    * Processes one item; `signal` aborts when the caller has gone away. With tracing on it runs
    * inside the item's process_item span, whose trace id becomes the metrics' exemplar.
    */
-  async process(createdAt: number, signal: AbortSignal, item?: ItemIdentity): Promise<ProcessResult> {
+  async process(item: ItemToProcess, signal: AbortSignal): Promise<ProcessResult> {
     const exemplar = activeExemplar(); // the same span for the whole call
     if (!this.limiter.tryAcquire()) {
       this.rejected++;
@@ -89,7 +93,7 @@ export class Consumer {
         if (signal.aborted) return 'cancelled';
         await this.pausedUntilResumed(signal);
       }
-      const waited = Math.max(0, Date.now() - createdAt) / 1000;
+      const waited = Math.max(0, Date.now() - item.created_at) / 1000;
       observe(this.metrics.queueWait, waited, exemplar);
       this.latency.queueWait.record(waited);
       const started = performance.now();
@@ -97,18 +101,25 @@ export class Consumer {
       // 0 ms means no wait: even a 0 ms timer runs a millisecond or more later, which capped each
       // slot at under 1000 items/s.
       if (ms > 0) await sleep(ms);
-      const took = (performance.now() - started) / 1000; // what it took, timer lateness included
+      // Processed only once its downstream has it (with DOWNSTREAM=postgres: the row committed).
+      const outcome = Math.random() < this.settings.failure_rate ? 'failed' : await this.downstream.write(item);
+      const took = (performance.now() - started) / 1000; // the work and the write, timer lateness included
       observe(this.metrics.processingDuration, took, exemplar);
       this.latency.processing.record(took);
-      const endToEnd = Math.max(0, Date.now() - createdAt) / 1000;
-      observe(this.metrics.endToEnd, endToEnd, exemplar);
-      this.latency.endToEnd.record(endToEnd);
-      if (item) this.recordSlowest(item, exemplar?.trace_id, endToEnd, waited, took);
-      if (Math.random() < this.settings.failure_rate) {
+      if (outcome === 'failed') {
         this.failed++;
         count(this.metrics.failed, { reason: 'injected' }, exemplar);
         return 'failed';
       }
+      if (outcome === 'db_pool_full') {
+        this.rejected++;
+        count(this.metrics.rejected, { reason: 'db_pool_full' }, exemplar);
+      }
+      if (outcome !== 'written') return outcome;
+      const endToEnd = Math.max(0, Date.now() - item.created_at) / 1000;
+      observe(this.metrics.endToEnd, endToEnd, exemplar);
+      this.latency.endToEnd.record(endToEnd);
+      this.recordSlowest(item, exemplar?.trace_id, endToEnd, waited, took);
       this.processed++;
       this.throughput.add();
       this.metrics.processed.inc();
@@ -118,7 +129,7 @@ export class Consumer {
     }
   }
 
-  private recordSlowest(item: ItemIdentity, traceId: string | undefined, totalS: number, waitedS: number, tookS: number): void {
+  private recordSlowest(item: ItemToProcess, traceId: string | undefined, totalS: number, waitedS: number, tookS: number): void {
     const now = Date.now();
     if (!this.slowest.wouldKeep(totalS * 1000, now)) return;
     const processMs = Math.round(tookS * 1000);

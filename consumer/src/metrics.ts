@@ -48,12 +48,12 @@ export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeS
     rejected: knownCounter(
       {
         name: 'backpressure_items_rejected_total',
-        help: 'Requests refused with 429 at the concurrency limit',
+        help: 'Requests refused with 429: at the concurrency limit, or with the database pool full (db_max_waiting)',
         registers,
         ...exemplarOption(),
       },
       'reason',
-      ['concurrency_limit'],
+      ['concurrency_limit', 'db_pool_full'],
     ),
     processingDuration: new Histogram({
       name: 'backpressure_processing_duration_seconds',

@@ -32,6 +32,12 @@ import autoscale from './29-autoscale';
 import consumerDies from './30-consumer-dies';
 import prefetch from './31-prefetch';
 import clearMemory from './32-clear-memory';
+import slowDatabase from './33-slow-database';
+import waitingLine from './34-waiting-line';
+import queryTimeouts from './35-query-timeouts';
+import databaseRestart from './36-database-restart';
+import consumerKilledMidWrite from './37-consumer-killed-mid-write';
+import poolSizing from './38-pool-sizing';
 
 export const EXERCISES: Exercise[] = [
   baseline,
@@ -66,6 +72,12 @@ export const EXERCISES: Exercise[] = [
   consumerDies,
   prefetch,
   clearMemory,
+  slowDatabase,
+  waitingLine,
+  queryTimeouts,
+  databaseRestart,
+  consumerKilledMidWrite,
+  poolSizing,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

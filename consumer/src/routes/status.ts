@@ -9,6 +9,7 @@ import { recentItemsQuery } from '../../../common/src/slowest-window';
 import type { BrokerConsumer } from '../broker-consumer';
 import { type ConsumerSettings, capacityPerSecond, meanProcessingMs } from '../config';
 import type { Consumer } from '../consumer';
+import { downstreamStatus } from '../downstream/status';
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -49,6 +50,7 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
     totals: { processed: c.processed, failed: c.failed, rejected_busy: c.rejected },
     latency: latencyOf(c),
     broker: broker?.describe(),
+    downstream: downstreamStatus(c.downstream, c.limiter.inUse, s.max_concurrency),
     config: s,
     process: {
       pid: process.pid,
@@ -65,6 +67,10 @@ export function statusRoutes(consumer: Consumer, registry: Registry, broker?: Br
   router.get('/health/ready', (_req, res) => {
     if (broker && !broker.connected) {
       res.status(503).json({ status: 'not ready', broker: broker.describe() });
+      return;
+    }
+    if (!consumer.downstream.ready) {
+      res.status(503).json({ status: 'not ready', downstream: consumer.downstream.describe() });
       return;
     }
     const ready = !consumer.settings.paused;
