@@ -306,7 +306,10 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
   });
 
   test('the broker profile: the AMQP_URL and RABBITMQ_MANAGEMENT_URL the services get answer (publish with confirms, counted)', async () => {
-    const { AMQP_URL, RABBITMQ_MANAGEMENT_URL } = plan.compose.services['lab18-producer'].environment;
+    const env = plan.compose.services['lab18-producer'].environment;
+    // Each is a list of the cluster profile's three nodes; the broker profile runs the first.
+    const [AMQP_URL] = String(env.AMQP_URL).split(',');
+    const [RABBITMQ_MANAGEMENT_URL] = String(env.RABBITMQ_MANAGEMENT_URL).split(',');
     const connection = await amqp.connect(AMQP_URL);
     try {
       const channel = await connection.createConfirmChannel();
