@@ -16,6 +16,8 @@ const processBody = z.object({
   created_at: z.number().int().min(0).max(8.64e15),
   priority: z.enum(['high', 'normal']).optional(),
   attempt: z.number().int().min(1).max(1000).optional(),
+  /** Epoch ms after which the item is no use: past it, it is dropped unprocessed (expired). */
+  deadline_at: z.number().int().min(0).max(8.64e15).optional(),
   payload: z.string().optional(),
 });
 
@@ -47,7 +49,14 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
     },
     effective_max_throughput_per_s: round(capacityPerSecond(s)),
     throughput_per_s: round(c.throughput.perSecond()),
-    totals: { processed: c.processed, failed: c.failed, rejected_busy: c.rejected },
+    totals: { processed: c.processed, failed: c.failed, rejected_busy: c.rejected, expired: c.expired },
+    goodput: {
+      processed_in_deadline: c.goodput.inTime,
+      processed_late: c.goodput.late,
+      expired: c.expired,
+      goodput_per_s: round(c.goodput.goodputPerSecond()),
+      throughput_per_s: round(c.goodput.throughputPerSecond()),
+    },
     broker: broker?.describe(),
     config: s,
     process: {
@@ -107,10 +116,14 @@ export function createConsumerApp(
   app.post('/process', async (req, res) => {
     const item = parseInput(processBody, req.body);
     const started = performance.now();
-    const result = await traceProcessing(req.headers, item, () => consumer.process(item.created_at, abortWhenClientGone(res)));
+    const result = await traceProcessing(req.headers, item, () =>
+      consumer.process(item.created_at, abortWhenClientGone(res), item.deadline_at),
+    );
     const processing_ms = Math.round(performance.now() - started);
     if (result === 'processed') {
       res.json({ status: 'processed', id: item.id, processing_ms });
+    } else if (result === 'expired') {
+      res.json({ status: 'expired', id: item.id }); // dropped and counted here; the producer counts it too
     } else if (result === 'busy') {
       res.set('Retry-After', retryAfterSeconds(consumer)).status(429).json({
         error: 'Consumer is at its concurrency limit',
@@ -129,7 +142,9 @@ export function createConsumerApp(
   app.post('/process-batch', async (req, res) => {
     const { items } = parseInput(batchBody, req.body);
     const gone = abortWhenClientGone(res);
-    const results = await Promise.all(items.map(async (item) => ({ id: item.id, status: await consumer.process(item.created_at, gone) })));
+    const results = await Promise.all(
+      items.map(async (item) => ({ id: item.id, status: await consumer.process(item.created_at, gone, item.deadline_at) })),
+    );
     if (gone.aborted) {
       res.status(499).end();
       return;

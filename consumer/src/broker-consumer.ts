@@ -27,6 +27,7 @@ interface ItemMessage {
   id: string;
   created_at: number;
   priority?: string;
+  deadline_at?: number;
 }
 
 export class BrokerConsumer {
@@ -162,11 +163,11 @@ export class BrokerConsumer {
       const headers = message.properties.headers ?? {};
       const attempt = Number(headers[HEADERS.attempts] ?? 1);
       const result = await traceDelivery(headers, { ...item, attempt }, Number(headers[HEADERS.enqueuedAt]) || undefined, () =>
-        this.processWhenFree(item.created_at),
+        this.processWhenFree(item.created_at, typeof item.deadline_at === 'number' ? item.deadline_at : 0),
       );
       if (channel !== this.channel) return; // the connection was lost meanwhile: the broker delivers it again
-      if (result === 'processed') {
-        channel.ack(message);
+      if (result === 'processed' || result === 'expired') {
+        channel.ack(message); // an expired item is dropped and counted here (Consumer.expired)
       } else if (result === 'failed') {
         await this.failed(channel, message, attempt, Number(headers[HEADERS.maxAttempts]) || DEFAULT_MAX_ATTEMPTS);
       } else {
@@ -184,10 +185,10 @@ export class BrokerConsumer {
    * Processes one delivery; waits for a free slot rather than being refused (and counted as
    * busy): the prefetch is never above max_concurrency except just after it was lowered.
    */
-  private async processWhenFree(createdAt: number): Promise<ProcessResult> {
+  private async processWhenFree(createdAt: number, deadlineAt = 0): Promise<ProcessResult> {
     const { limiter } = this.consumer;
     while (limiter.inUse >= limiter.limit) await sleep(BUSY_RETRY_MS);
-    return this.consumer.process(createdAt, this.stopping.signal);
+    return this.consumer.process(createdAt, this.stopping.signal, deadlineAt);
   }
 
   private async failed(channel: ConfirmChannel, message: ConsumeMessage, attempt: number, maxAttempts: number): Promise<void> {

@@ -3,13 +3,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { activeExemplar, count, observe } from '../../common/src/exemplars';
+import { GoodputMeter, pastDeadline } from '../../common/src/goodput-meter';
 import { RateWindow } from '../../common/src/rate-window';
 import { applyPatch, changedFields } from '../../common/src/settings';
 import { type ConsumerSettings, consumerSettings } from './config';
 import { ConcurrencyLimiter } from './limiter';
 import { type ConsumerMetrics, createConsumerMetrics } from './metrics';
 
-export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled';
+/** `expired`: the item's deadline had passed before processing began; it was dropped unprocessed. */
+export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled' | 'expired';
 
 export class Consumer {
   readonly limiter: ConcurrencyLimiter;
@@ -17,6 +19,10 @@ export class Consumer {
   processed = 0;
   failed = 0;
   rejected = 0;
+  /** Items dropped unprocessed because their deadline had passed. */
+  expired = 0;
+  /** Processed items, within their deadline or late (work nobody waited for). */
+  readonly goodput = new GoodputMeter();
   private resume = new AbortController();
   private readonly metrics: ConsumerMetrics;
   private readonly changeListeners: ((changed: Partial<ConsumerSettings>) => void)[] = [];
@@ -63,8 +69,9 @@ export class Consumer {
    * Processes one item; `signal` aborts when the caller has gone away. With tracing on it runs
    * inside the item's process_item span, whose trace id becomes the metrics' exemplar.
    */
-  async process(createdAt: number, signal: AbortSignal): Promise<ProcessResult> {
+  async process(createdAt: number, signal: AbortSignal, deadlineAt = 0): Promise<ProcessResult> {
     const exemplar = activeExemplar(); // the same span for the whole call
+    if (pastDeadline(deadlineAt)) return this.dropExpired();
     if (!this.limiter.tryAcquire()) {
       this.rejected++;
       count(this.metrics.rejected, { reason: 'concurrency_limit' }, exemplar);
@@ -75,6 +82,7 @@ export class Consumer {
         if (signal.aborted) return 'cancelled';
         await this.pausedUntilResumed(signal);
       }
+      if (pastDeadline(deadlineAt)) return this.dropExpired(); // it expired while paused
       observe(this.metrics.queueWait, Math.max(0, Date.now() - createdAt) / 1000, exemplar);
       const ms = this.processingTimeMs();
       // 0 ms means no wait: even a 0 ms timer runs a millisecond or more later, which capped each
@@ -89,10 +97,18 @@ export class Consumer {
       this.processed++;
       this.throughput.add();
       this.metrics.processed.inc();
+      if (this.goodput.completed(deadlineAt)) this.metrics.inDeadline.inc();
+      else this.metrics.late.inc();
       return 'processed';
     } finally {
       this.limiter.release();
     }
+  }
+
+  private dropExpired(): ProcessResult {
+    this.expired++;
+    this.metrics.expired.inc();
+    return 'expired';
   }
 
   private processingTimeMs(): number {

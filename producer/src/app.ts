@@ -25,6 +25,8 @@ const produceBody = z.strictObject({
 const jobBody = z.strictObject({
   priority: z.enum(['high', 'normal']).default('normal'),
   data: z.unknown().optional(),
+  /** The caller's own timeout: after it the job is no use, and whoever holds it drops it (expired). */
+  deadline_ms: z.number().int().min(1).max(86_400_000).optional(),
 });
 
 const deadLetterQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
@@ -83,7 +85,11 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
     const tally = { queued: 0, rejected: 0, dropped: 0, sampled_out: 0 };
     const window = new OfferWindow(producer.backend.offersAtOnce);
     for (let i = 0; i < count && !signal.aborted; i++) {
-      const offer = producer.intake.offer(createItem(producer.settings.payload_bytes, priority), 'produce', signal);
+      const offer = producer.intake.offer(
+        createItem(producer.settings.payload_bytes, priority, false, undefined, producer.settings.max_item_age_ms),
+        'produce',
+        signal,
+      );
       await window.add(offer.then((decision) => tallyDecision(tally, decision)));
       if (i % CHUNK === CHUNK - 1) await yieldToEventLoop(); // let /status and the senders run
     }
@@ -100,9 +106,9 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
   });
 
   app.post('/jobs', async (req, res) => {
-    const { priority, data } = parseInput(jobBody, req.body);
+    const { priority, data, deadline_ms } = parseInput(jobBody, req.body);
     const payload = data === undefined ? undefined : JSON.stringify(data);
-    const item = createItem(payload === undefined ? producer.settings.payload_bytes : 0, priority, true, payload);
+    const item = createItem(payload === undefined ? producer.settings.payload_bytes : 0, priority, true, payload, deadline_ms);
     const decision = await producer.intake.offer(item, 'jobs', abortWhenClientGone(res));
     if (decision.kind === 'queued') {
       res

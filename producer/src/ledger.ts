@@ -22,6 +22,7 @@
 // and histograms get the item's trace id as an exemplar.
 import type { Context } from '@opentelemetry/api';
 import { count, exemplarOf, observe } from '../../common/src/exemplars';
+import { GoodputMeter } from '../../common/src/goodput-meter';
 import type { Decision } from './admission/outcome';
 import type { Item } from './item';
 import type { JobStore } from './jobs';
@@ -54,6 +55,10 @@ export class Ledger {
   clearedCount = 0;
   deadLettered = 0;
   expired = 0;
+  /** Of `expired`: those the consumer dropped unprocessed (their deadline had passed on the way). */
+  consumerExpired = 0;
+  /** Delivered items, within their deadline or late (the consumer's answer came after it). */
+  readonly goodput = new GoodputMeter();
   retries = 0;
   rateLimitDelays = 0;
   blockedSeconds = 0;
@@ -124,6 +129,8 @@ export class Ledger {
     this.slowest.record(item, seconds * 1000, processMs);
     this.sent++;
     this.metrics.sent.inc();
+    if (this.goodput.completed(item.deadline_at)) this.metrics.goodput.inc();
+    else this.metrics.late.inc();
     observe(this.metrics.sendDuration, seconds, exemplarOf(item.trace));
     this.tracer?.delivered(item);
     if (item.job) this.jobs.finished(item);
@@ -190,7 +197,30 @@ export class Ledger {
     this.expired++;
     this.metrics.expired.inc();
     this.tracer?.expired(item);
-    if (item.job) this.jobs.finished(item, 'expired: waited longer than max_item_age_ms');
+    if (item.job) this.jobs.finished(item, 'expired: past its deadline (or max_item_age_ms) in the queue');
+  }
+
+  /** The consumer dropped `item` unprocessed: its deadline had passed when it arrived there. */
+  expiredAtConsumer(item: Item): void {
+    this.inFlight--;
+    this.consumerExpired++;
+    this.expired++;
+    this.metrics.expired.inc();
+    this.tracer?.delivered(item); // its send span ends with the consumer's answer
+    if (item.job) this.jobs.finished(item, 'expired: its deadline passed before the consumer began it');
+  }
+
+  /** The queue's discipline (CoDel) or the retry budget dropped `item`. */
+  shed(item: Item, reason: 'codel' | 'retry_budget', fromFlight = false): void {
+    this.dropped++;
+    count(this.metrics.dropped, { reason }, exemplarOf(item.trace));
+    if (fromFlight) {
+      this.inFlight--;
+      this.tracer?.deadLettered(item, 'retry budget exhausted');
+    } else {
+      this.tracer?.evicted(item);
+    }
+    if (item.job) this.jobs.finished(item, `dropped: ${reason}`);
   }
 
   /** POST /admin/clear-queue purged `count` items from the broker's queue. */

@@ -62,7 +62,7 @@ export class OpenArrivals {
   }
 
   private arrive(): void {
-    const { production_rate: rate, payload_bytes, high_priority_ratio } = this.settings();
+    const { production_rate: rate, payload_bytes, high_priority_ratio, max_item_age_ms } = this.settings();
     let due = Math.floor(((performance.now() - this.startedAt) / 1000) * rate) - this.made;
     if (due > rate * MAX_STALL_SECONDS + 1) {
       this.startedAt = performance.now();
@@ -72,7 +72,7 @@ export class OpenArrivals {
     for (let i = 0; i < due; i++) {
       const priority = high_priority_ratio > 0 && Math.random() < high_priority_ratio ? 'high' : 'normal';
       this.made++;
-      void this.intake.offer(createItem(payload_bytes, priority), 'generator'); // the caller waits on its own
+      void this.intake.offer(createItem(payload_bytes, priority, false, undefined, max_item_age_ms), 'generator'); // the caller waits on its own
     }
     this.scheduleNext();
   }

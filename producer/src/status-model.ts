@@ -7,6 +7,7 @@
 import type { QUEUE_BACKENDS } from '../../common/src/env';
 import type { ProducerSettings, QueueMode } from './config';
 import type { JobState } from './jobs';
+import type { RetryBudget } from './retry-budget';
 import type { RejectReason } from './vocabulary';
 
 export type BackendKind = (typeof QUEUE_BACKENDS)[number];
@@ -62,6 +63,15 @@ export interface BackendStatus {
   /** Failed sends whose item went back to the queue. */
   retries?: number;
   breaker?: BreakerStatus;
+  /**
+   * Goodput beside throughput, as the producer hears the consumer's answers: items delivered
+   * within their deadline and after it (late: wasted work), and those that expired instead.
+   */
+  goodput?: GoodputStatus;
+  /** The sender's retry budget (retry_budget_ratio) and the retry amplification it measures. */
+  retry_budget?: ReturnType<RetryBudget['describe']>;
+  /** The queue discipline (queue_discipline) and its own figures: which end it serves, CoDel's state. */
+  discipline?: { name: ProducerSettings['queue_discipline'] } & Record<string, number | string | boolean>;
   // RabbitMQ: consumers take items from the broker themselves.
   /** Messages the consumers acknowledged per second over the last 5 s (throughput, not capacity). */
   acked_per_s?: number;
@@ -77,6 +87,18 @@ export interface BackendStatus {
   counts_error?: string | null;
   /** The policy that holds the limits in RabbitMQ, and whether it is in force. */
   policy?: { in_force: boolean; last_error: string | null; definition: Record<string, string | number> };
+}
+
+export interface GoodputStatus {
+  delivered_in_deadline: number;
+  delivered_late: number;
+  /** Every expired item: taken out of the queue, or dropped by the consumer (`expired_at_consumer` of them). */
+  expired: number;
+  expired_at_consumer: number;
+  /** Items delivered within their deadline per second (last 5 s). */
+  goodput_per_s: number;
+  /** Items delivered per second, in time or late (last 5 s). */
+  throughput_per_s: number;
 }
 
 /** The accounting identity with the in-memory queue (ledger.ts). */

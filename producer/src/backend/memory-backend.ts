@@ -5,6 +5,7 @@
 // before every take, and every EXPIRY_SWEEP_MS so that the count does not wait for a sender.
 import type { AdmissionQueue } from '../admission/admission-queue';
 import type { ProducerSettings } from '../config';
+import { createDiscipline, DISCIPLINE_SETTINGS } from '../discipline';
 import { Dispatcher } from '../dispatcher';
 import { releaseHeapAfterClear } from '../heap-release';
 import type { Ledger } from '../ledger';
@@ -32,6 +33,8 @@ export class MemoryBackend implements QueueBackend {
     this.settings = parts.settings;
     this.ledger = parts.ledger;
     this.queue = new ItemQueue(() => this.settings().max_queue_bytes);
+    this.queue.useDiscipline(() => createDiscipline(this.settings()));
+    this.queue.onDisciplineDrop = (item) => this.ledger.shed(item, 'codel');
     this.dispatcher = new Dispatcher(this.queue, parts.ledger, parts.consumerUrl, parts.settings, parts.logger);
     this.readinessProbe = new Readiness(parts.consumerUrl, this.dispatcher.breaker);
   }
@@ -62,7 +65,8 @@ export class MemoryBackend implements QueueBackend {
   /** Every setting has a meaning here. */
   validate(): void {}
 
-  async settingsChanged(): Promise<void> {
+  async settingsChanged(changed: Partial<ProducerSettings>): Promise<void> {
+    if (DISCIPLINE_SETTINGS.some((key) => key in changed)) this.queue.useDiscipline(() => createDiscipline(this.settings()));
     this.dispatcher.resize();
   }
 
@@ -98,6 +102,16 @@ export class MemoryBackend implements QueueBackend {
       senders: this.settings().sender_concurrency,
       in_flight: this.ledger.inFlight,
       retries: this.ledger.retries,
+      goodput: {
+        delivered_in_deadline: this.ledger.goodput.inTime,
+        delivered_late: this.ledger.goodput.late,
+        expired: this.ledger.expired,
+        expired_at_consumer: this.ledger.consumerExpired,
+        goodput_per_s: round(this.ledger.goodput.goodputPerSecond()) ?? 0,
+        throughput_per_s: round(this.ledger.goodput.throughputPerSecond()) ?? 0,
+      },
+      retry_budget: this.dispatcher.retryBudget.describe(),
+      discipline: { name: this.settings().queue_discipline, ...this.queue.describeDiscipline() },
       breaker: this.dispatcher.breaker.describe(),
     };
   }

@@ -1,12 +1,14 @@
 // The RabbitMQ backend (QUEUE_BACKEND=rabbitmq): admitted items are published to lab.items
 // (broker-queue.ts) and the consumers take them from there themselves; no dispatcher runs. The
 // connection, policy and polled counts live in broker.ts; this is its face towards the producer.
+
 import type { AdmissionQueue } from '../admission/admission-queue';
 import type { BackendParts, QueueBackend, ReadinessCheck } from '../backend/queue-backend';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
 import type { BackendStatus, BrokerAccounting } from '../status-model';
 import { Broker } from './broker';
+import { refuseWhatTheBrokerCannotDo } from './goodput-limits';
 import { brokerMaxLength } from './policy';
 
 /** Publishes awaiting their confirm at once, per source of items: enough to fill the broker's batches. */
@@ -48,7 +50,10 @@ export class BrokerBackend implements QueueBackend {
     return this.broker.drainRate();
   }
 
-  validate(): void {}
+  /** Throws a 400 for the goodput settings RabbitMQ cannot honour (goodput-limits.ts). */
+  validate(next: ProducerSettings): void {
+    refuseWhatTheBrokerCannotDo(next);
+  }
 
   settingsChanged(changed: Partial<ProducerSettings>): Promise<void> {
     this.broker.settingsChanged(changed);
