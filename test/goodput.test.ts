@@ -30,18 +30,18 @@ test('a job past its deadline_ms is dropped by whoever holds it: the consumer be
   assert.equal(s.backend.goodput.expired_at_consumer, 1);
   assert.equal(s.accounting.sent, 0);
   const c = await lab.consumer.get('/status');
-  assert.equal(c.totals.expired, 1, 'the consumer counted it');
+  assert.equal(c.goodput.expired, 1, 'the consumer counted it');
   assert.equal(c.totals.processed, 0, 'and did not process it');
   assert.equal(await metricValue(lab.consumer, 'backpressure_items_expired_total'), 1);
 });
 
 test('deadlines: items expire in the queue before sending; of those sent, goodput counts the ones finished in time', async (t) => {
-  // One sender, 1.2 s an item, five jobs with a 2 s deadline: the first is done at ~1.2 s (in
-  // time), the second is taken at ~1.2 s (still in time) and done at ~2.4 s (late), the other
-  // three pass their deadline in the queue and are never sent. (0.8 s of slack for a busy machine.)
-  const lab = await startLab({ PRODUCTION_RATE: '0', SENDER_CONCURRENCY: '1' }, { PROCESSING_TIME_MS: '1200', MAX_CONCURRENCY: '1' });
+  // One sender, 2 s an item, five jobs with a 3 s deadline: the first is done at ~2 s (in
+  // time), the second is taken at ~2 s (still in time) and done at ~4 s (late), the other
+  // three pass their deadline in the queue and are never sent. (1 s of slack each way for a busy machine.)
+  const lab = await startLab({ PRODUCTION_RATE: '0', SENDER_CONCURRENCY: '1' }, { PROCESSING_TIME_MS: '2000', MAX_CONCURRENCY: '1' });
   t.after(() => lab.stop());
-  const jobs = await Promise.all(Array.from({ length: 5 }, () => lab.producer.post('/jobs', { deadline_ms: 2000 })));
+  const jobs = await Promise.all(Array.from({ length: 5 }, () => lab.producer.post('/jobs', { deadline_ms: 3000 })));
   for (const job of jobs) assert.equal(job.status, 202);
   const s = await waitSettled(lab.producer, 10_000);
   assertBalanced(s);
@@ -54,7 +54,7 @@ test('deadlines: items expire in the queue before sending; of those sent, goodpu
   // The consumer's own count agrees with what the producer heard, item for item.
   const c = await lab.consumer.get('/status');
   assert.equal(c.goodput.processed_in_deadline + c.goodput.processed_late, c.totals.processed);
-  assert.equal(c.totals.processed + c.totals.expired, a.sent + g.expired_at_consumer);
+  assert.equal(c.totals.processed + c.goodput.expired, a.sent + g.expired_at_consumer);
   assert.equal(await metricValue(lab.producer, 'backpressure_items_goodput_total'), g.delivered_in_deadline);
   assert.equal(await metricValue(lab.producer, 'backpressure_items_late_total'), g.delivered_late);
   assert.equal(await metricValue(lab.consumer, 'backpressure_items_goodput_total'), c.goodput.processed_in_deadline);
@@ -123,4 +123,33 @@ test('the goodput settings are validated like the others: a 400 naming the field
   const deadline = await lab.consumer.post('/process', { id: 'x', created_at: Date.now(), deadline_at: 'soon' });
   assert.equal(deadline.status, 400);
   assert.equal(deadline.body.field, 'deadline_at');
+});
+
+test('open callers with client_timeout_ms give up and try again: light load needs one try each, overload multiplies the tries', async (t) => {
+  const lab = await startLab(
+    { ARRIVALS: 'open', PRODUCTION_RATE: '5', CLIENT_TIMEOUT_MS: '1000', CLIENT_RETRIES: '2', SENDER_CONCURRENCY: '1' },
+    { PROCESSING_TIME_MS: '100', MAX_CONCURRENCY: '1' },
+  );
+  t.after(() => lab.stop());
+  // 5 callers/s against a consumer that takes 10/s: each is answered in ~0.1 s, first time.
+  const light = await waitFor(async () => {
+    const s = await lab.producer.get('/status');
+    return s.callers.succeeded >= 10 && s;
+  }, 20_000);
+  assert.equal(light.callers.timed_out, 0, JSON.stringify(light.callers));
+  assert.ok(light.callers.amplification <= 1.0 + 0.2, JSON.stringify(light.callers)); // a caller or two may be mid-try
+  // 30 callers/s against 10/s: the queue grows past the 1 s timeout, every caller times out and tries again.
+  await lab.producer.post('/admin/config', { production_rate: 30 });
+  const over = await waitFor(async () => {
+    const s = await lab.producer.get('/status');
+    return s.callers.gave_up >= 20 && s;
+  }, 30_000);
+  const c = over.callers;
+  const tries = (c.attempts - light.callers.attempts) / (c.started - light.callers.started);
+  assert.ok(tries > 1.8, `each caller since the overload tried ${tries} times (at most 3; the newest are still on their first)`);
+  assert.ok(c.timed_out > 2 * c.gave_up - 5, JSON.stringify(c));
+  // The abandoned items are still served: the consumer processes more than the callers ever saw succeed.
+  const consumer = await lab.consumer.get('/status');
+  assert.ok(consumer.totals.processed > c.succeeded, `processed ${consumer.totals.processed}, succeeded ${c.succeeded}`);
+  assertBalanced(over);
 });

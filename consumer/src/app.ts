@@ -49,7 +49,7 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
     },
     effective_max_throughput_per_s: round(capacityPerSecond(s)),
     throughput_per_s: round(c.throughput.perSecond()),
-    totals: { processed: c.processed, failed: c.failed, rejected_busy: c.rejected, expired: c.expired },
+    totals: { processed: c.processed, failed: c.failed, rejected_busy: c.rejected },
     goodput: {
       processed_in_deadline: c.goodput.inTime,
       processed_late: c.goodput.late,

@@ -25,6 +25,7 @@ import { count, exemplarOf, observe } from '../../common/src/exemplars';
 import { GoodputMeter } from '../../common/src/goodput-meter';
 import type { Decision } from './admission/outcome';
 import type { Item } from './item';
+import { ItemOutcomes } from './item-outcomes';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
 import { SlowestItems } from './slowest-items';
@@ -66,6 +67,8 @@ export class Ledger {
   /** The slowest deliveries of the last minute, with where their time went (GET /recent-items). */
   readonly slowest = new SlowestItems();
   private readonly deadLetters: DeadLetter[] = [];
+  /** Callers waiting to hear what became of their item (open arrivals with client_timeout_ms). */
+  readonly outcomes = new ItemOutcomes();
 
   constructor(
     private readonly metrics: ProducerMetrics,
@@ -91,11 +94,13 @@ export class Ledger {
         if (outcome.evicted) this.evicted(outcome.evicted);
         break;
       case 'rejected':
+        this.outcomes.settle(item, false);
         this.rejected++;
         this.rejectedBy[outcome.reason] = (this.rejectedBy[outcome.reason] ?? 0) + 1;
         count(this.metrics.rejected, { reason: outcome.reason }, exemplarOf(item.trace));
         break;
       case 'sampled_out':
+        this.outcomes.settle(item, false);
         this.sampledOut++;
         count(this.metrics.dropped, { reason: 'sampled_out' satisfies DropReason }, exemplarOf(item.trace));
         break;
@@ -134,6 +139,7 @@ export class Ledger {
     observe(this.metrics.sendDuration, seconds, exemplarOf(item.trace));
     this.tracer?.delivered(item);
     if (item.job) this.jobs.finished(item);
+    this.outcomes.settle(item, true);
   }
 
   /** A send failed and `item` went back to the head of the queue. */
@@ -152,6 +158,7 @@ export class Ledger {
     count(this.metrics.deadLettered, {}, exemplarOf(item.trace));
     this.tracer?.deadLettered(item, error);
     if (item.job) this.jobs.finished(item, `dead-lettered: ${error}`);
+    this.outcomes.settle(item, false);
     this.listDeadLetter({
       id: item.id,
       priority: item.priority,
@@ -174,7 +181,10 @@ export class Ledger {
   cleared(items: Item[]): void {
     this.clearedCount += items.length;
     count(this.metrics.dropped, { reason: 'cleared' satisfies DropReason }, exemplarOf(items[0]?.trace), items.length);
-    for (const item of items) if (item.job) this.jobs.finished(item, 'cleared from the queue');
+    for (const item of items) {
+      if (item.job) this.jobs.finished(item, 'cleared from the queue');
+      this.outcomes.settle(item, false);
+    }
   }
 
   /** The broker dropped (drop-head), expired (message-ttl) or gave up (rejected by the consumer) a published item. */
@@ -198,6 +208,7 @@ export class Ledger {
     this.metrics.expired.inc();
     this.tracer?.expired(item);
     if (item.job) this.jobs.finished(item, 'expired: past its deadline (or max_item_age_ms) in the queue');
+    this.outcomes.settle(item, false);
   }
 
   /** The consumer dropped `item` unprocessed: its deadline had passed when it arrived there. */
@@ -208,6 +219,7 @@ export class Ledger {
     this.metrics.expired.inc();
     this.tracer?.delivered(item); // its send span ends with the consumer's answer
     if (item.job) this.jobs.finished(item, 'expired: its deadline passed before the consumer began it');
+    this.outcomes.settle(item, false);
   }
 
   /** The queue's discipline (CoDel) or the retry budget dropped `item`. */
@@ -221,6 +233,7 @@ export class Ledger {
       this.tracer?.evicted(item);
     }
     if (item.job) this.jobs.finished(item, `dropped: ${reason}`);
+    this.outcomes.settle(item, false);
   }
 
   /** POST /admin/clear-queue purged `count` items from the broker's queue. */
@@ -286,5 +299,6 @@ export class Ledger {
     count(this.metrics.dropped, { reason: 'drop_oldest' satisfies DropReason }, exemplarOf(item.trace));
     this.tracer?.evicted(item);
     if (item.job) this.jobs.finished(item, 'dropped: evicted by a newer item (drop_oldest)');
+    this.outcomes.settle(item, false);
   }
 }

@@ -36,20 +36,28 @@ export class RetryBudget {
     }
   }
 
-  /** An item is being sent: for the first time, or again. */
+  /** An item is being sent: for the first time, or again (its retry was counted when allowed). */
   sent(retry: boolean): void {
-    if (retry) this.retrySends++;
-    else this.firstSends++;
-    this.window.add(retry); // `failed` in RollingCounts' words: here, the share that are retries
+    if (retry) {
+      this.retrySends++;
+    } else {
+      this.firstSends++;
+      this.window.add(false);
+    }
   }
 
-  /** Whether a failed item may be sent again now; a refusal is counted. */
+  /**
+   * Whether a failed item may be sent again; an allowed retry is counted in the window at once (not
+   * when it is sent, after its backoff), so retries allowed meanwhile cannot exceed the share.
+   */
   allowRetry(): boolean {
-    if (this.ratio <= 0) return true;
-    const { requests, failed: retries } = this.window.totals();
-    if (retries + 1 <= this.ratio * (requests - retries)) return true;
-    this.refused++;
-    return false;
+    const { requests, failed: retries } = this.window.totals(); // `failed` in RollingCounts' words: the retries
+    if (this.ratio > 0 && retries + 1 > this.ratio * (requests - retries)) {
+      this.refused++;
+      return false;
+    }
+    this.window.add(true);
+    return true;
   }
 
   describe() {

@@ -5,6 +5,7 @@
 // `backend` is the queue backend's own section (backend/queue-backend.ts), the same shape on both
 // backends: a figure a backend does not have is absent, never 0 or a made-up state.
 import type { QUEUE_BACKENDS } from '../../common/src/env';
+import type { CallerStats } from './caller-stats';
 import type { ProducerSettings, QueueMode } from './config';
 import type { JobState } from './jobs';
 import type { RetryBudget } from './retry-budget';
@@ -154,6 +155,8 @@ export interface ProducerStatus {
   backend: BackendStatus;
   accounting: Accounting & { rejected_by_reason: Partial<Record<RejectReason, number>> };
   jobs: Record<JobState, number>;
+  /** Open arrivals' callers with client_timeout_ms: tries, timeouts, retries (retrying-callers.ts). */
+  callers: ReturnType<CallerStats['describe']>;
   config: ProducerSettings & { consumer_url: string };
   process: {
     pid: number;
