@@ -9,6 +9,7 @@ import path from 'node:path';
 import { killAll } from '../test/helpers/services';
 import { burstFigure } from './figures/burst';
 import { deliveryCeiling } from './figures/delivery';
+import { goodputFigure } from './figures/goodput';
 import { idleCost } from './figures/idle';
 import { memoryPerItem } from './figures/memory';
 import { rateAccuracy } from './figures/rate';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   await step('rejection_path', () => rejectionPath(plan));
   await step('memory_per_waiting_caller', () => memoryPerWaitingCaller(plan));
   await step('scale_out', () => scaleOut(plan));
+  await step('goodput', () => goodputFigure(plan));
   clearTimeout(watchdog);
 
   const busy = machineWasBusy(machine.load_average_1m);

@@ -32,6 +32,9 @@ import autoscale from './29-autoscale';
 import consumerDies from './30-consumer-dies';
 import prefetch from './31-prefetch';
 import clearMemory from './32-clear-memory';
+import goodputDisciplines from './33-goodput-disciplines';
+import metastable from './34-metastable';
+import retryBudget from './35-retry-budget';
 
 export const EXERCISES: Exercise[] = [
   baseline,
@@ -66,6 +69,9 @@ export const EXERCISES: Exercise[] = [
   consumerDies,
   prefetch,
   clearMemory,
+  goodputDisciplines,
+  metastable,
+  retryBudget,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

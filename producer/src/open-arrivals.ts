@@ -83,7 +83,7 @@ export class OpenArrivals {
       const priority = high_priority_ratio > 0 && Math.random() < high_priority_ratio ? 'high' : 'normal';
       this.made++;
       if (s.client_timeout_ms > 0) {
-        void retryingCaller(this.intake, this.outcomes, this.callers, s, priority);
+        void retryingCaller(this.intake, this.outcomes, this.callers, s, priority, () => this.running);
         continue;
       }
       void this.intake.offer(createItem(payload_bytes, priority, false, undefined, max_item_age_ms), 'generator'); // the caller waits on its own

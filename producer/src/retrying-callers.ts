@@ -26,9 +26,11 @@ export async function retryingCaller(
   stats: CallerStats,
   s: CallerSettings,
   priority: Priority,
+  /** False once the arrivals stopped (arrivals or the producer changed): no further tries then. */
+  arriving: () => boolean,
 ): Promise<void> {
   stats.started++;
-  for (let attempt = 0; attempt <= s.client_retries; attempt++) {
+  for (let attempt = 0; attempt <= s.client_retries && (attempt === 0 || arriving()); attempt++) {
     stats.attempts++;
     const item = createItem(s.payload_bytes, priority, false, undefined, s.max_item_age_ms);
     const outcome = outcomes.watch(item);

@@ -32,6 +32,7 @@ export interface CliRun {
  *   scale 5 leaves a few tenths of a second of slack: one stall of a busy CI machine would use it up.
  * - 20 promises mean waits that follow the slowed consumer's exact pace (4/s) for 50 s; on a busy
  *   machine at scale 5 it lost 15% of that pace (17/s of 20), and every wait with it.
+ * - 33, 34, 35 measure the consumer at capacity, callers' timeouts against it, and retries' backoffs (as 22).
  * - 22 measures delivery through retries: their backoffs shrink with the scale, each request's
  *   fixed cost does not (at scale 5 on a busy machine 46/s got through where 60 were promised).
  */
@@ -48,7 +49,16 @@ const LESS_COMPRESSED = [
   '22-breaker-failure-rate',
   '28-competing-consumers',
 ];
-const SCALE_FOR: Record<string, string> = Object.fromEntries(LESS_COMPRESSED.map((id) => [id, '2']));
+/**
+ * Exercises run at their own pace (scale 1): 33, 34 and 35 promise what a consumer at capacity does
+ * with deadlines, timeouts and retries; at scale 2 on a machine this busy the consumer itself fell to
+ * half its capacity (16/s of 40), so the "before the trigger" of 34 was overloaded already.
+ */
+const UNCOMPRESSED = ['33-goodput-disciplines', '34-metastable', '35-retry-budget'];
+const SCALE_FOR: Record<string, string> = Object.fromEntries([
+  ...LESS_COMPRESSED.map((id) => [id, '2']),
+  ...UNCOMPRESSED.map((id) => [id, '1']),
+]);
 
 export async function runLab(args: string[], urls: { producer: string; consumer: string }, scale = CI_TIME_SCALE): Promise<CliRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lab-'));
