@@ -12,7 +12,7 @@ export default {
   id: '34-metastable',
   title: 'Advanced: a metastable failure — the trigger ends, the overload stays',
   goal:
-    '14 callers a second reach a consumer that takes 20: 70% busy, every caller answered at once. Each caller gives up ' +
+    '10 callers a second reach a consumer that takes 20: half busy, every caller answered at once. Each caller gives up ' +
     'after 2 s and tries again (3 times), as real clients do. Slow the consumer down for just 10 s, then give it its ' +
     'speed back: the system does not come back. The queue the slowdown left makes every caller time out, every ' +
     'timeout adds a retry, and the retries keep the consumer busier than it can be — with items whose callers have ' +
@@ -30,13 +30,13 @@ export default {
     post(
       'producer',
       '/admin/config',
-      { arrivals: 'open', production_rate: 14, client_timeout_ms: 2000, client_retries: 3 },
-      'Open arrivals: 14 callers a second, each giving up after 2 s and trying again up to 3 times',
+      { arrivals: 'open', production_rate: 10, client_timeout_ms: 2000, client_retries: 3 },
+      'Open arrivals: 10 callers a second, each giving up after 2 s and trying again up to 3 times',
     ),
     watch(10, 'Before: every caller answered on its first try', { window: 'before', jq: JQ_CALLERS }),
-    post('consumer', '/admin/slow-down', { factor: 3 }, 'The trigger: the consumer 3× slower (6.7 items/s)…'),
+    post('consumer', '/admin/slow-down', { factor: 4 }, 'The trigger: the consumer 4× slower (5 items/s)…'),
     watch(10, '…for 10 s'),
-    post('consumer', '/admin/speed-up', { factor: 3 }, 'The trigger ends: the consumer back at 20 items/s'),
+    post('consumer', '/admin/speed-up', { factor: 4 }, 'The trigger ends: the consumer back at 20 items/s'),
     watch(5, 'The consumer is fast again'),
     watch(30, 'After the trigger: still down?', { window: 'stuck', jq: JQ_CALLERS }),
     post(
@@ -54,18 +54,18 @@ export default {
       'before: the queue near 0; after the trigger it grows without end although the consumer is fast again; after shedding it falls to a few items.',
   },
   checks: [
-    about('before: callers answered', 14, 'callers/s', (r) => r.window('before').rate(callersSucceeded), { tolerance: 0.15 }),
+    about('before: callers answered', 10, 'callers/s', (r) => r.window('before').rate(callersSucceeded), { tolerance: 0.15 }),
     about('before: tries per caller', 1, '', (r) => triesPerCaller(r, 'before'), { within: 0.1 }),
     atMost('after the trigger: callers answered', 1.4, 'callers/s', (r) => r.window('stuck').rate(callersSucceeded), {
       why: 'every item served waited longer than 2 s: its caller had already gone',
     }),
     atLeast('after the trigger: tries per caller', 3, '', (r) => triesPerCaller(r, 'stuck'), {
-      why: 'each caller times out and tries again, up to 4 tries: 56 items/s offered to a consumer that takes 20',
+      why: 'each caller times out and tries again, up to 4 tries: 40 items/s offered to a consumer that takes 20',
     }),
     atLeast('after the trigger: the queue grew', 200, 'items', (r) => r.window('stuck').change(queued), {
-      why: '(14 × ~4 − 20) items/s for 30 s, minus what the callers had not yet retried',
+      why: '(10 × ~4 − 20) items/s for 30 s, minus what the callers had not yet retried',
     }),
-    about('after shedding: callers answered', 14, 'callers/s', (r) => r.window('recovered').rate(callersSucceeded), {
+    about('after shedding: callers answered', 10, 'callers/s', (r) => r.window('recovered').rate(callersSucceeded), {
       tolerance: 0.25,
       why: 'the newest item is served within its deadline; the old ones expire unsent',
     }),
@@ -75,7 +75,7 @@ export default {
   ],
   question: 'The trigger lasted 10 s. Why did a consumer that is fast again not fix it, and what would you change first in a real system?',
   answer:
-    "Because the load was no longer the callers' 14/s: every caller that timed out sent its request again, so the " +
+    "Because the load was no longer the callers' 10/s: every caller that timed out sent its request again, so the " +
     'consumer faced up to four times the load, most of it for callers who had already given up. The queue left by ' +
     'the slowdown made every wait longer than the timeout, and that is self-sustaining. What breaks the loop is ' +
     'making sure the work done is work someone still waits for: propagate deadlines (gRPC does), serve newest first or ' +
