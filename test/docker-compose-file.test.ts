@@ -18,12 +18,18 @@ const LAB_SERVICES = ['lab18-producer', 'lab18-consumer'];
 /** The broker profile's competing consumers: `docker compose --profile broker up --scale consumer=3`. */
 const SCALED = 'consumer';
 
-/** The Dockerfile's default for a service's PORT (ENV PORT=...); a missing Dockerfile fails its own test below. */
+/** The Dockerfile a service is built from (Compose's default name when the file names none). */
+const dockerfileOf = (service: any): string => path.join(ROOT, service.build.context, service.build.dockerfile ?? 'Dockerfile');
+
+/**
+ * The image's default PORT for a built service: the ENV PORT=... of the Dockerfile's stage that the
+ * build argument SERVICE picks; a missing Dockerfile fails its own test below.
+ */
 function dockerfilePort(service: any): string | undefined {
-  const file = service.build && path.join(ROOT, service.build.context, service.build.dockerfile);
-  if (!file || !existsSync(file)) return undefined;
-  const text = readFileSync(file, 'utf8');
-  return /^ENV .*\bPORT=(\d+)/m.exec(text)?.[1];
+  if (!service.build || !existsSync(dockerfileOf(service))) return undefined;
+  const stages = readFileSync(dockerfileOf(service), 'utf8').split(/^FROM /m);
+  const stage = stages.find((s) => s.startsWith(`runtime AS ${service.build.args?.SERVICE}\n`));
+  return stage && /^ENV .*\bPORT=(\d+)/m.exec(stage)?.[1];
 }
 
 /** host:port pairs each service can be reached at on the compose network. */
@@ -98,8 +104,7 @@ test('every service_healthy dependency has a healthcheck (in compose or in its D
     for (const [dep, { condition }] of Object.entries<any>(service.depends_on ?? {})) {
       if (condition !== 'service_healthy') continue;
       const target = services[dep];
-      const inDockerfile =
-        target.build && /^HEALTHCHECK /m.test(readFileSync(path.join(ROOT, target.build.context, target.build.dockerfile), 'utf8'));
+      const inDockerfile = target.build && /^HEALTHCHECK /m.test(readFileSync(dockerfileOf(target), 'utf8'));
       assert.ok(target.healthcheck?.test || inDockerfile, `${name} waits for ${dep} to be healthy, which has no healthcheck`);
     }
   }
@@ -270,15 +275,18 @@ test("RabbitMQ's config: the mounted conf.d file sets statistics every second an
   });
 });
 
-test('every service built here has its Dockerfile in the repository', () => {
+test('every service built here is built from the one Dockerfile, with a SERVICE it has a stage for', () => {
+  const stageNames = [...readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
   for (const [name, service] of Object.entries(services).filter(([, s]) => s.build)) {
-    assert.ok(existsSync(path.join(ROOT, service.build.context, service.build.dockerfile)), `${name}: ${service.build.dockerfile}`);
+    assert.equal(dockerfileOf(service), path.join(ROOT, 'Dockerfile'), name);
+    assert.ok(stageNames.includes(service.build.args.SERVICE), `${name}: SERVICE=${service.build.args.SERVICE}`);
+    assert.ok(dockerfilePort(service), `${name}: its stage sets PORT`);
   }
 });
 
-test('the browser view: lab18-ui on 127.0.0.1:8080, built from ui/Dockerfile, reading the producer and the consumer', () => {
+test('the browser view: lab18-ui on 127.0.0.1:8080, built as SERVICE=ui, reading the producer and the consumer', () => {
   const ui = services['lab18-ui'];
-  assert.deepEqual(ui.build, { context: '.', dockerfile: 'ui/Dockerfile', args: { NODE_IMAGE: readEnvFile().NODE_IMAGE } });
+  assert.deepEqual(ui.build, { context: '.', args: { NODE_IMAGE: readEnvFile().NODE_IMAGE, SERVICE: 'ui' } });
   assert.deepEqual(ui.ports, ['127.0.0.1:8080:8080']);
   assert.equal(ui.environment.UI_PORT, '8080');
   assert.equal(ui.environment.HOST, '0.0.0.0', "listens on the container's interfaces");

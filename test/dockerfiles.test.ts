@@ -1,8 +1,9 @@
-// The Dockerfiles (producer, consumer, ui) checked offline (test/docker/stack.test.ts builds them for real):
-// dockerfile-utils finds no problem; no `# syntax=` line (it would pull an image); every stage is
-// the Node.js base that .env names (NODE_IMAGE, node:24-slim, passed in as a build argument) or an
-// earlier stage; every COPY source exists and is not excluded by .dockerignore;
-// the final stage is production-only, non-root, NODE_ENV=production, with a node healthcheck.
+// The one Dockerfile of the Node.js services (producer, consumer, ui; the build argument SERVICE picks
+// which) checked offline (test/docker/stack.test.ts builds all three for real): dockerfile-utils
+// finds no problem; no `# syntax=` line (it would pull an image); every stage is the Node.js base
+// that .env names (NODE_IMAGE, node:24-slim, passed in as a build argument) or an earlier stage;
+// every COPY source exists and is not excluded by .dockerignore; each service's image is
+// production-only, non-root, NODE_ENV=production, with a node healthcheck and its own command.
 // Then the healthcheck script and the load generator the images run, run here for real.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -22,6 +23,8 @@ const run = promisify(execFile);
 const ignored = dockerignore().add(readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n'));
 
 const content = (i: Instruction) => i.getArgumentsContent() ?? '';
+/** How a Dockerfile writes a build argument's value: ${NAME}. */
+const argument = (name: string) => `\${${name}}`;
 
 interface Stage {
   from: From;
@@ -49,93 +52,100 @@ function parseDockerfile(text: string): { globalArgs: string[]; stages: Stage[] 
 
 const filesUnder = (p: string): string[] => (statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => filesUnder(path.join(p, f))) : [p]);
 
-for (const service of ['producer', 'consumer', 'ui']) {
-  const text = readFileSync(path.join(ROOT, service, 'Dockerfile'), 'utf8');
-  const { globalArgs, stages } = parseDockerfile(text);
-  const final = stages.at(-1)!;
-  const finalOf = (keyword: string) => final.instructions.filter((i) => i.getKeyword() === keyword);
+const text = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+const { globalArgs, stages } = parseDockerfile(text);
+const stageNamed = (name: string) => stages.find((s) => s.name === name);
+const copiesOf = (instructions: Instruction[]) => instructions.filter((i) => i.getKeyword() === 'COPY') as Copy[];
 
-  test(`${service}/Dockerfile: dockerfile-utils finds no problem, and there is no # syntax= line`, () => {
-    assert.deepEqual(
-      validate(text).map((d) => `${d.range.start.line + 1}: ${d.message}`),
-      [],
+/** The instructions of the image that `--build-arg SERVICE=<service>` makes, base stage first. */
+function imageOf(service: string): Instruction[] {
+  const chain: Stage[] = [];
+  for (let stage = stages.at(-1); stage; ) {
+    chain.unshift(stage);
+    const image = stage.from.getImage()!.replace(argument('SERVICE'), service);
+    stage = stageNamed(image);
+  }
+  return chain.flatMap((s) => s.instructions);
+}
+
+test('Dockerfile: dockerfile-utils finds no problem, and there is no # syntax= line', () => {
+  assert.deepEqual(
+    validate(text).map((d) => `${d.range.start.line + 1}: ${d.message}`),
+    [],
+  );
+  assert.doesNotMatch(text, /^#\s*syntax\s*=/im);
+});
+
+test(".env's NODE_IMAGE (node:24-slim) and SERVICE are the only build arguments; every stage builds on the base or an earlier stage", () => {
+  assert.equal(readEnvFile().NODE_IMAGE, 'node:24-slim');
+  // No default for either: .env is the one place the base is written (compose passes it as a
+  // build arg), and a build says which service it makes.
+  assert.deepEqual(globalArgs, ['NODE_IMAGE', 'SERVICE']);
+  assert.ok(stages.length >= 3, 'build, production dependencies, runtime');
+  const seen: string[] = [];
+  for (const stage of stages) {
+    const image = stage.from.getImage()!;
+    const last = stage === stages.at(-1);
+    assert.ok(image === argument('NODE_IMAGE') || seen.includes(image) || (last && image === argument('SERVICE')), `FROM ${image}`);
+    for (const copy of copiesOf(stage.instructions)) {
+      const from = copy.getFromFlag()?.getValue();
+      if (from) assert.ok(seen.includes(from), `COPY --from=${from} must name an earlier stage (have ${seen.join(', ')})`);
+    }
+    if (stage.name) seen.push(stage.name);
+  }
+});
+
+test('Dockerfile: every COPY source exists in the repository and is in the build context', () => {
+  const sources = copiesOf(stages.flatMap((s) => s.instructions))
+    .filter((c) => !c.getFromFlag())
+    .flatMap((c) =>
+      c
+        .getArguments()
+        .slice(0, -1)
+        .map((a) => a.getValue()),
     );
-    assert.doesNotMatch(text, /^#\s*syntax\s*=/im);
-  });
+  for (const needed of ['package-lock.json', 'common/src', 'producer/src', 'consumer/src', 'ui/src'])
+    assert.ok(sources.includes(needed), needed);
+  for (const source of sources) {
+    const files = filesUnder(path.join(ROOT, source)).map((f) => path.relative(ROOT, f));
+    const excluded = files.filter((f) => ignored.ignores(f));
+    assert.deepEqual(excluded, [], `${source}: excluded by .dockerignore`);
+  }
+});
 
-  test(`${service}/Dockerfile: multi-stage on .env's NODE_IMAGE (node:24-slim); every COPY --from names an earlier stage`, () => {
-    assert.equal(readEnvFile().NODE_IMAGE, 'node:24-slim');
-    // No default: .env is the one place the base is written (compose passes it as a build arg).
-    assert.deepEqual(globalArgs, ['NODE_IMAGE']);
-    assert.ok(stages.length >= 3, 'build, production dependencies, runtime');
-    const seen: string[] = [];
-    for (const stage of stages) {
-      const image = stage.from.getImage()!;
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own variable syntax
-      assert.ok(image === '${NODE_IMAGE}' || seen.includes(image), `FROM ${image}`);
-      for (const copy of stage.instructions.filter((i) => i.getKeyword() === 'COPY') as Copy[]) {
-        const from = copy.getFromFlag()?.getValue();
-        if (from) assert.ok(seen.includes(from), `COPY --from=${from} must name an earlier stage (have ${seen.join(', ')})`);
-      }
-      if (stage.name) seen.push(stage.name);
-    }
-  });
-
-  test(`${service}/Dockerfile: every COPY source exists in the repository and is in the build context`, () => {
-    const sources = stages
-      .flatMap((s) => s.instructions)
-      .filter((i) => i.getKeyword() === 'COPY' && !(i as Copy).getFromFlag())
-      .flatMap((i) =>
-        i
-          .getArguments()
-          .slice(0, -1)
-          .map((a) => a.getValue()),
-      );
-    assert.ok(sources.includes('package-lock.json') && sources.includes(`${service}/src`), sources.join(' '));
-    for (const source of sources) {
-      const files = filesUnder(path.join(ROOT, source)).map((f) => path.relative(ROOT, f));
-      const excluded = files.filter((f) => ignored.ignores(f));
-      assert.deepEqual(excluded, [], `${source}: excluded by .dockerignore`);
-    }
-  });
-
-  test(`${service}/Dockerfile: the runtime stage is production-only, non-root, with a node healthcheck`, () => {
-    assert.equal(content(finalOf('USER')[0]), 'node');
-    assert.match(finalOf('ENV').map(content).join(' '), /\bNODE_ENV=production\b/);
-    const copies = finalOf('COPY') as Copy[];
-    const modulesFrom = copies
+for (const service of ['producer', 'consumer', 'ui']) {
+  test(`SERVICE=${service}: production-only, non-root, with a node healthcheck, running dist/${service}/src/main.js`, () => {
+    assert.ok(stageNamed(service), `a stage named ${service}`);
+    const image = imageOf(service);
+    const of = (keyword: string) => image.filter((i) => i.getKeyword() === keyword);
+    assert.equal(content(of('USER').at(-1)!), 'node');
+    assert.match(of('ENV').map(content).join(' '), /\bNODE_ENV=production\b/);
+    assert.match(of('ENV').map(content).join(' '), /\bPORT=\d+\b/, 'the port the healthcheck asks on');
+    const modulesFrom = copiesOf(image)
       .find((c) => content(c).includes('node_modules'))
       ?.getFromFlag()
       ?.getValue();
-    const depsStage = stages.find((s) => s.name === modulesFrom);
+    const depsStage = modulesFrom ? stageNamed(modulesFrom) : undefined;
     assert.ok(depsStage, 'node_modules comes from a stage of its own');
     assert.match(depsStage.instructions.map(content).join('\n'), /npm ci --omit=dev/);
     assert.ok(
       stages.some((s) => s.instructions.some((i) => /npm run build/.test(content(i)))),
       'the build stage runs npm run build',
     );
-    assert.equal(finalOf('RUN').length, 0, 'the runtime stage installs nothing');
+    assert.equal(of('RUN').length, 0, 'the image installs nothing');
 
-    const healthcheck = content(final.instructions.find((i) => i.getKeyword() === 'HEALTHCHECK')!);
+    const healthcheck = content(of('HEALTHCHECK').at(-1)!);
     const command = /CMD (\[.*\])/s.exec(healthcheck)?.[1];
     assert.ok(command, healthcheck);
     const [program, script] = JSON.parse(command);
     assert.equal(program, 'node', 'no curl in the slim image: the healthcheck is node');
-    const [cmdProgram, main] = JSON.parse(content(finalOf('CMD')[0]));
-    assert.equal(cmdProgram, 'node');
+    assert.deepEqual(JSON.parse(content(of('CMD').at(-1)!)), ['node', `dist/${service}/src/main.js`]);
     // Scripts the image runs are compiled from sources that exist.
-    for (const js of [script, main]) assert.ok(statSync(path.join(ROOT, js.replace(/^dist\//, '').replace(/\.js$/, '.ts'))).isFile(), js);
+    for (const js of [script, `dist/${service}/src/main.js`]) {
+      assert.ok(statSync(path.join(ROOT, js.replace(/^dist\//, '').replace(/\.js$/, '.ts'))).isFile(), js);
+    }
   });
 }
-
-test('the two Dockerfiles differ in size', () => {
-  // Docker 20.10's BuildKit (Debian's engine, and CI's) sends each build's Dockerfile under the
-  // same key for one context and skips a file whose size and mtime match the one it has: a fresh
-  // checkout writes both in the same instant, so equal sizes made it build the consumer image for
-  // both services. Seen here; test/docker/stack.test.ts checks each image's command too.
-  const size = (service: string) => statSync(path.join(ROOT, service, 'Dockerfile')).size;
-  assert.notEqual(size('producer'), size('consumer'));
-});
 
 test('.dockerignore keeps node_modules, dist, .git and tests out of the build context', () => {
   for (const file of ['node_modules/express/package.json', 'dist/producer/src/main.js', '.git/HEAD', 'test/core.test.ts', '.env']) {

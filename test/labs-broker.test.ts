@@ -3,7 +3,7 @@
 // npm start` (its supervisor restarts what an exercise kills) and a real RabbitMQ.
 import { after, before, describe, test } from 'node:test';
 import { assertExercisePasses } from './helpers/lab-runner';
-import { startUnderNpmStart } from './helpers/npm-start';
+import { type NpmStart, startNpmStart } from './helpers/npm-start';
 import { brokerEnv, type RabbitMQ, startBroker } from './helpers/rabbitmq';
 
 let rabbit: RabbitMQ;
@@ -13,14 +13,11 @@ before(async () => {
 after(() => rabbit?.stop());
 
 describe('on the broker, under npm start', () => {
-  let urls: { producer: string; consumer: string };
-  const cleanups: (() => Promise<unknown>)[] = [];
+  let run: NpmStart | undefined;
   before(async () => {
-    ({ urls } = await startUnderNpmStart({ after: (fn) => cleanups.push(fn) }, brokerEnv(rabbit)));
+    run = await startNpmStart(brokerEnv(rabbit));
   });
-  after(async () => {
-    for (const cleanup of cleanups) await cleanup();
-  });
+  after(() => run?.stop());
   for (const id of [
     '23-broker-producer-crash',
     '24-broker-consumer-crash',
@@ -32,7 +29,7 @@ describe('on the broker, under npm start', () => {
     '06-reset',
   ]) {
     test(`exercise ${id} keeps its promises`, async (t) => {
-      await assertExercisePasses(t, id, urls);
+      await assertExercisePasses(t, id, run!.urls);
     });
   }
 });

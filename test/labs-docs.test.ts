@@ -10,6 +10,8 @@ import { consumerSettings } from '../consumer/src/config';
 import { EXERCISES, findExercise } from '../labs/exercises';
 import { docFile, exercisePage, LABS_DIR } from '../labs/src/docs';
 import { PANELS } from '../labs/src/panels';
+import { MIN_RATE_SECONDS, type Up, Window } from '../labs/src/recording';
+import type { Snapshot } from '../labs/src/snapshot';
 import { DEFAULTS, MAX_TIME_SCALE, scaleSettings } from '../labs/src/time-scale';
 import { producerSettings } from '../producer/src/config';
 
@@ -73,4 +75,12 @@ test('the defaults and every setting an exercise sends are valid at every time s
     sample_rate: 10,
     max_queue_size: 100,
   });
+});
+
+test('no check measures a rate over less than 2 s: a shorter window says so instead of a number', () => {
+  const up = (at: number, size: number) => ({ at, errors: {}, producer: { queue: { size } }, consumer: {} }) as unknown as Snapshot;
+  const size = (s: Up) => s.producer.queue.size;
+  assert.equal(MIN_RATE_SECONDS, 2);
+  assert.equal(new Window('long', [up(0, 0), up(1000, 5), up(2000, 10)]).rate(size), 5);
+  assert.throws(() => new Window('short', [up(0, 0), up(1999, 10)]).rate(size), /"short" spans 1\.9 s.*needs 2 s at least/);
 });

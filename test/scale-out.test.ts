@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { assertExercisePasses } from './helpers/lab-runner';
+import { startNpmStart } from './helpers/npm-start';
 import { startOtlpReceiver } from './helpers/otlp-receiver';
 import { startPrometheus } from './helpers/prometheus';
 import {
@@ -23,7 +24,6 @@ import {
   waitBrokerReady,
 } from './helpers/rabbitmq';
 import { assertNoProcessFault, type Service, sleep, waitFor } from './helpers/services';
-import { startSupervised } from './helpers/supervised';
 
 let rabbit: RabbitMQ;
 before(async () => {
@@ -135,8 +135,9 @@ describe('scale-out on the broker', () => {
     await emptyQueues(rabbit);
     const otlp = await startOtlpReceiver();
     t.after(() => otlp.close());
-    const run = await startSupervised({
+    const run = await startNpmStart({
       ...brokerEnv(rabbit),
+      LOG_LEVEL: 'info', // the log lines checked below
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: '200',
       TRACE_SAMPLE_RATIO: '0.01',
@@ -220,8 +221,9 @@ describe('scale-out on the broker', () => {
 
   test('npm start: an instance that dies is restarted, and the supervisor reports it', async (t) => {
     await emptyQueues(rabbit);
-    const run = await startSupervised({
+    const run = await startNpmStart({
       ...brokerEnv(rabbit),
+      LOG_LEVEL: 'info', // the log lines checked below
       CONSUMERS: '2',
       PRODUCTION_RATE: '0',
     });
@@ -246,7 +248,7 @@ describe('scale-out on the broker', () => {
     const watch = await runWatchOnce({
       PRODUCER_URL: run.producerUrl(1),
       CONSUMER_URL: run.consumerUrl(1),
-      SUPERVISOR_URL: run.supervisorUrl,
+      SUPERVISOR_URL: run.supervisorUrl!, // two consumers: it serves one
     });
     const section = watch.slice(watch.indexOf('INSTANCES'));
     for (const name of ['producer-1', 'consumer-1', 'consumer-2'])
@@ -276,14 +278,14 @@ describe('scale-out on the broker', () => {
     producers = 1,
   ): Promise<void> {
     await emptyQueues(rabbit);
-    const run = await startSupervised({ ...brokerEnv(rabbit), LOG_LEVEL: 'warn', ...env });
+    const run = await startNpmStart({ ...brokerEnv(rabbit), ...env });
     t.after(() => run.stop());
     for (let n = 1; n <= producers; n++)
       await waitFor(async () => (await fetch(`${run.producerUrl(n)}/health/ready`)).ok, 30_000, `producer-${n} ready`);
     // The runner (a child process) finds the supervisor where `npm run watch` does.
     process.env.SUPERVISOR_URL = run.supervisorUrl;
     t.after(async () => delete process.env.SUPERVISOR_URL);
-    await assertExercisePasses(t, id, { producer: run.producerUrl(1), consumer: run.consumerUrl(1) });
+    await assertExercisePasses(t, id, run.urls);
   }
 
   test('exercise 27-one-limit keeps its promises, on two producers under npm start', (t) =>

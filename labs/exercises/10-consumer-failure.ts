@@ -36,7 +36,7 @@ export default {
         ctx.record('ready', answer.status);
       },
     ),
-    watch(3, 'The breaker is open: nothing is sent, the queue grows', { window: 'outage', jq: JQ.breaker }),
+    watch(5, 'The breaker is open: nothing is sent, the queue grows', { window: 'outage', jq: JQ.breaker }),
     post('consumer', '/admin/resume', undefined, 'Bring the consumer back'),
     until('Wait for the breaker to close', breakerIs('closed'), 20, { window: 'closing', jq: JQ.breaker }),
     watch(10, 'Watch the queue drain', { window: 'recovery', jq: JQ.breaker }),

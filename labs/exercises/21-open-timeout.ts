@@ -25,7 +25,7 @@ export default {
       'Timeout: 20 places, wait at most 1 s; arrivals are closed (the default)',
     ),
     until('Wait until the queue is full', (s) => (s.producer?.queue.size ?? 0) >= 20, 30),
-    watch(10, 'Closed arrivals: does anyone time out?', { window: 'closed', jq: JQ.callers }),
+    watch(15, 'Closed arrivals: does anyone time out?', { window: 'closed', jq: JQ.callers }),
     post('producer', '/admin/config', { arrivals: 'open' }, 'Open arrivals: 10 callers a second'),
     watch(3, 'The first callers reach their timeout'),
     watch(15, 'Open arrivals: refusals after the timeout', { window: 'open', jq: JQ.callers }),

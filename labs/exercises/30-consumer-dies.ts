@@ -1,19 +1,25 @@
-import { action, atLeast, type Exercise, exactly, watch } from '../src/exercise';
+import { action, atLeast, atMost, type Exercise, exactly, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { instanceUrl, request } from '../src/services';
+import { instanceUrl, request, requestWhenUp } from '../src/services';
 import { supervisorUrlFromEnv } from '../src/watch-instances';
 import { needsInstance, postTo, recordFrom, requireInstance, startIntro } from './instances';
 import { processed } from './measures';
 
 const START = 'QUEUE_BACKEND=rabbitmq CONSUMERS=2 npm start';
 const HELD = 20;
-const supervisorStatus = async () => (await request(`${supervisorUrlFromEnv()}/status`)).body;
 interface SupervisedInstance {
   name: string;
   pid: number;
+  state: string;
   restarts: number;
 }
-const consumer2 = (status: { instances: SupervisedInstance[] }): SupervisedInstance => {
+interface SupervisorStatus {
+  instances: SupervisedInstance[];
+}
+/** The supervisor's /status, once `ready` holds for it (asked until then, RESTART_DEADLINE_MS at most). */
+const supervisorStatus = async (ready?: (status: SupervisorStatus) => boolean) =>
+  (await requestWhenUp<SupervisorStatus>(`${supervisorUrlFromEnv()}/status`, undefined, ready)).body;
+const consumer2 = (status: SupervisorStatus): SupervisedInstance => {
   const found = status.instances.find((i) => i.name === 'consumer-2');
   if (!found) throw new Error('the supervisor lists no consumer-2: start the lab with CONSUMERS=2');
   return found;
@@ -46,7 +52,6 @@ export default {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }),
-    recordFrom('consumer', 2, '.broker.holding', 'held by consumer 2', (s) => s.broker.holding),
     recordFrom('consumer', 1, '.broker.redeliveries', 'redeliveries before', (s) => s.broker.redeliveries),
     action(
       'Kill consumer 2 (SIGKILL: no goodbye, no ack)',
@@ -54,11 +59,13 @@ export default {
       async (ctx) => {
         const before = consumer2(await supervisorStatus());
         ctx.record('restarts before', before.restarts);
+        // What it holds is read at the last moment: a delivery to its old prefetch may still arrive.
+        ctx.record('held by consumer 2', (await requestWhenUp(`${instanceUrl(ctx.urls.consumer, 2)}/status`)).body.broker.holding);
         process.kill(before.pid, 'SIGKILL');
         ctx.say(`killed PID ${before.pid}`);
       },
     ),
-    watch(10, 'Consumer 1 keeps working; the supervisor restarts consumer 2', {
+    watch(15, 'Consumer 1 keeps working; the supervisor restarts consumer 2', {
       window: 'after',
       jq: '{processed: .totals.processed, redeliveries: .broker.redeliveries}',
     }),
@@ -66,10 +73,15 @@ export default {
       'Who got the held items again',
       `curl -s http://localhost:8001/status | jq '.broker.redeliveries'; curl -s http://localhost:8003/status | jq '.broker.redeliveries'`,
       async (ctx) => {
-        const one = (await request(`${ctx.urls.consumer}/status`)).body.broker.redeliveries;
-        const two = (await request(`${instanceUrl(ctx.urls.consumer, 2)}/status`)).body.broker?.redeliveries ?? 0;
+        // On a busy machine the restarted consumer 2 may still be starting: wait until the supervisor
+        // has it up again and it answers, rather than count a refused connection as nothing.
+        const restarted = (status: SupervisorStatus) =>
+          status.instances.some((i) => i.name === 'consumer-2' && i.state === 'up' && i.restarts > ctx.value('restarts before'));
+        const supervisor = await supervisorStatus(restarted);
+        const one = (await requestWhenUp(`${ctx.urls.consumer}/status`)).body.broker.redeliveries;
+        const two = (await requestWhenUp(`${instanceUrl(ctx.urls.consumer, 2)}/status`)).body.broker?.redeliveries ?? 0;
         ctx.record('redelivered', one + two);
-        ctx.record('restarts after', consumer2(await supervisorStatus()).restarts);
+        ctx.record('restarts after', consumer2(supervisor).restarts);
       },
     ),
   ],
@@ -82,13 +94,15 @@ export default {
       // A raised prefetch re-subscribes; a delivery to the old subscription may still arrive.
       why: 'its prefetch (one or two more when a delivery to the old prefetch was under way)',
     }),
-    exactly(
+    atMost(
       'held but not delivered again',
       0,
       'items',
       (r) => r.value('held by consumer 2') - (r.value('redelivered') - r.value('redeliveries before')),
       {
-        why: "every unacked item goes back to the queue when its consumer's connection dies, and is delivered again",
+        why:
+          "every unacked item goes back to the queue when its consumer's connection dies, and is delivered again " +
+          '(one more, below 0, when a delivery was on its way to consumer 2 as it died)',
       },
     ),
     atLeast('consumer 1 keeps processing', 4, 'items/s', (r) => r.window('after').rate(processed), {

@@ -2,7 +2,7 @@
 // QUEUE_BACKEND=rabbitmq npm start`): the runner knows the first producer and consumer; instance n
 // is two ports up per step (instanceUrl). Each step is still one request a learner could type.
 import { type ActionStep, action, type Exercise } from '../src/exercise';
-import { curlFor, instanceUrl, request, type ServiceName, type Urls } from '../src/services';
+import { curlFor, instanceUrl, request, requestWhenUp, type ServiceName, type Urls } from '../src/services';
 import { scaleSettings } from '../src/time-scale';
 
 /** The intro of such an exercise: how to start the lab it needs. */
@@ -47,7 +47,7 @@ export const postTo = (service: ServiceName, n: number, path: string, body: Reco
 // biome-ignore lint/suspicious/noExplicitAny: the /status JSON, read by the field the exercise names
 export const recordFrom = (service: ServiceName, n: number, jq: string, name: string, read: (status: any) => number): ActionStep =>
   action(`${service}-${n}: ${name}`, `curl -s ${shownUrl(service, n)}/status | jq '${jq}'`, async (ctx) => {
-    ctx.record(name, read((await request(`${instanceUrl(ctx.urls[service], n)}/status`)).body));
+    ctx.record(name, read((await requestWhenUp(`${instanceUrl(ctx.urls[service], n)}/status`)).body));
   });
 
 /** Records every consumer's processed total (1 … count) as `${name} ${n}`, in one look. */
@@ -59,7 +59,7 @@ export const recordProcessed = (count: number, name: string): ActionStep =>
       const totals = await Promise.all(
         Array.from(
           { length: count },
-          async (_, i) => (await request(`${instanceUrl(ctx.urls.consumer, i + 1)}/status`)).body.totals.processed as number,
+          async (_, i) => (await requestWhenUp(`${instanceUrl(ctx.urls.consumer, i + 1)}/status`)).body.totals.processed as number,
         ),
       );
       for (const [i, total] of totals.entries()) ctx.record(`${name} ${i + 1}`, total);

@@ -5,7 +5,7 @@
 import type { QueueBackend } from '../../common/src/env';
 import type { PanelTitle } from './panels';
 import type { Recording } from './recording';
-import type { ServiceName, Urls } from './services';
+import { requestWhenUp, type ServiceName, type Urls } from './services';
 import type { Snapshot } from './snapshot';
 import type { Unit } from './time-scale';
 
@@ -93,6 +93,8 @@ export interface ActionContext {
   urls: Urls;
   scale: number;
   record(name: string, value: number): void;
+  /** A number an earlier step recorded. */
+  value(name: string): number;
   say(line: string): void;
 }
 
@@ -145,10 +147,8 @@ export const predict = (question: string, answer: string): PredictStep => ({ kin
  */
 export const kill = (service: ServiceName, say: string): ActionStep =>
   action(say, `kill -9 $(curl -s http://localhost:${service === 'producer' ? 8000 : 8001}/status | jq .process.pid)`, async (ctx) => {
-    const status = await fetch(`${ctx.urls[service]}/status`, { signal: AbortSignal.timeout(3000) });
-    const {
-      process: { pid },
-    } = (await status.json()) as { process: { pid: number } };
+    // Asked until it answers: an earlier step may have left it restarting.
+    const { pid } = (await requestWhenUp<{ process: { pid: number } }>(`${ctx.urls[service]}/status`)).body.process;
     process.kill(pid, 'SIGKILL');
     ctx.say(`${service} (PID ${pid}) killed`);
   });

@@ -14,6 +14,14 @@ export const isUp = (s: Snapshot): s is Up => s.producer !== undefined && s.cons
 
 type Read = (s: Up) => number;
 
+/**
+ * No rate is measured over less than this many real seconds: over a shorter span one stall of a
+ * busy machine (a second without a snapshot, a burst after it) moves the rate by more than any
+ * tolerance allows. An exercise's windows are long enough at the scale it runs at in CI
+ * (test/helpers/lab-runner.ts); at a higher LAB_TIME_SCALE such a check says so instead of guessing.
+ */
+export const MIN_RATE_SECONDS = 2;
+
 export class Window {
   constructor(
     readonly name: string,
@@ -41,7 +49,13 @@ export class Window {
   /** How much `read` changed per second from the first to the last snapshot. */
   rate(read: Read): number {
     const [a, b] = [this.first, this.last];
-    return (read(b) - read(a)) / ((b.at - a.at) / 1000);
+    const seconds = (b.at - a.at) / 1000;
+    if (seconds < MIN_RATE_SECONDS) {
+      throw new Error(
+        `"${this.name}" spans ${(Math.floor(seconds * 10) / 10).toFixed(1)} s with both services up: a rate needs ${MIN_RATE_SECONDS} s at least (a lower LAB_TIME_SCALE gives it)`,
+      );
+    }
+    return (read(b) - read(a)) / seconds;
   }
 
   change(read: Read): number {

@@ -1,7 +1,8 @@
 // Talking to the two services over HTTP, and showing each request as the curl command a
 // learner would type for it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { consumerStatus } from '../../consumer/src/app';
+import type { consumerStatus } from '../../consumer/src/routes/status';
 
 export type { ProducerStatus } from '../../producer/src/status-model';
 export type ConsumerStatus = ReturnType<typeof consumerStatus>;
@@ -56,6 +57,30 @@ export async function request<T = any>(url: string, method: 'GET' | 'POST' = 'GE
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
   return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/** How long a step waits for a service that is (re)starting: a restart on a busy machine takes real seconds. */
+export const RESTART_DEADLINE_MS = 30_000;
+
+/**
+ * GETs `url` until it answers 200 (a service that a kill or the supervisor is restarting refuses
+ * connections meanwhile) and returns that answer; throws with the last reason once `timeoutMs` has
+ * passed. `ready` may ask for more than a 200 (the instance restarted, say).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: as Answer
+export async function requestWhenUp<T = any>(
+  url: string,
+  timeoutMs = RESTART_DEADLINE_MS,
+  ready: (body: T) => boolean = () => true,
+): Promise<Answer<T>> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const answer = await request<T>(url).catch((err: unknown) => describeError(err));
+    if (typeof answer !== 'string' && answer.status === 200 && ready(answer.body)) return answer;
+    const why = typeof answer === 'string' ? answer : answer.status === 200 ? 'not ready yet' : `answered ${answer.status}`;
+    if (performance.now() > deadline) throw new Error(`${url}: ${why} after ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
 }
 
 export async function getText(url: string): Promise<string> {

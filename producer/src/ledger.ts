@@ -11,7 +11,7 @@
 //
 //   produced = published + rejected + sampled_out      (a publish awaiting its confirm is not yet produced)
 //
-// and across the producer, the broker and the consumers (checked by the tests, test/helpers/broker-lab.ts):
+// and across the producer, the broker and the consumers (checked by the tests: brokerBooks in test/helpers/rabbitmq.ts):
 //
 //   published = ready + unacked + processed + dropped + expired + dead_lettered + cleared
 //

@@ -1,5 +1,5 @@
 // The Docker stack for real: a Docker engine of our own (Debian's), a self-made node:24-slim base
-// image, both services and the browser view built by `docker-compose build` from their Dockerfiles, and run from
+// image, both services and the browser view built by `docker-compose build` from the one Dockerfile (SERVICE=...), and run from
 // docker-compose.yml as `docker-compose config` resolves it, moved onto the host network on free
 // 127.0.0.1 ports (test/helpers/ci-compose.ts), with a Prometheus stand-in built from Debian's
 // binary and, for Jaeger, the tests' OTLP receiver on the host. The Grafana and Jaeger images
@@ -168,7 +168,7 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     t.diagnostic(`image size: ${await megabytes(RABBITMQ_STAND_IN)} MB, of which the ${BASE_IMAGE} base ${await megabytes(BASE_IMAGE)} MB`);
   });
 
-  test('docker-compose build builds both services from their Dockerfiles', async (t) => {
+  test('docker-compose build builds both services from the one Dockerfile, each with its own command', async (t) => {
     const resolved = parse((await engine.run('docker-compose', ['config'], { cwd: ROOT })).stdout) as ComposeFile;
     const otlpPort = Number(new URL(jaeger.endpoint).port);
     plan = await hostNetworkCompose(
@@ -230,7 +230,7 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
     }
   });
 
-  test('the browser view: lab18-ui serves its page, on its own port, from the image built from ui/Dockerfile', async () => {
+  test('the browser view: lab18-ui serves its page, on its own port, from the image built with SERVICE=ui', async () => {
     const url = `http://127.0.0.1:${plan.ports['lab18-ui']}/`;
     const contentType = await waitFor(
       async () => {

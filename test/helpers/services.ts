@@ -111,7 +111,7 @@ export function waitSettled(producer: Service, timeoutMs: number, what = 'every 
   );
 }
 
-/** The accounting identity of design.md, checked on a /status body. */
+/** The accounting identity (producer/src/ledger.ts), checked on a /status body. */
 export function assertBalanced(status: any): void {
   const a = status.accounting;
   const sum = a.queued + a.in_flight + a.sent + a.rejected + a.dropped + a.sampled_out + a.cleared + a.dead_lettered + a.expired;
