@@ -66,7 +66,7 @@ async function goodputAt(lab: Lab, discipline: Discipline, rate: number, seconds
 }
 
 export async function goodputFigure(plan: Plan): Promise<Figure> {
-  const lab = await startLab({ PRODUCTION_RATE: '0', SENDER_CONCURRENCY: '4' }, { PROCESSING_TIME_MS: '20', MAX_CONCURRENCY: '4' });
+  const lab = await startLab({ PRODUCTION_RATE: '0', SENDER_CONCURRENCY: '4' }, { PROCESSING_TIME_MS: '100', MAX_CONCURRENCY: '4' });
   try {
     const fill = plan.quick ? 2000 : 20_000;
     const cost: Record<Discipline, number[]> = { fifo: [], codel: [], adaptive_lifo: [] };
@@ -93,8 +93,9 @@ export async function goodputFigure(plan: Plan): Promise<Figure> {
       };
     });
 
-    // Goodput: the consumer back to 20 ms an item on 4 slots; its capacity measured with a full queue.
-    await lab.consumer.post('/admin/config', { processing_time_ms: 20, max_concurrency: 4 });
+    // Goodput: the consumer back to 100 ms an item on 4 slots (40/s: its timers, not this machine's
+    // CPU, set its capacity), measured with a full queue.
+    await lab.consumer.post('/admin/config', { processing_time_ms: 100, max_concurrency: 4 });
     const seconds = plan.quick ? 3 : 10;
     const capacity = (await goodputAt(lab, 'fifo', 1000, seconds)).throughput;
     for (const load of LOADS) {
@@ -117,7 +118,7 @@ export async function goodputFigure(plan: Plan): Promise<Figure> {
       rows,
       notes: [
         `CPU: the producer's CPU (utime + stime) while it drains ${fill} queued items to a consumer that takes 64 at once in 0 ms; CoDel with a target no item reaches, adaptive LIFO always newest-first`,
-        `goodput: consumer 20 ms an item, 4 at once; capacity measured first (${round(capacity, 1)}/s); each point after ${warmupSeconds(seconds)} s of warm-up, over ${seconds} s`,
+        `goodput: consumer 100 ms an item, 4 at once; capacity measured first (${round(capacity, 1)}/s); each point after ${warmupSeconds(seconds)} s of warm-up, over ${seconds} s`,
       ],
     };
   } finally {
