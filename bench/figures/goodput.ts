@@ -1,6 +1,6 @@
 // Figure — goodput (docs/goodput.md), in one run of one producer and one consumer:
 // - the cost of each queue discipline against FIFO: the producer's CPU per item it takes out of a
-//   full queue (20,000 queued, consumer paused; then resumed and drained), disciplines alternating
+//   full queue (10,000 queued, consumer paused; then resumed and drained), disciplines alternating
 //   run by run. CoDel with a target no item reaches (it decides at every take, drops nothing) and
 //   adaptive LIFO always serving the newest (threshold 0), so each pays for its decision on every
 //   item and the items drained are the same. Goal: under 10% more CPU per item than FIFO.
@@ -68,7 +68,7 @@ async function goodputAt(lab: Lab, discipline: Discipline, rate: number, seconds
 export async function goodputFigure(plan: Plan): Promise<Figure> {
   const lab = await startLab({ PRODUCTION_RATE: '0', SENDER_CONCURRENCY: '4' }, { PROCESSING_TIME_MS: '100', MAX_CONCURRENCY: '4' });
   try {
-    const fill = plan.quick ? 2000 : 20_000;
+    const fill = plan.quick ? 2000 : 10_000;
     const cost: Record<Discipline, number[]> = { fifo: [], codel: [], adaptive_lifo: [] };
     await lab.consumer.post('/admin/config', { processing_time_ms: 0, max_concurrency: 64 });
     await drainCost(lab, 'fifo', fill); // warm-up, not counted: the first drain also pays for the JIT
