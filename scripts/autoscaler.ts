@@ -13,6 +13,7 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../common/src/amqp-link';
 import { declareTopology, ITEMS_QUEUE } from '../common/src/broker-topology';
+import type { QueueType } from '../common/src/env';
 import type { Logger } from '../common/src/logger';
 import { tracingEnabled } from '../common/src/telemetry';
 
@@ -48,6 +49,7 @@ export class Autoscaler {
 
   constructor(
     amqpUrl: string,
+    private readonly queueType: QueueType,
     private readonly settings: ScalerSettings,
     private readonly consumers: Scalable,
     private readonly logger: Logger,
@@ -117,7 +119,7 @@ export class Autoscaler {
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     reconnectOnChannelClose(model, channel);
-    await declareTopology(channel);
+    await declareTopology(channel, this.queueType);
     this.channel = channel;
   }
 

@@ -1,36 +1,44 @@
-// Debian's RabbitMQ (apt-get install rabbitmq-server) as a plain process: no init system, no
-// root-owned directories. Everything it writes goes to a temporary directory that is removed when
-// it stops. Used by `npm run rabbitmq` (scripts/rabbitmq.ts) and by the tests
-// (test/helpers/rabbitmq.ts), so a broker is started one way only.
+// Debian's RabbitMQ (apt-get install rabbitmq-server) as plain processes: no init system, no
+// root-owned directories. One node, or a cluster of several on 127.0.0.1 (classic_config peer
+// discovery). Everything they write goes to a temporary directory that is removed when they stop.
+// Used by `npm run rabbitmq` (scripts/rabbitmq.ts), `npm run rabbitmqctl`, the tests
+// (test/helpers/rabbitmq.ts, test/helpers/rabbitmq-cluster.ts) and the bench, so a broker is
+// started one way only.
 //
-// Erlang nodes find each other through `epmd`, which the node would start as a daemon on port
-// 4369 that outlives it and is shared with every other node on the machine. Instead each broker
-// gets its own epmd, started here on a free port as a child we can stop by PID (ERL_EPMD_PORT
-// tells the node where it is).
+// Erlang nodes find each other through `epmd`, which a node would start as a daemon on port 4369
+// that outlives it and is shared with every other node on the machine. Instead each lab gets its
+// own epmd, started here on a free port as a child we can stop by PID (ERL_EPMD_PORT tells the
+// nodes where it is). The nodes of a cluster share HOME, whose .erlang.cookie lets them talk.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port';
+import { nodeNameFor, RABBITMQ_SERVER, RabbitMQNode } from './rabbitmq-node';
 
-export const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
-const RABBITMQCTL = '/usr/lib/rabbitmq/bin/rabbitmqctl';
+export { RabbitMQNode, rabbitmqConfig } from './rabbitmq-node';
+export { RABBITMQ_SERVER };
+
+export const RABBITMQCTL = '/usr/lib/rabbitmq/bin/rabbitmqctl';
 export const INSTALL_HINT = 'RabbitMQ is not installed. On Debian or Ubuntu: sudo apt-get install rabbitmq-server';
-/** Seen here: about 10 s to accept AMQP; more on a machine busy with other work. */
-const START_TIMEOUT_MS = 90_000;
-const STOP_TIMEOUT_MS = 20_000;
+/** Seen here: about 10 s to accept AMQP, 27 s for three nodes to form a cluster; more on a busy machine. */
+const START_TIMEOUT_MS = 180_000;
 
 export interface RabbitMQOptions {
-  /** AMQP port on 127.0.0.1 (0: a free one). */
+  /** AMQP port on 127.0.0.1 of the first node; the next nodes take the ports after it (0: free ones). */
   amqpPort: number;
-  /** Management HTTP API port on 127.0.0.1 (0: a free one). */
+  /** Management HTTP API port of the first node, likewise. */
   managementPort: number;
-  /** Where its output goes; by default it is kept in memory (see `output`). */
+  /** How many nodes (1: a single broker, no clustering). */
+  nodes?: number;
+  /** Where their output goes; by default it is kept in memory (see `output`). */
   stdio?: 'inherit' | 'pipe';
 }
 
+/** One node, as the single-broker tests and the bench use it. */
 export interface RabbitMQ {
   amqpUrl: string;
   managementUrl: string;
@@ -50,141 +58,141 @@ export interface RabbitMQ {
   listQueues(): Promise<Record<string, { ready: number; unacked: number }>>;
 }
 
-export const rabbitmqInstalled = () => existsSync(RABBITMQ_SERVER);
-
-/** The rabbitmq.conf for a node on these ports (statistics every second: /status polls them). */
-export function rabbitmqConfig(amqpPort: number, managementPort: number): string {
-  return [
-    `listeners.tcp.default = 127.0.0.1:${amqpPort}`,
-    'loopback_users = none',
-    'management.tcp.ip = 127.0.0.1',
-    `management.tcp.port = ${managementPort}`,
-    'collect_statistics_interval = 1000',
-    '',
-  ].join('\n');
+export interface RabbitMQCluster {
+  nodes: RabbitMQNode[];
+  /** Every node's AMQP URL, comma-separated: what AMQP_URL takes. */
+  amqpUrl: string;
+  /** Every node's management URL, comma-separated: what RABBITMQ_MANAGEMENT_URL takes. */
+  managementUrl: string;
+  /** HOME (the cookie) and ERL_EPMD_PORT: what rabbitmqctl needs to reach the nodes. */
+  sharedEnv: { HOME: string; ERL_EPMD_PORT: string };
+  /** The temporary directory holding everything. */
+  dir: string;
+  /** Stops every node cleanly, then epmd, and removes the directory. */
+  stop(): Promise<void>;
+  /** rabbitmqctl against node `index` (0-based); resolves with its output. */
+  rabbitmqctl(index: number, args: string[]): Promise<string>;
+  /** Waits until node `index` answers on its management API and sees `expected` nodes running. */
+  waitReady(index: number, expected?: number): Promise<void>;
 }
 
-export async function startRabbitMQ(options: RabbitMQOptions): Promise<RabbitMQ> {
+export const rabbitmqInstalled = () => existsSync(RABBITMQ_SERVER);
+
+export async function startRabbitMQCluster(options: RabbitMQOptions): Promise<RabbitMQCluster> {
   if (!rabbitmqInstalled()) throw new Error(INSTALL_HINT);
-  const amqpPort = options.amqpPort || (await freePort());
-  const managementPort = options.managementPort || (await freePort());
-  const [distPort, epmdPort] = [await freePort(), await freePort()];
+  const count = options.nodes ?? 1;
+  const portOf = async (base: number, i: number) => (base ? base + i : await freePort());
+  const specs = [];
+  for (let i = 0; i < count; i++) {
+    specs.push({
+      amqpPort: await portOf(options.amqpPort, i),
+      managementPort: await portOf(options.managementPort, i),
+      distPort: await freePort(),
+    });
+  }
+  const clusterNodes = specs.map((spec) => nodeNameFor(spec.amqpPort));
+  const epmdPort = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'backpressure-rabbitmq-'));
-  for (const sub of ['mnesia', 'log']) mkdirSync(path.join(dir, sub));
-  writeFileSync(path.join(dir, 'rabbitmq.conf'), rabbitmqConfig(amqpPort, managementPort));
-  writeFileSync(path.join(dir, 'enabled_plugins'), '[rabbitmq_management].\n');
-  const nodeName = `lab${amqpPort}@localhost`;
-  const pidFile = path.join(dir, 'rabbitmq.pid');
-  const env = {
-    ...process.env,
-    HOME: dir,
-    ERL_EPMD_PORT: String(epmdPort),
-    RABBITMQ_NODENAME: nodeName,
-    RABBITMQ_NODE_PORT: String(amqpPort),
-    RABBITMQ_DIST_PORT: String(distPort),
-    RABBITMQ_MNESIA_BASE: path.join(dir, 'mnesia'),
-    RABBITMQ_LOG_BASE: path.join(dir, 'log'),
-    RABBITMQ_CONFIG_FILE: path.join(dir, 'rabbitmq'),
-    RABBITMQ_ENABLED_PLUGINS_FILE: path.join(dir, 'enabled_plugins'),
-    RABBITMQ_PID_FILE: pidFile,
-  };
+  writeFileSync(path.join(dir, '.erlang.cookie'), randomBytes(16).toString('hex'), { mode: 0o400 });
+  const sharedEnv = { HOME: dir, ERL_EPMD_PORT: String(epmdPort) };
   const stdio = options.stdio ?? 'pipe';
-  const output: string[] = [];
-  const collect = (child: ChildProcess) => {
-    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  };
-  const epmd = spawn('epmd', ['-port', String(epmdPort)], { env, stdio: ['ignore', stdio, stdio] });
-  collect(epmd);
-  await waitForPort(epmdPort, 10_000);
-  const node = spawn(RABBITMQ_SERVER, [], { env, stdio: ['ignore', stdio, stdio] });
-  collect(node);
-  const exited = new Promise<void>((resolve) => node.once('exit', () => resolve()));
+  const nodes = specs.map((spec) => new RabbitMQNode({ ...spec, clusterNodes }, dir, sharedEnv, stdio));
+
+  const epmd = spawn('epmd', ['-port', String(epmdPort)], { env: { ...process.env, ...sharedEnv }, stdio: ['ignore', stdio, stdio] });
   const epmdExited = new Promise<void>((resolve) => epmd.once('exit', () => resolve()));
   const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
-  /** The Erlang VM's own PID (the script forks it): for a SIGKILL that leaves nothing behind. */
-  const vmPid = () => {
-    try {
-      return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const killVm = () => {
-    const pid = vmPid();
-    if (pid) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
   let stopped = false;
-  const rabbit: RabbitMQ = {
-    amqpUrl: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
-    managementUrl: `http://guest:guest@127.0.0.1:${managementPort}`,
-    nodeName,
-    output,
-    exited,
+  const cluster: RabbitMQCluster = {
+    nodes,
+    amqpUrl: nodes.map((node) => node.amqpUrl).join(','),
+    managementUrl: nodes.map((node) => node.managementUrl).join(','),
+    sharedEnv,
+    dir,
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (alive(node)) node.kill('SIGTERM'); // the script stops the VM cleanly and waits for it
-      await Promise.race([exited, sleep(STOP_TIMEOUT_MS)]);
-      killVm();
-      if (alive(node)) node.kill('SIGKILL');
+      await Promise.all(nodes.map((node) => node.stop()));
       if (alive(epmd)) epmd.kill('SIGTERM');
       await Promise.race([epmdExited, sleep(5_000)]);
       rmSync(dir, { recursive: true, force: true });
     },
-    async listQueues() {
-      const stdout = await new Promise<string>((resolve, reject) =>
-        execFile(
-          RABBITMQCTL,
-          ['-n', nodeName, '-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged'],
-          { env },
-          (err, out) => (err ? reject(err) : resolve(out)),
+    rabbitmqctl(index, args) {
+      const node = nodes[index];
+      if (!node) return Promise.reject(new Error(`no node ${index + 1} (the lab has ${nodes.length})`));
+      return new Promise<string>((resolve, reject) =>
+        execFile(RABBITMQCTL, ['-n', node.nodeName, ...args], { env: node.env }, (err, stdout, stderr) =>
+          err ? reject(new Error(`rabbitmqctl ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
         ),
       );
-      const queues: Record<string, { ready: number; unacked: number }> = {};
-      for (const line of stdout.split('\n')) {
-        const [name, ready, unacked] = line.trim().split(/\s+/);
-        if (name && /^\d+$/.test(ready ?? '') && /^\d+$/.test(unacked ?? ''))
-          queues[name] = { ready: Number(ready), unacked: Number(unacked) };
-      }
-      return queues;
     },
-    async kill() {
-      killVm();
-      if (alive(node)) node.kill('SIGKILL');
-      await exited;
-    },
+    waitReady: (index, expected = 1) => waitForNodes(nodes[index], expected, START_TIMEOUT_MS),
   };
   try {
-    await Promise.race([
-      waitForManagement(rabbit.managementUrl, START_TIMEOUT_MS),
-      exited.then(() => Promise.reject(new Error('rabbitmq-server exited while starting'))),
-    ]);
+    await waitForPort(epmdPort, 10_000);
+    for (const node of nodes) node.start();
+    // Each node answers, then sees every node running: the cluster has formed.
+    await Promise.all(
+      nodes.map((node) =>
+        Promise.race([
+          waitForNodes(node, count, START_TIMEOUT_MS),
+          node.exited.then(() => Promise.reject(new Error(`rabbitmq-server ${node.nodeName} exited while starting`))),
+        ]),
+      ),
+    );
   } catch (err) {
-    await rabbit.stop();
-    throw new Error(`${(err as Error).message}\n${output.join('').slice(-4000)}`);
+    const output = nodes.map((node) => node.output.join('').slice(-3000)).join('\n');
+    await cluster.stop();
+    throw new Error(`${(err as Error).message}\n${output}`);
   }
-  return rabbit;
+  return cluster;
 }
 
-/** Ready once the management API answers (it starts after the AMQP listener). */
-async function waitForManagement(managementUrl: string, timeoutMs: number): Promise<void> {
-  const { origin, username, password } = new URL(managementUrl);
+/** One node, as before: a cluster of one. */
+export async function startRabbitMQ(options: RabbitMQOptions): Promise<RabbitMQ> {
+  const cluster = await startRabbitMQCluster({ ...options, nodes: 1 });
+  const [node] = cluster.nodes as [RabbitMQNode];
+  return {
+    amqpUrl: node.amqpUrl,
+    managementUrl: node.managementUrl,
+    nodeName: node.nodeName,
+    output: node.output,
+    get exited() {
+      return node.exited;
+    },
+    stop: () => cluster.stop(),
+    kill: () => node.kill(),
+    listQueues: async () =>
+      parseQueueCounts(await cluster.rabbitmqctl(0, ['-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged'])),
+  };
+}
+
+/** `rabbitmqctl list_queues name messages_ready messages_unacknowledged` as numbers per queue. */
+export function parseQueueCounts(stdout: string): Record<string, { ready: number; unacked: number }> {
+  const queues: Record<string, { ready: number; unacked: number }> = {};
+  for (const line of stdout.split('\n')) {
+    const [name, ready, unacked] = line.trim().split(/\s+/);
+    if (name && /^\d+$/.test(ready ?? '') && /^\d+$/.test(unacked ?? '')) queues[name] = { ready: Number(ready), unacked: Number(unacked) };
+  }
+  return queues;
+}
+
+/** Ready once the management API answers (it starts after the AMQP listener) and lists `expected` running nodes. */
+async function waitForNodes(node: RabbitMQNode | undefined, expected: number, timeoutMs: number): Promise<void> {
+  if (!node) throw new Error('no such node');
+  const { origin, username, password } = new URL(node.managementUrl);
   const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   const deadline = Date.now() + timeoutMs;
+  let seen = 0;
   while (Date.now() < deadline) {
-    const res = await fetch(`${origin}/api/overview`, { headers: { authorization } }).catch(() => undefined);
-    if (res?.ok) return;
+    const res = await fetch(`${origin}/api/nodes`, { headers: { authorization } }).catch(() => undefined);
+    if (res?.ok) {
+      const list = (await res.json()) as { running?: boolean }[];
+      seen = list.filter((n) => n.running).length;
+      if (seen >= expected) return;
+    }
     await sleep(250);
   }
-  throw new Error(`RabbitMQ did not answer on ${origin} within ${timeoutMs / 1000} s`);
+  throw new Error(`RabbitMQ on ${origin} did not see ${expected} running node(s) within ${timeoutMs / 1000} s (saw ${seen})`);
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {

@@ -50,6 +50,7 @@ const consumers = {
 const autoscaler = env.AUTOSCALE
   ? new Autoscaler(
       env.AMQP_URL,
+      env.QUEUE_TYPE,
       {
         minConsumers: env.MIN_CONSUMERS,
         maxConsumers: env.MAX_CONSUMERS,

@@ -85,9 +85,11 @@ test('the reasons on the rejection and drop counters are labelled as the dashboa
   const all = async (expr: string) => (await prometheus.query(expr, end)).map((s) => s.metric.reason).sort();
   assert.deepEqual(await all('backpressure_items_rejected_total{service="producer"}'), [
     'adaptive_limit',
+    'broker_blocked',
     'broker_unavailable',
     'cancelled',
     'memory',
+    'queue_bytes',
     'queue_full',
     'timeout',
   ]);

@@ -140,7 +140,8 @@ test('every address used by a service or a mounted config file is a service list
     for (const [variable, value] of Object.entries<string>(service.environment ?? {})) {
       // PUBLIC_* addresses are the host's (what a learner's terminal reaches), not the network's.
       if (variable.startsWith('PUBLIC_')) continue;
-      if (/^(https?|amqp):\/\//.test(value)) used.push([name, new URL(value).host]);
+      // One URL, or a comma-separated list (AMQP_URL: every node of the cluster profile)
+      for (const url of value.split(',')) if (/^(https?|amqp):\/\//.test(url)) used.push([name, new URL(url).host]);
     }
   }
   for (const file of mountedFiles().filter((f) => /\.ya?ml$/.test(f))) {
@@ -246,8 +247,9 @@ test('the broker profile: QUEUE_BACKEND=rabbitmq docker compose --profile broker
   for (const name of LAB_SERVICES) {
     const env = onBroker[name].environment;
     assert.equal(env.QUEUE_BACKEND, 'rabbitmq', `${name}: QUEUE_BACKEND`);
-    assert.equal(new URL(env.AMQP_URL).host, 'rabbitmq:5672', `${name}: AMQP_URL`);
-    assert.equal(new URL(env.RABBITMQ_MANAGEMENT_URL).host, 'rabbitmq:15672', `${name}: RABBITMQ_MANAGEMENT_URL`);
+    // The first of the list; the others are the cluster profile's nodes, skipped when they do not resolve.
+    assert.equal(new URL(env.AMQP_URL.split(',')[0]).host, 'rabbitmq:5672', `${name}: AMQP_URL`);
+    assert.equal(new URL(env.RABBITMQ_MANAGEMENT_URL.split(',')[0]).host, 'rabbitmq:15672', `${name}: RABBITMQ_MANAGEMENT_URL`);
   }
   const rabbitmq = services['lab18-rabbitmq'];
   assert.deepEqual(rabbitmq.profiles, ['broker']);
@@ -257,6 +259,55 @@ test('the broker profile: QUEUE_BACKEND=rabbitmq docker compose --profile broker
   assert.ok(rabbitmq.hostname, 'a fixed host name: RabbitMQ keeps its data under the node name');
   assert.equal(rabbitmq.stop_grace_period, '30s', 'time for its orderly shutdown');
   assert.ok(rabbitmq.volumes.includes('rabbitmq-data:/var/lib/rabbitmq'), 'queued messages outlive the container');
+});
+
+test('the cluster profile: three pinned RabbitMQ 4 nodes, clustered by classic_config with one cookie, the services on all three', () => {
+  const nodes = ['lab18-rabbit-1', 'lab18-rabbit-2', 'lab18-rabbit-3'];
+  const active = activeWith(['cluster']);
+  for (const name of nodes) assert.ok(active.includes(name), `${name} in the cluster profile`);
+  assert.ok(!active.includes('lab18-rabbitmq'), 'not the single broker (both publish 127.0.0.1:5672)');
+  const conf = readFileSync(path.join(ROOT, 'rabbitmq-cluster/rabbitmq.conf'), 'utf8');
+  assert.match(conf, /^cluster_formation\.peer_discovery_backend = classic_config$/m);
+  const listed = [...conf.matchAll(/^cluster_formation\.classic_config\.nodes\.\d+ = (\S+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(
+    listed,
+    nodes.map((n) => `rabbit@${n}`),
+    'the config lists each node by its host name',
+  );
+  const cookies = new Set<string>();
+  for (const [i, name] of nodes.entries()) {
+    const node = services[name];
+    assert.deepEqual(node.profiles, ['cluster']);
+    assert.equal(node.image, services['lab18-rabbitmq'].image, 'the same pinned rabbitmq:4.x-management as the broker profile');
+    assert.match(node.image, /^rabbitmq:4\.\d+\.\d+-management$/);
+    assert.equal(node.hostname, name, 'the node name rabbit@<host> the config lists');
+    cookies.add(node.environment.RABBITMQ_ERLANG_COOKIE);
+    assert.equal(node.environment.RABBITMQ_CONFIG_FILE, '/etc/rabbitmq/cluster/rabbitmq.conf');
+    assert.ok(node.volumes.includes('./rabbitmq:/etc/rabbitmq/conf.d:ro'), "the single broker's defaults too");
+    assert.ok(node.volumes.includes(`rabbit-${i + 1}-data:/var/lib/rabbitmq`), 'its own data volume');
+    assert.ok(
+      node.ports.includes(`127.0.0.1:${5672 + i}:5672`) && node.ports.includes(`127.0.0.1:${15672 + i}:15672`),
+      `${name}: ports as natively`,
+    );
+    assert.deepEqual(node.healthcheck.test, ['CMD', 'rabbitmq-diagnostics', '-q', 'check_port_connectivity']);
+  }
+  assert.equal(cookies.size, 1, 'one Erlang cookie');
+  assert.ok([...cookies][0], 'a cookie is set');
+  // The services list every node and take a quorum queue when asked.
+  const onCluster = readCompose({ QUEUE_BACKEND: 'rabbitmq', QUEUE_TYPE: 'quorum' }).services;
+  for (const name of LAB_SERVICES) {
+    const env = onCluster[name].environment;
+    assert.equal(env.QUEUE_TYPE, 'quorum', `${name}: QUEUE_TYPE`);
+    assert.deepEqual(
+      env.AMQP_URL.split(',').map((u: string) => new URL(u).host),
+      ['rabbitmq:5672', 'rabbitmq-2:5672', 'rabbitmq-3:5672'],
+    );
+    assert.deepEqual(
+      env.RABBITMQ_MANAGEMENT_URL.split(',').map((u: string) => new URL(u).host),
+      ['rabbitmq:15672', 'rabbitmq-2:15672', 'rabbitmq-3:15672'],
+    );
+  }
+  assert.equal(services['lab18-producer'].environment.QUEUE_TYPE, 'classic', 'classic unless QUEUE_TYPE says otherwise');
 });
 
 test("RabbitMQ's config: the mounted conf.d file sets statistics every second and lets guest in from other containers", () => {

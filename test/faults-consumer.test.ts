@@ -42,7 +42,7 @@ async function assertRecovered(producer: Service, sentBefore: number, ...service
   const status = await waitFor(
     async () => {
       const s = await producer.get('/status');
-      return s.accounting.sent > sentBefore + 100 && s.queue.size < 20 && s.dispatcher.breaker.state === 'closed' && s;
+      return s.accounting.sent > sentBefore + 100 && s.queue.size < 20 && s.backend.breaker.state === 'closed' && s;
     },
     15_000,
     'the queue to drain after recovery',
@@ -71,8 +71,8 @@ test('consumer SIGKILLed mid-run and restarted on the same port: nothing lost un
       10_000,
       'the bounded queue to fill while the consumer is dead',
     );
-    assert.ok(down.dispatcher.retries > before.dispatcher.retries, 'failed sends were retried');
-    assert.ok(down.dispatcher.breaker.times_opened > 0, 'the breaker opened');
+    assert.ok(down.backend.retries > before.backend.retries, 'failed sends were retried');
+    assert.ok(down.backend.breaker.times_opened > 0, 'the breaker opened');
     assert.equal((await fetch(`${producer.url}/health/live`)).status, 200, 'the producer stays alive');
     assert.equal((await fetch(`${producer.url}/health/ready`)).status, 503, 'but is not ready');
 

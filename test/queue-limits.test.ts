@@ -31,6 +31,9 @@ test('max_item_age_ms: items that waited longer are not sent; they are counted a
   const withinDeadline = await metricValue(lab.consumer, 'backpressure_queue_wait_seconds_bucket', { le: '1' });
   assert.equal(withinDeadline, waited, `${waited - withinDeadline} processed items had waited over 1 s`);
   assert.deepEqual(done.backend.limits, { max_item_age_ms: 500 });
+  t.diagnostic(
+    `100 queued: sent ${a.sent}, expired ${a.expired}; consumer processed ${consumer.totals.processed}, ${withinDeadline}/${waited} waited ≤ 1 s`,
+  );
 });
 
 test('max_item_age_ms: with no sender taking items, they still expire at the head', async (t) => {
@@ -76,6 +79,9 @@ test('max_queue_bytes: the queue holds at most that many estimated bytes; more i
   assert.equal(s.queue.memory_bytes, (s.queue.size as number) * itemBytes);
   assert.deepEqual(s.backend.limits, { max_bytes: 10 * itemBytes });
   assertBalanced(s);
+  t.diagnostic(
+    `30 offered against ${10 * itemBytes} B: queued ${burst.body.queued}, refused ${burst.body.rejected} (queue_bytes), queue ${s.queue.memory_bytes} B`,
+  );
   // A job over the bound gets the same answer as one over max_queue_size: 429 with the reason.
   const job = await lab.producer.post('/jobs', { data: 'x'.repeat(5000) });
   assert.equal(job.status, 429);

@@ -159,14 +159,31 @@ test('the browser view: charts, numbers, a mode button, a consumer that goes and
   assert.deepEqual(errors, [], 'no errors in the page');
 });
 
-test('a producer whose /status has a broker section (the RabbitMQ backend): its chart and fields appear', async (t) => {
+test("a producer whose /status backend is RabbitMQ: its chart and fields appear, the dispatcher's do not", async (t) => {
   const lab = await startLab({ PRODUCTION_RATE: '0' });
   t.after(() => lab.stop());
   let ready = 40;
-  // The section as the broker backend adds it: connection state, ready and unacked counts.
+  // The backend section as the broker backend reports it (status-model.ts): no dispatcher figures,
+  // its connection, ready and unacked counts.
   const hop = await startStatusHop(lab.producer.url, (status) => {
     ready += 5;
-    return { ...status, broker: { connection: 'open', queue: { name: 'lab.items', ready, unacked: 7 }, consumers: 2 } };
+    const backend = {
+      kind: 'rabbitmq',
+      depth: ready,
+      ready,
+      unacked: 7,
+      bytes: ready * 300,
+      bytes_estimated_from: 'last message body × ready',
+      limits: {},
+      acked_per_s: 3.5,
+      connection: { connected: true, since: new Date().toISOString(), last_error: null },
+      queue: 'lab.items',
+      publishing: 0,
+      publish_nacks: 0,
+      counts_error: null,
+      policy: { in_force: true, last_error: null, definition: { 'dead-letter-exchange': 'lab.dead' } },
+    };
+    return { ...status, backend };
   });
   t.after(() => hop.close());
   const ui = await startScript('ui/src/main.js', { UI_PORT: '0', PRODUCER_URL: hop.url, CONSUMER_URL: lab.consumer.url });
@@ -178,7 +195,9 @@ test('a producer whose /status has a broker section (the RabbitMQ backend): its 
   await page.locator('#chart-broker').waitFor({ state: 'visible', timeout: 5000 });
   await page.waitForFunction(() => (window as any).lab.charts.length >= 3, undefined, { timeout: 5000 });
   const fields = (await page.locator('#broker-fields').textContent()) ?? '';
-  for (const field of ['connection', 'open', 'queue.ready', 'queue.unacked', '7', 'consumers']) assert.ok(fields.includes(field), fields);
+  for (const field of ['ready', 'unacked', '7', 'acked_per_s', '3.5', 'connected', 'true', 'policy.in_force'])
+    assert.ok(fields.includes(field), fields);
+  assert.equal(await page.locator('[data-stat="dispatcher.breaker"]').textContent(), '—', 'no breaker on the broker');
   const series = await page.evaluate(() => {
     const charts = (window as any).lab.charts;
     const column = (name: string) => charts.data[charts.columns.indexOf(name)].filter((v: number | null) => v !== null);

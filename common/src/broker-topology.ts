@@ -10,7 +10,12 @@
 // here). It is declared with no limits at all: every limit lives in one policy (producer/src/
 // broker/policy.ts), because queue arguments are fixed at declaration and policies apply to the
 // live queue — so a limit changed at run time takes effect at once, without redeclaring anything.
+//
+// QUEUE_TYPE=quorum declares both queues as quorum queues instead (replicated on every node of a
+// cluster; see producer/src/broker/quorum.ts for what they do not support). A queue's type is
+// fixed when it is declared: the other type is refused (PRECONDITION_FAILED) until it is deleted.
 import type { Channel } from 'amqplib';
+import type { QueueType } from './env';
 
 export const ITEMS_QUEUE = 'lab.items';
 export const DEAD_LETTER_EXCHANGE = 'lab.dead';
@@ -26,9 +31,9 @@ export const HEADERS = {
   enqueuedAt: 'x-enqueued-at',
 } as const;
 
-export async function declareTopology(channel: Channel): Promise<void> {
+export async function declareTopology(channel: Channel, queueType: QueueType): Promise<void> {
   await channel.assertExchange(DEAD_LETTER_EXCHANGE, 'fanout', { durable: true });
-  await channel.assertQueue(DEAD_LETTER_QUEUE, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+  await channel.assertQueue(DEAD_LETTER_QUEUE, { durable: true, arguments: { 'x-queue-type': queueType } });
   await channel.bindQueue(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, '');
-  await channel.assertQueue(ITEMS_QUEUE, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+  await channel.assertQueue(ITEMS_QUEUE, { durable: true, arguments: { 'x-queue-type': queueType } });
 }

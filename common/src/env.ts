@@ -47,21 +47,31 @@ export const instanceName = (service: string, env: { INSTANCE?: string }) => env
 export const QUEUE_BACKENDS = ['memory', 'rabbitmq'] as const;
 export type QueueBackend = (typeof QUEUE_BACKENDS)[number];
 
-const urlWithScheme = (schemes: string[], fallback: string) =>
+/** One URL, or several separated by commas (the nodes of a cluster), each with one of `schemes`. */
+const urlsWithScheme = (schemes: string[], fallback: string) =>
   z
-    .url()
+    .string()
     .refine(
-      (url) => URL.canParse(url) && schemes.includes(new URL(url).protocol),
-      `must start with ${schemes.map((s) => `${s}//`).join(' or ')}`,
+      (urls) => {
+        const list = urls.split(',').map((url) => url.trim());
+        return list.length > 0 && list.every((url) => URL.canParse(url) && schemes.includes(new URL(url).protocol));
+      },
+      `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}, or several separated by commas`,
     )
     .default(fallback);
 
+/** classic: one node holds the queue; quorum: replicated on every node of a cluster (Raft). */
+export const QUEUE_TYPES = ['classic', 'quorum'] as const;
+export type QueueType = (typeof QUEUE_TYPES)[number];
+
 export const brokerEnv = {
   QUEUE_BACKEND: z.enum(QUEUE_BACKENDS).default('memory'),
-  AMQP_URL: urlWithScheme(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  /** One node's URL, or every node's of a cluster, comma-separated: the services move to the next when one dies. */
+  AMQP_URL: urlsWithScheme(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
+  QUEUE_TYPE: z.enum(QUEUE_TYPES).default('classic'),
 };
 
 /** The producer also sets policies and reads queue counts, which only the management HTTP API can. */
 export const managementEnv = {
-  RABBITMQ_MANAGEMENT_URL: urlWithScheme(['http:', 'https:'], 'http://guest:guest@127.0.0.1:15672'),
+  RABBITMQ_MANAGEMENT_URL: urlsWithScheme(['http:', 'https:'], 'http://guest:guest@127.0.0.1:15672'),
 };

@@ -8,13 +8,18 @@
 // producer from its max_attempts) it is rejected without requeue: RabbitMQ dead-letters it, and
 // the producer counts it as dead_lettered. A consumer that dies leaves its unacked items to the
 // broker, which delivers them again with the `redelivered` flag: counted here as redeliveries.
+// A delivery of an item this consumer has already processed, or is processing (recent-ids.ts: a
+// publish re-sent after a node died, or an ack a dying node lost), is acked without processing it
+// again and counted as a duplicate.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../common/src/amqp-link';
 import { declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-topology';
+import type { QueueType } from '../../common/src/env';
 import type { Logger } from '../../common/src/logger';
 import type { Consumer, ProcessResult } from './consumer';
+import { RecentIds } from './recent-ids';
 import { traceDelivery } from './tracing';
 
 /** How often a delivery that finds every slot taken (max_concurrency was just lowered) looks again. */
@@ -34,6 +39,11 @@ export class BrokerConsumer {
   redeliveries = 0;
   retried = 0;
   gaveUp = 0;
+  duplicates = 0;
+  private readonly processedIds = new RecentIds();
+  /** `id#attempt` of the deliveries being processed now: a copy arriving meanwhile is a duplicate too. */
+  private readonly inProgress = new Set<string>();
+  private readonly duplicateCounter: Counter;
   private channel?: ConfirmChannel;
   private consumerTag?: string;
   private holding = 0;
@@ -44,6 +54,7 @@ export class BrokerConsumer {
   constructor(
     private readonly consumer: Consumer,
     amqpUrl: string,
+    private readonly queueType: QueueType,
     private readonly logger: Logger,
     registry: Registry,
   ) {
@@ -60,6 +71,11 @@ export class BrokerConsumer {
     this.redeliveryCounter = new Counter({
       name: 'backpressure_broker_redeliveries_total',
       help: 'Items the broker delivered again (a consumer died or disconnected holding them unacked)',
+      registers,
+    });
+    this.duplicateCounter = new Counter({
+      name: 'backpressure_broker_duplicates_total',
+      help: 'Deliveries of an item this consumer had already processed (a re-sent publish, a lost ack), acked and not processed again',
       registers,
     });
     const link = this.link;
@@ -98,6 +114,9 @@ export class BrokerConsumer {
       redeliveries: this.redeliveries,
       retried: this.retried,
       gave_up: this.gaveUp,
+      duplicates: this.duplicates,
+      node: this.link.state.node,
+      failovers: this.link.state.failovers,
     };
   }
 
@@ -120,7 +139,7 @@ export class BrokerConsumer {
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
     reconnectOnChannelClose(model, channel);
-    await declareTopology(channel);
+    await declareTopology(channel, this.queueType);
     this.channel = channel;
     await this.subscribe(channel);
   }
@@ -162,9 +181,19 @@ export class BrokerConsumer {
       }
       const headers = message.properties.headers ?? {};
       const attempt = Number(headers[HEADERS.attempts] ?? 1);
+      // A copy of an item being processed now has its attempt number (a retry's copy has the next).
+      const delivery = `${item.id}#${attempt}`;
+      if (this.processedIds.has(item.id) || this.inProgress.has(delivery)) {
+        this.duplicates++;
+        this.duplicateCounter.inc();
+        channel.ack(message);
+        return;
+      }
+      this.inProgress.add(delivery);
       const result = await traceDelivery(headers, { ...item, attempt }, Number(headers[HEADERS.enqueuedAt]) || undefined, () =>
         this.processWhenFree(item.created_at, typeof item.deadline_at === 'number' ? item.deadline_at : 0),
-      );
+      ).finally(() => this.inProgress.delete(delivery));
+      if (result === 'processed') this.processedIds.add(item.id); // before the ack, which a dying node may lose
       if (channel !== this.channel) return; // the connection was lost meanwhile: the broker delivers it again
       if (result === 'processed' || result === 'expired') {
         channel.ack(message); // an expired item is dropped and counted here (Consumer.expired)

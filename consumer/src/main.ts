@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   exitOnProcessFault(logger);
   const registry = createRegistry('consumer', instance);
   const consumer = new Consumer(settings, registry);
-  const broker = env.QUEUE_BACKEND === 'rabbitmq' ? new BrokerConsumer(consumer, env.AMQP_URL, logger, registry) : undefined;
+  const broker =
+    env.QUEUE_BACKEND === 'rabbitmq' ? new BrokerConsumer(consumer, env.AMQP_URL, env.QUEUE_TYPE, logger, registry) : undefined;
   const app = createConsumerApp(consumer, registry, logger, env.ADMIN_TOKEN, broker);
   const { server } = await listen(app, env.HOST, env.PORT, logger);
   broker?.start();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { action, type Exercise, exactly, post } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { request } from '../src/services';
+import { type ProducerStatus, request } from '../src/services';
 import { supervisorUrlFromEnv } from '../src/watch-instances';
 import { startIntro } from './instances';
 
@@ -58,9 +58,10 @@ export default {
       'The books',
       `curl -s http://localhost:8000/status | jq '{published: .accounting.published, ready: .backend.ready, dead_lettered: .accounting.dead_lettered}'`,
       async (ctx) => {
-        const status = (await request(`${ctx.urls.producer}/status`)).body;
-        ctx.record('published', status.accounting.published);
-        ctx.record('left in the queue', status.backend.ready);
+        const status = (await request<ProducerStatus>(`${ctx.urls.producer}/status`)).body;
+        const books = status.accounting;
+        ctx.record('published', 'published' in books ? books.published : NaN); // the books on the broker
+        ctx.record('left in the queue', status.backend.ready ?? NaN);
         ctx.record('dead-lettered', status.accounting.dead_lettered);
       },
     ),

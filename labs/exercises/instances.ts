@@ -2,7 +2,16 @@
 // QUEUE_BACKEND=rabbitmq npm start`): the runner knows the first producer and consumer; instance n
 // is two ports up per step (instanceUrl). Each step is still one request a learner could type.
 import { type ActionStep, action, type Exercise } from '../src/exercise';
-import { curlFor, instanceUrl, request, requestWhenUp, type ServiceName, type Urls } from '../src/services';
+import {
+  type ConsumerStatus,
+  curlFor,
+  instanceUrl,
+  type ProducerStatus,
+  request,
+  requestWhenUp,
+  type ServiceName,
+  type Urls,
+} from '../src/services';
 import { scaleSettings } from '../src/time-scale';
 
 /** The intro of such an exercise: how to start the lab it needs. */
@@ -15,9 +24,13 @@ const shownUrl = (service: ServiceName, n: number) =>
 
 /** Whether instance n of `service` answers, on the broker. */
 async function instanceRuns(urls: Urls, service: ServiceName, n: number): Promise<boolean> {
-  const answer = await request(`${instanceUrl(urls[service], n)}/status`).catch(() => undefined);
-  const backend = service === 'producer' ? answer?.body?.backend?.kind : answer?.body?.broker?.backend;
-  return answer?.status === 200 && backend === 'rabbitmq';
+  const url = `${instanceUrl(urls[service], n)}/status`;
+  if (service === 'producer') {
+    const answer = await request<ProducerStatus>(url).catch(() => undefined);
+    return answer?.status === 200 && answer.body.backend.kind === 'rabbitmq';
+  }
+  const answer = await request<ConsumerStatus>(url).catch(() => undefined);
+  return answer?.status === 200 && answer.body.broker?.backend === 'rabbitmq';
 }
 
 /** An exercise's `needs`: instance n of `service`, as `start` runs it. */

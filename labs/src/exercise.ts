@@ -5,7 +5,7 @@
 import type { QueueBackend } from '../../common/src/env';
 import type { PanelTitle } from './panels';
 import type { Recording } from './recording';
-import { requestWhenUp, type ServiceName, type Urls } from './services';
+import { type ConsumerStatus, type ProducerStatus, requestWhenUp, type ServiceName, type Urls } from './services';
 import type { Snapshot } from './snapshot';
 import type { Unit } from './time-scale';
 
@@ -148,7 +148,7 @@ export const predict = (question: string, answer: string): PredictStep => ({ kin
 export const kill = (service: ServiceName, say: string): ActionStep =>
   action(say, `kill -9 $(curl -s http://localhost:${service === 'producer' ? 8000 : 8001}/status | jq .process.pid)`, async (ctx) => {
     // Asked until it answers: an earlier step may have left it restarting.
-    const { pid } = (await requestWhenUp<{ process: { pid: number } }>(`${ctx.urls[service]}/status`)).body.process;
+    const { pid } = (await requestWhenUp<ProducerStatus | ConsumerStatus>(`${ctx.urls[service]}/status`)).body.process;
     process.kill(pid, 'SIGKILL');
     ctx.say(`${service} (PID ${pid}) killed`);
   });

@@ -6,7 +6,26 @@
 import { type Color, num, paint } from './format';
 import { type ConsumerStatus, type ProducerStatus, request } from './services';
 
-type AnyStatus = ProducerStatus & ConsumerStatus;
+/** What a row shows of one instance's /status: items done (published or processed), refused, held. */
+interface Counts {
+  done: number;
+  rejected?: number;
+  holding?: number;
+}
+
+async function countsOf(role: 'producer' | 'consumer', url: string): Promise<Counts | undefined> {
+  if (role === 'producer') {
+    const answer = await request<ProducerStatus>(`${url}/status`).catch(() => undefined);
+    if (answer?.status !== 200) return undefined;
+    // Several instances run only on the broker, where a producer's items are `published`.
+    const books = answer.body.accounting;
+    return { done: 'published' in books ? books.published : 0, rejected: books.rejected };
+  }
+  const answer = await request<ConsumerStatus>(`${url}/status`).catch(() => undefined);
+  if (answer?.status !== 200) return undefined;
+  const broker = answer.body.broker;
+  return { done: answer.body.totals.processed, holding: broker && 'holding' in broker ? broker.holding : undefined };
+}
 
 interface SupervisorStatus {
   instances: {
@@ -74,14 +93,12 @@ export class InstancesWatch {
             restarts: i.restarts,
             lastExit: i.last_exit?.reason,
           };
-          const answer = await request<AnyStatus>(`${i.url}/status`).catch(() => undefined);
-          if (answer?.status !== 200) return row;
-          const s = answer.body;
-          // Several instances run only on the broker, where a producer's items are `published`.
-          const done = i.role === 'producer' ? ('published' in s.accounting ? s.accounting.published : 0) : s.totals.processed;
+          const counts = await countsOf(i.role, i.url);
+          if (!counts) return row;
+          const { done } = counts;
           row.done = done;
-          row.rejected = i.role === 'producer' ? s.accounting.rejected : undefined;
-          row.holding = i.role === 'consumer' && s.broker && 'holding' in s.broker ? s.broker.holding : undefined;
+          row.rejected = counts.rejected;
+          row.holding = counts.holding;
           const before = this.last.get(i.name);
           if (before && done >= before.done) row.perSecond = ((done - before.done) * 1000) / (at - before.at);
           this.last.set(i.name, { at, done });

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { brokerEnv, managementEnv, readEnv, serviceEnv } from '../../common/src/env';
 import { settingsFromEnv } from '../../common/src/settings';
+import { quorumRefusal } from './broker/quorum';
 
 export const QUEUE_MODES = ['unbounded', 'bounded', 'rate_limited', 'block', 'timeout', 'sample', 'adaptive'] as const;
 export type QueueMode = (typeof QUEUE_MODES)[number];
@@ -94,5 +95,12 @@ const producerEnv = z.object({
 });
 
 export function loadProducerConfig(env: NodeJS.ProcessEnv = process.env) {
-  return { env: readEnv(producerEnv, env), settings: settingsFromEnv(producerSettings, env) };
+  const config = { env: readEnv(producerEnv, env), settings: settingsFromEnv(producerSettings, env) };
+  const refusal = config.env.QUEUE_BACKEND === 'rabbitmq' ? quorumRefusal(config.settings, config.env.QUEUE_TYPE) : undefined;
+  if (refusal) {
+    const variable = refusal.field.toUpperCase();
+    console.error(`Invalid environment variable ${variable}=${JSON.stringify(env[variable])}: ${refusal.reason} (QUEUE_TYPE=quorum)`);
+    process.exit(1);
+  }
+  return config;
 }

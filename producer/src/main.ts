@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     // The one place the queue backend is chosen.
     backend:
       env.QUEUE_BACKEND === 'rabbitmq'
-        ? (parts) => new BrokerBackend({ ...parts, amqpUrl: env.AMQP_URL, managementUrl: env.RABBITMQ_MANAGEMENT_URL })
+        ? (parts) =>
+            new BrokerBackend({ ...parts, amqpUrl: env.AMQP_URL, managementUrl: env.RABBITMQ_MANAGEMENT_URL, queueType: env.QUEUE_TYPE })
         : (parts) => new MemoryBackend({ ...parts, consumerUrl: env.CONSUMER_URL }),
   });
   const app = createProducerApp(producer, registry, logger, env.ADMIN_TOKEN);

@@ -4,7 +4,7 @@
 //
 // `backend` is the queue backend's own section (backend/queue-backend.ts), the same shape on both
 // backends: a figure a backend does not have is absent, never 0 or a made-up state.
-import type { QUEUE_BACKENDS } from '../../common/src/env';
+import type { QUEUE_BACKENDS, QueueType } from '../../common/src/env';
 import type { CallerStats } from './caller-stats';
 import type { ProducerSettings, QueueMode } from './config';
 import type { JobState } from './jobs';
@@ -31,6 +31,27 @@ export interface BackendLimits {
   max_bytes?: number;
   /** Longest an item may wait before it is counted as expired instead of sent (max_item_age_ms). */
   max_item_age_ms?: number;
+}
+
+/** A node of the broker cluster as the management API reports it. */
+export interface ClusterNode {
+  name: string;
+  /** up: running; down: known to the cluster, not running. */
+  state: 'up' | 'down';
+  memory_alarm: boolean;
+  disk_alarm: boolean;
+}
+
+/** The broker cluster and lab.items' place in it (broker/cluster-watch.ts). */
+export interface ClusterView {
+  nodes: ClusterNode[];
+  /** The node leading lab.items (a quorum queue), or the node holding it (classic). */
+  leader: string | null;
+  members: string[];
+  online: string[];
+  /** When it was last read, or null before the first answer. */
+  read_at: string | null;
+  error: string | null;
 }
 
 export interface BackendStatus {
@@ -76,10 +97,31 @@ export interface BackendStatus {
   // RabbitMQ: consumers take items from the broker themselves.
   /** Messages the consumers acknowledged per second over the last 5 s (throughput, not capacity). */
   acked_per_s?: number;
-  /** The AMQP connection. */
-  connection?: { connected: boolean; since: string | null; last_error: string | null };
+  /**
+   * The AMQP connection: to which node of AMQP_URL (host:port), how often it moved to another
+   * after losing one, and its state as the management API reports it (running, flow: credit flow
+   * throttles it, blocking/blocked: a resource alarm).
+   */
+  connection?: {
+    connected: boolean;
+    since: string | null;
+    last_error: string | null;
+    node?: string | null;
+    failovers?: number;
+    state?: string | null;
+  };
   /** The broker queue's name. */
   queue?: string;
+  /** classic (one node holds it) or quorum (replicated on the cluster's nodes): QUEUE_TYPE. */
+  queue_type?: QueueType;
+  /** Publishes a lost connection left unanswered, published again with their message id. */
+  resends?: number;
+  /** Publishing channels reopened after a run of nacks with room (RabbitMQ 3.10's quorum-queue bug). */
+  channel_reopens?: number;
+  /** The broker's memory or disk alarm: while blocked, no publish is confirmed. */
+  blocked?: { blocked: boolean; reason: string | null; seconds: number };
+  /** The cluster's nodes (up, down, alarms) and lab.items' leader and members (management API). */
+  cluster?: ClusterView;
   /** Publishes waiting for the broker's confirm. */
   publishing?: number;
   /** Publishes the broker refused (at max-length with reject-publish). */

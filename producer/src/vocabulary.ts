@@ -15,6 +15,7 @@ export const REJECT_REASONS = [
   'memory',
   'cancelled',
   'broker_unavailable',
+  'broker_blocked',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

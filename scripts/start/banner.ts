@@ -1,5 +1,6 @@
 // What `npm start` prints once every service answers: where each instance is, the queue, the
 // autoscaler and the supervisor when there are any, and what to try first.
+import { splitUrls } from '../../common/src/amqp-link';
 import type { Supervisor } from '../supervisor';
 import type { StartSettings } from './settings';
 
@@ -43,9 +44,13 @@ ${scaler}${status}
 `;
 }
 
-/** The URL without its password, for the banner. */
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
+/** The URLs (one, or a cluster's comma-separated) without their passwords, for the banner. */
+function redact(urls: string): string {
+  return splitUrls(urls)
+    .map((url) => {
+      const parsed = new URL(url);
+      if (parsed.password) parsed.password = '***';
+      return parsed.toString();
+    })
+    .join(',');
 }

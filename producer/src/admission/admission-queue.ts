@@ -8,12 +8,13 @@ import type { Item } from '../item';
 
 /**
  * `full`: refused at the limit; `full_bytes`: refused at the queue's byte bound (max_queue_bytes,
- * where the queue checks it itself); `unavailable`: the queue cannot be reached (a broker that is down).
+ * where the queue checks it itself); `unavailable`: the queue cannot be reached (a broker that is down);
+ * `blocked`: the broker refuses publishes for now (its memory or disk alarm).
  */
-export type AddResult = 'queued' | 'full' | 'full_bytes' | 'unavailable';
+export type AddResult = 'queued' | 'full' | 'full_bytes' | 'unavailable' | 'blocked';
 /** `full_bytes` here: the item alone is larger than the byte bound, so waiting cannot help. */
 export type RoomResult = 'queued' | 'timeout' | 'cancelled' | 'superseded' | 'full_bytes' | 'unavailable';
-export type EvictResult = { result: 'queued'; evicted?: Item } | { result: 'full' | 'full_bytes' | 'unavailable' };
+export type EvictResult = { result: 'queued'; evicted?: Item } | { result: 'full' | 'full_bytes' | 'unavailable' | 'blocked' };
 
 export interface AdmissionQueue {
   /** Items waiting now. */

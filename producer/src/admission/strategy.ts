@@ -17,9 +17,13 @@ export interface Strategy {
   describe(): Record<string, number | string>;
 }
 
-const REASON_OF: Partial<Record<AddResult, RejectReason>> = { full_bytes: 'queue_bytes', unavailable: 'broker_unavailable' };
+const REASON_OF: Partial<Record<AddResult, RejectReason>> = {
+  full_bytes: 'queue_bytes',
+  unavailable: 'broker_unavailable',
+  blocked: 'broker_blocked',
+};
 
-/** The outcome of an add: queued, or refused for `whenFull` (or the byte bound, or because the broker is down). */
+/** The outcome of an add: queued, or refused for `whenFull` (or the byte bound, or because the broker is down or blocks publishing). */
 export function outcomeOf(result: AddResult, whenFull: RejectReason): Decision {
   if (result === 'queued') return { kind: 'queued' };
   return { kind: 'rejected', reason: REASON_OF[result] ?? whenFull };

@@ -21,7 +21,7 @@ const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : n
 
 export class MemoryBackend implements QueueBackend {
   readonly kind = 'memory' as const;
-  readonly queue: ItemQueue;
+  private readonly queue: ItemQueue;
   readonly offersAtOnce = 1;
   private readonly dispatcher: Dispatcher;
   private readonly readinessProbe: Readiness;

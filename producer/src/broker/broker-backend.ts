@@ -1,7 +1,7 @@
 // The RabbitMQ backend (QUEUE_BACKEND=rabbitmq): admitted items are published to lab.items
 // (broker-queue.ts) and the consumers take them from there themselves; no dispatcher runs. The
 // connection, policy and polled counts live in broker.ts; this is its face towards the producer.
-
+import type { QueueType } from '../../../common/src/env';
 import type { AdmissionQueue } from '../admission/admission-queue';
 import type { BackendParts, QueueBackend, ReadinessCheck } from '../backend/queue-backend';
 import type { ProducerSettings } from '../config';
@@ -17,11 +17,11 @@ const OFFERS_AT_ONCE = 100;
 export class BrokerBackend implements QueueBackend {
   readonly kind = 'rabbitmq' as const;
   readonly offersAtOnce = OFFERS_AT_ONCE;
-  readonly broker: Broker;
+  private readonly broker: Broker;
   private readonly settings: () => ProducerSettings;
   private readonly ledger: Ledger;
 
-  constructor(parts: BackendParts & { amqpUrl: string; managementUrl: string }) {
+  constructor(parts: BackendParts & { amqpUrl: string; managementUrl: string; queueType: QueueType }) {
     this.settings = parts.settings;
     this.ledger = parts.ledger;
     this.broker = new Broker(parts);
@@ -50,9 +50,13 @@ export class BrokerBackend implements QueueBackend {
     return this.broker.drainRate();
   }
 
-  /** Throws a 400 for the goodput settings RabbitMQ cannot honour (goodput-limits.ts). */
+  /**
+   * A 400 naming the setting for what RabbitMQ cannot honour: the goodput settings (goodput-limits.ts)
+   * and, on a quorum queue, some others (quorum.ts).
+   */
   validate(next: ProducerSettings): void {
     refuseWhatTheBrokerCannotDo(next);
+    this.broker.validate(next);
   }
 
   settingsChanged(changed: Partial<ProducerSettings>): Promise<void> {

@@ -11,6 +11,16 @@
 // waiters as there is room for, oldest first), or after a backoff, until it is confirmed or the
 // time is up. Unlike the in-memory queue, arrival order is not strict: a waiter whose backoff ends
 // retries on its own.
+//
+// A node that dies (or a connection lost) leaves publishes unanswered: the broker may or may not
+// have them. Each is published again, with the same message id, once a connection to a node is
+// back, until one is confirmed: none is lost, and one the broker had already becomes a duplicate
+// (the consumer recognizes it by its id). A re-sent publish that is nacked is tried again too,
+// since its first copy may be in the queue.
+//
+// While the broker blocks the connection (a memory or disk alarm), `add` refuses at once
+// (`blocked`) and addWhenRoom waits for the unblock, up to its deadline.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfirmChannel } from 'amqplib';
 import { HEADERS, ITEMS_QUEUE } from '../../../common/src/broker-topology';
 import type { AddResult, AdmissionQueue, EvictResult, RoomResult } from '../admission/admission-queue';
@@ -24,13 +34,24 @@ const RETRY_AFTER_NACK_MS = 1000;
 export interface BrokerQueueOptions {
   /** The max-length the broker enforces now (Infinity: none). */
   hardCap(): number;
+  /**
+   * False for a quorum queue, whose reject-publish is loose (3.10 took 6,000 pipelined publishes
+   * at a limit of 500): the limit is then also checked here, against the depth, as adaptive's is.
+   */
+  exactLimit: boolean;
   /** Stamped on every message: the consumer gives the item up after this many failed attempts. */
   maxAttempts(): number;
   /** Each nacked publish (retried or not). */
   onNack(): void;
-  /** The broker answered a publish (confirm or nack) after `seconds`. */
-  onAnswer(seconds: number): void;
+  /** The broker answered a publish (a confirm, or a nack) after `seconds`. */
+  onAnswer(seconds: number, confirmed: boolean): void;
+  /** A publish left unanswered by a lost connection, about to be published again. */
+  onResend(): void;
+  /** True while the broker blocks publishing (its memory or disk alarm). */
+  blocked(): boolean;
 }
+
+type Answer = 'confirmed' | 'nacked' | 'lost';
 
 export class BrokerQueue implements AdmissionQueue {
   /** Publishes waiting for their confirm. */
@@ -44,6 +65,9 @@ export class BrokerQueue implements AdmissionQueue {
   /** Bumped by releaseWaiters: a waiter from an older generation is superseded. */
   private generation = 0;
   private readonly roomWaiters = new Set<() => void>();
+  /** Re-sends waiting for a channel. */
+  private readonly channelWaiters = new Set<(channel: ConfirmChannel | undefined) => void>();
+  private closed = false;
 
   constructor(private readonly options: BrokerQueueOptions) {}
 
@@ -51,6 +75,18 @@ export class BrokerQueue implements AdmissionQueue {
   attach(channel: ConfirmChannel | undefined): void {
     this.channel = channel;
     if (!channel) this.wakeWaiters();
+    else for (const waiter of [...this.channelWaiters]) waiter(channel);
+  }
+
+  /** Re-sends still waiting for a channel give up (the producer stops): they count as unavailable. */
+  close(): void {
+    this.closed = true;
+    for (const waiter of [...this.channelWaiters]) waiter(undefined);
+  }
+
+  /** Wakes the waiting offers (the broker unblocked publishing: they try again now). */
+  wake(): void {
+    this.wakeWaiters();
   }
 
   get available(): boolean {
@@ -71,7 +107,8 @@ export class BrokerQueue implements AdmissionQueue {
 
   add(item: Item, limit: number): AddResult | Promise<AddResult> {
     if (!this.channel) return 'unavailable';
-    if (limit < this.options.hardCap() && this.size >= limit) return 'full';
+    if (this.options.blocked()) return 'blocked';
+    if ((limit < this.options.hardCap() || !this.options.exactLimit) && this.size >= limit) return 'full';
     return this.publish(this.channel, item);
   }
 
@@ -86,8 +123,8 @@ export class BrokerQueue implements AdmissionQueue {
     for (;;) {
       if (signal.aborted) return 'cancelled';
       if (generation !== this.generation) return 'superseded';
-      const result = await this.add(item, limit);
-      if (result !== 'full') return result;
+      const result = this.options.blocked() ? 'blocked' : await this.add(item, limit);
+      if (result !== 'full' && result !== 'blocked') return result;
       const left = deadline - performance.now();
       if (left <= 0) return 'timeout';
       await this.roomOrBackoff(Math.min(left, RETRY_AFTER_NACK_MS), signal);
@@ -99,7 +136,8 @@ export class BrokerQueue implements AdmissionQueue {
     this.wakeWaiters();
   }
 
-  private publish(channel: ConfirmChannel, item: Item): Promise<AddResult> {
+  /** Publishes until the broker answers: a nack of the first publish is `full`; a lost one is re-sent. */
+  private async publish(channel: ConfirmChannel, item: Item): Promise<AddResult> {
     const now = Date.now();
     item.enqueued_at = now;
     const headers = {
@@ -108,40 +146,58 @@ export class BrokerQueue implements AdmissionQueue {
       [HEADERS.maxAttempts]: this.options.maxAttempts(),
       [HEADERS.enqueuedAt]: now,
     };
+    const body = Buffer.from(itemRequestBody(item));
+    this.messageBytes = body.length;
     this.publishing++;
+    try {
+      let current: ConfirmChannel | undefined = channel;
+      for (let resend = false; ; resend = true) {
+        if (!current) return 'unavailable'; // the producer stopped before a node came back
+        const answer = await this.publishOnce(current, item.id, body, headers);
+        if (answer === 'confirmed') {
+          this.confirmedSincePoll++;
+          return 'queued';
+        }
+        if (answer === 'nacked') {
+          this.options.onNack();
+          if (!resend) return 'full';
+          await sleep(RETRY_AFTER_NACK_MS / 10); // its first copy may be in the queue: keep trying
+        } else {
+          this.options.onResend();
+          current = await this.nextChannel(current);
+        }
+      }
+    } finally {
+      this.publishing--;
+    }
+  }
+
+  private publishOnce(channel: ConfirmChannel, messageId: string, body: Buffer, headers: Record<string, unknown>): Promise<Answer> {
     const started = performance.now();
     return new Promise((resolve) => {
       const settle = (err: unknown) => {
-        this.publishing--;
-        this.options.onAnswer((performance.now() - started) / 1000);
-        if (!err) {
-          this.confirmedSincePoll++;
-          resolve('queued');
-        } else if (err instanceof Error && err.message === 'message nacked') {
-          this.options.onNack();
-          resolve('full');
-        } else {
-          resolve('unavailable'); // the channel closed first: the broker may or may not have it
-        }
+        const lost = err && !(err instanceof Error && err.message === 'message nacked');
+        if (!lost) this.options.onAnswer((performance.now() - started) / 1000, !err);
+        resolve(!err ? 'confirmed' : lost ? 'lost' : 'nacked');
       };
       try {
-        const body = Buffer.from(itemRequestBody(item));
-        this.messageBytes = body.length;
-        channel.publish(
-          '',
-          ITEMS_QUEUE,
-          body,
-          {
-            persistent: true,
-            contentType: 'application/json',
-            messageId: item.id,
-            headers,
-          },
-          settle,
-        );
+        channel.publish('', ITEMS_QUEUE, body, { persistent: true, contentType: 'application/json', messageId, headers }, settle);
       } catch (err) {
         settle(err); // the channel is already closed
       }
+    });
+  }
+
+  /** A channel other than `old` (the connection's next), or none once the producer stops. */
+  private nextChannel(old: ConfirmChannel): Promise<ConfirmChannel | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    if (this.channel && this.channel !== old) return Promise.resolve(this.channel);
+    return new Promise((resolve) => {
+      const waiter = (channel: ConfirmChannel | undefined) => {
+        this.channelWaiters.delete(waiter);
+        resolve(channel);
+      };
+      this.channelWaiters.add(waiter);
     });
   }
 

@@ -11,15 +11,21 @@ import type { Channel, ChannelModel } from 'amqplib';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../../common/src/amqp-link';
 import { declareTopology, ITEMS_QUEUE } from '../../../common/src/broker-topology';
+import type { QueueType } from '../../../common/src/env';
+import { HttpError } from '../../../common/src/http';
 import type { Logger } from '../../../common/src/logger';
 import { RateWindow } from '../../../common/src/rate-window';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
 import type { BackendStatus } from '../status-model';
+import { BrokerBlock } from './broker-block';
 import { BrokerQueue } from './broker-queue';
+import { ClusterWatch } from './cluster-watch';
 import { readDeadLetters } from './dead-letters';
 import { Management, type QueueCounts } from './management';
+import { NackRun } from './nack-run';
 import { brokerMaxLength, itemsPolicy, POLICY_SETTINGS } from './policy';
+import { quorumRefusal } from './quorum';
 
 /** The ready count, for admission, /status and metrics (AMQP: exact at that moment). */
 const DEPTH_POLL_MS = 100;
@@ -32,8 +38,10 @@ const COUNTS_POLL_MS = 500;
 const DEAD_LETTER_PREFETCH = 100;
 
 export interface BrokerOptions {
+  /** One node's URL or a cluster's, comma-separated (the link moves to the next when one dies). */
   amqpUrl: string;
   managementUrl: string;
+  queueType: QueueType;
   settings: () => ProducerSettings;
   ledger: Ledger;
   registry: Registry;
@@ -49,8 +57,18 @@ export class Broker {
   private readonly acked = new RateWindow(5);
   private countsPolled = false;
   publishNacks = 0;
+  /** Publishes left unanswered by a lost connection and published again. */
+  resends = 0;
+  /** Our connection's state as the management API reports it (`flow`: credit flow throttles it). */
+  connectionState: string | null = null;
+  private readonly nackRun: NackRun;
+  /** The broker's memory or disk alarm, from the connection and the management API. */
+  readonly block = new BrokerBlock(() => this.queue.wake());
   private readonly management: Management;
+  /** The cluster's nodes and the queue's leader (management API). */
+  readonly cluster: ClusterWatch;
   private readonly nackCounter: Counter;
+  private readonly resendCounter: Counter;
   private readonly answerTime: Histogram;
   private policy = { in_force: false, last_error: null as string | null };
   private countsError: string | null = null;
@@ -61,14 +79,24 @@ export class Broker {
   constructor(private readonly options: BrokerOptions) {
     const { settings, logger, registry } = options;
     this.management = new Management(options.managementUrl);
+    this.cluster = new ClusterWatch(this.management, registry);
     this.queue = new BrokerQueue({
       hardCap: () => brokerMaxLength(settings()),
+      exactLimit: options.queueType === 'classic',
       maxAttempts: () => settings().max_attempts,
       onNack: () => {
         this.publishNacks++;
         this.nackCounter.inc();
       },
-      onAnswer: (seconds) => this.answerTime.observe(seconds),
+      onAnswer: (seconds, confirmed) => {
+        this.answerTime.observe(seconds);
+        this.nackRun.answered(confirmed);
+      },
+      onResend: () => {
+        this.resends++;
+        this.resendCounter.inc();
+      },
+      blocked: () => this.block.blocked,
     });
     this.link = new AmqpLink(
       options.amqpUrl,
@@ -80,7 +108,25 @@ export class Broker {
         this.sideChannel = undefined;
       },
     );
+    this.link.on('blocked', (reason: string) => this.block.connectionBlocked(reason));
+    this.link.on('unblocked', () => this.block.connectionBlocked(null));
+    // Only a quorum queue has the bug NackRun works around; a classic queue's nacks are all reject-publish.
+    this.nackRun = new NackRun(
+      () => ({ ready: this.ready(), limit: options.queueType === 'quorum' ? brokerMaxLength(settings()) : 0 }),
+      () => this.link.reconnect('a run of nacks with room in the queue (RabbitMQ 3.10 quorum-queue bug)'),
+    );
     const registers = [registry];
+    this.resendCounter = new Counter({
+      name: 'backpressure_broker_resends_total',
+      help: 'Publishes a lost connection left unanswered, published again (same message id) on the next',
+      registers,
+    });
+    const failovers = new Counter({
+      name: 'backpressure_broker_failovers_total',
+      help: 'Connections to the broker made after losing one (to another node of AMQP_URL, or the same back)',
+      registers,
+    });
+    this.link.on('failover', () => failovers.inc());
     this.nackCounter = new Counter({
       name: 'backpressure_broker_publish_nacks_total',
       help: 'Publishes the broker refused (nack): its queue was at max-length with reject-publish',
@@ -104,12 +150,25 @@ export class Broker {
     gauge('backpressure_broker_queue_depth', 'Ready messages in the broker queue lab.items', () => this.ready());
     gauge('backpressure_broker_unacked_messages', 'Messages delivered to consumers and not yet acknowledged', () => this.counts.unacked);
     gauge('backpressure_broker_connected', '1 while connected to the broker', () => (this.link.connected ? 1 : 0));
+    gauge('backpressure_broker_blocked', '1 while the broker blocks publishing (its memory or disk alarm)', () =>
+      this.block.blocked ? 1 : 0,
+    );
+    gauge('backpressure_broker_blocked_seconds', 'Seconds the broker blocked publishing, all told', () => this.block.seconds());
+    gauge('backpressure_broker_flow', "1 while the broker's credit flow throttles the connection (management API: state flow)", () =>
+      this.connectionState === 'flow' ? 1 : 0,
+    );
   }
 
   start(): void {
     this.link.start();
     this.every(DEPTH_POLL_MS, () => this.pollDepth());
     this.every(COUNTS_POLL_MS, () => this.pollCounts());
+  }
+
+  /** Refuses settings the queue's type cannot honour (a 400 naming the setting). */
+  validate(next: ProducerSettings): void {
+    const refusal = quorumRefusal(next, this.options.queueType);
+    if (refusal) throw new HttpError(400, `invalid ${refusal.field}: ${refusal.reason}`, { ...refusal });
   }
 
   /** Call after a settings change: PUTs the policy again when a setting behind it changed. */
@@ -143,9 +202,12 @@ export class Broker {
     return this.ready() > 0 ? 0 : Infinity;
   }
 
-  /** Ready messages in lab.items (polled over AMQP every 100 ms). */
+  /**
+   * Ready messages in lab.items (polled over AMQP every 100 ms). While the broker blocks the
+   * connection it answers nothing on it: the management API's count (seconds behind) instead.
+   */
   ready(): number {
-    return this.queue.ready;
+    return this.block.blocked ? this.counts.ready : this.queue.ready;
   }
 
   async check() {
@@ -155,22 +217,28 @@ export class Broker {
 
   /** The broker's own figures for GET /status `backend` (broker-backend.ts adds the shared ones). */
   describe() {
-    const { connected, since, last_error } = this.link.state;
+    const { connected, since, last_error, node, failovers } = this.link.state;
     return {
       ready: this.ready(),
       unacked: this.counts.unacked,
       acked_per_s: Math.round(this.acked.perSecond() * 100) / 100,
-      connection: { connected, since, last_error },
+      connection: { connected, since, last_error, node, failovers, state: this.connectionState },
       queue: ITEMS_QUEUE,
+      queue_type: this.options.queueType,
       publishing: this.queue.publishing,
       publish_nacks: this.publishNacks,
+      resends: this.resends,
+      channel_reopens: this.nackRun.reopens,
+      blocked: { blocked: this.block.blocked, reason: this.block.reason, seconds: Math.round(this.block.seconds() * 1000) / 1000 },
+      cluster: this.cluster.view,
       counts_error: this.countsError,
-      policy: { ...this.policy, definition: itemsPolicy(this.options.settings()).definition },
+      policy: { ...this.policy, definition: itemsPolicy(this.options.settings(), this.options.queueType).definition },
     } satisfies Partial<BackendStatus>;
   }
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    this.queue.close();
     await this.link.close();
   }
 
@@ -182,7 +250,7 @@ export class Broker {
   private async setup(model: ChannelModel): Promise<void> {
     const publishing = await model.createConfirmChannel();
     reconnectOnChannelClose(model, publishing);
-    await declareTopology(publishing);
+    await declareTopology(publishing, this.options.queueType);
     await this.applyPolicy();
     const side = await model.createChannel();
     reconnectOnChannelClose(model, side);
@@ -194,7 +262,7 @@ export class Broker {
 
   private async applyPolicy(): Promise<void> {
     try {
-      await this.management.putPolicy(itemsPolicy(this.options.settings()));
+      await this.management.putPolicy(itemsPolicy(this.options.settings(), this.options.queueType));
       this.policy = { in_force: true, last_error: null };
     } catch (err) {
       this.policy = { in_force: false, last_error: (err as Error).message };
@@ -220,6 +288,16 @@ export class Broker {
     } catch (err) {
       this.countsError = (err as Error).message;
     }
+    const port = this.link.state.local_port;
+    this.connectionState = port && this.link.connected ? await this.management.connectionState(port).catch(() => null) : null;
+    await this.cluster
+      .poll()
+      .then((nodes) =>
+        this.block.nodeAlarms(
+          nodes.filter((n) => n.state === 'up').map((n) => ({ node: n.name, memory: n.memory_alarm, disk: n.disk_alarm })),
+        ),
+      )
+      .catch(() => {}); // no node answers: the connection tells
     // A policy change that failed is tried again while connected.
     if (!this.policy.in_force && this.link.connected) await this.applyPolicy().catch(() => {});
   }

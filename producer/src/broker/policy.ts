@@ -3,8 +3,11 @@
 // policy applies to the live queue, so a new limit takes effect at once and nothing queued is
 // lost (reject-publish keeps a queue above a lowered limit as it is and refuses new items until
 // it drains; drop-head drops the excess heads at once, each one dead-lettered and counted).
-// Only keys that both RabbitMQ 3.10 and 4.x have.
+// Only keys that both RabbitMQ 3.10 and 4.x have. A quorum queue (QUEUE_TYPE=quorum) also gets a
+// delivery limit: an item delivered max_attempts times without an ack (consumers that died
+// holding it) is dead-lettered, counted as dead_lettered, instead of going round forever.
 import { DEAD_LETTER_EXCHANGE, ITEMS_QUEUE } from '../../../common/src/broker-topology';
+import type { QueueType } from '../../../common/src/env';
 import type { ProducerSettings } from '../config';
 
 export const POLICY_NAME = 'lab-items';
@@ -24,6 +27,7 @@ export const POLICY_SETTINGS = [
   'adaptive_max_size',
   'max_queue_bytes',
   'max_item_age_ms',
+  'max_attempts',
 ] as const satisfies readonly (keyof ProducerSettings)[];
 
 /**
@@ -43,7 +47,7 @@ export function brokerMaxLength(s: ProducerSettings): number {
   }
 }
 
-export function itemsPolicy(s: ProducerSettings): Policy {
+export function itemsPolicy(s: ProducerSettings, queueType: QueueType = 'classic'): Policy {
   const definition: Policy['definition'] = { 'dead-letter-exchange': DEAD_LETTER_EXCHANGE };
   const maxLength = brokerMaxLength(s);
   if (Number.isFinite(maxLength)) definition['max-length'] = maxLength;
@@ -54,5 +58,6 @@ export function itemsPolicy(s: ProducerSettings): Policy {
     definition.overflow = s.queue_mode === 'bounded' && s.overflow === 'drop_oldest' ? 'drop-head' : 'reject-publish';
   }
   if (s.max_item_age_ms > 0) definition['message-ttl'] = s.max_item_age_ms;
+  if (queueType === 'quorum') definition['delivery-limit'] = s.max_attempts;
   return { pattern: `^${ITEMS_QUEUE.replace(/\./g, '\\.')}$`, 'apply-to': 'queues', priority: 0, definition };
 }
