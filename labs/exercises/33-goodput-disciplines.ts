@@ -53,8 +53,8 @@ export default {
     atLeast('FIFO: fewest items waiting', 5, 'items', (r) => r.window('fifo').min(queued), {
       why: 'the queue never empties, so the consumer never waits for work: it processes all it can (20/s on an idle machine)',
     }),
-    atMost('FIFO: share of the processed within their deadline', 10, '%', (r) => goodShare(r, 'fifo'), {
-      why: 'each waited ~1 s (the items older expired at the head) and took 0.1 s more',
+    atMost('FIFO: share of the processed within their deadline', 20, '%', (r) => goodShare(r, 'fifo'), {
+      why: 'each waited ~1 s (the items older expired at the head) and took 0.1 s more; only one taken in its first 0.9 s is in time (2–10% in the test runs)',
     }),
     atLeast('adaptive LIFO: fewest items waiting', 5, 'items', (r) => r.window('lifo').min(queued), {
       why: 'the same consumer kept as busy',
