@@ -36,12 +36,16 @@ export interface Plan {
   idle: { seconds: number };
   /** Items queued at once for the stall and memory-after-clear figures. */
   burst: { count: number; switchWindowSeconds: number; settleSeconds: number };
+  /** Each pool size's lab and bare-pg runs (figures/downstream.ts). */
+  downstream: { warmupSeconds: number; windowSeconds: number };
 }
 
 const FULL: Plan = {
   quick: false,
   runs: 3,
-  budgetSeconds: 600 + 420 + 420, // + the broker's scale-out figure (figures/scale-out.ts): a million items to publish; + goodput
+  // + the database figure (figures/downstream.ts), + the broker's scale-out figure (figures/scale-out.ts):
+  // a million items to publish; + its job outcomes figure; + goodput (figures/goodput.ts)
+  budgetSeconds: 600 + 420 + 120 + 60 + 420,
   rate: { rates: [10, 100, 1000, 10_000], windowSeconds: (rate) => (rate < 100 ? 10 : 3) },
   delivery: {
     fill: 40_000,
@@ -58,12 +62,13 @@ const FULL: Plan = {
   waitingCallers: 10_000,
   idle: { seconds: 60 },
   burst: { count: 100_000, switchWindowSeconds: 1, settleSeconds: 30 },
+  downstream: { warmupSeconds: 1, windowSeconds: 3 },
 };
 
 const QUICK: Plan = {
   quick: true,
   runs: 1,
-  budgetSeconds: 120 + 90 + 100, // + goodput (figures/goodput.ts): 10 points of 5 s warm-up and 3 s measured
+  budgetSeconds: 120 + 90 + 60 + 20 + 100, // + goodput (figures/goodput.ts): 10 points of 5 s warm-up and 3 s measured
   rate: { rates: [10, 100, 1000, 10_000], windowSeconds: () => 0.5 },
   delivery: { ...FULL.delivery, fill: 10_000, batchFill: 20_000, warmupSeconds: 0.2, windowSeconds: 0.5 },
   memory: { payloads: [1024, 100], counts: [2000, 10_000], warmup: 2000 },
@@ -72,6 +77,7 @@ const QUICK: Plan = {
   waitingCallers: 2000,
   idle: { seconds: 2 },
   burst: { count: 10_000, switchWindowSeconds: 0.3, settleSeconds: 2 },
+  downstream: { warmupSeconds: 0.2, windowSeconds: 0.5 },
 };
 
 export const planFor = (quick: boolean): Plan => (quick ? QUICK : FULL);

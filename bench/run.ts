@@ -7,8 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { killAll } from '../test/helpers/services';
+import { brokerJobOutcomes } from './figures/broker-outcomes';
 import { burstFigure } from './figures/burst';
 import { deliveryCeiling } from './figures/delivery';
+import { downstreamThroughput } from './figures/downstream';
 import { goodputFigure } from './figures/goodput';
 import { idleCost } from './figures/idle';
 import { memoryPerItem } from './figures/memory';
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
   await step('rejection_path', () => rejectionPath(plan));
   await step('memory_per_waiting_caller', () => memoryPerWaitingCaller(plan));
   await step('scale_out', () => scaleOut(plan));
+  await step('broker_job_outcomes', () => brokerJobOutcomes(plan));
+  await step('downstream', () => downstreamThroughput(plan));
   await step('goodput', () => goodputFigure(plan));
   clearTimeout(watchdog);
 

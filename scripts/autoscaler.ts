@@ -17,6 +17,8 @@ import type { QueueType } from '../common/src/env';
 import type { Logger } from '../common/src/logger';
 import { tracingEnabled } from '../common/src/telemetry';
 
+const MAX_DECISIONS_KEPT = 20;
+
 export interface ScalerSettings {
   minConsumers: number;
   maxConsumers: number;
@@ -44,7 +46,8 @@ export class Autoscaler {
   private lastChange = -Infinity;
   private timer?: NodeJS.Timeout;
   private busy = false;
-  private lastDecision: { at: string; from: number; to: number; depth: number } | null = null;
+  /** The latest decisions, oldest first: the browser view draws them on a timeline. */
+  private readonly decisions: { at: string; from: number; to: number; depth: number; why: string }[] = [];
   private readonly scaleEvents: Counter;
 
   constructor(
@@ -108,7 +111,8 @@ export class Autoscaler {
       max_consumers: s.maxConsumers,
       target_items_per_consumer: s.targetItemsPerConsumer,
       cooldown_seconds: s.cooldownSeconds,
-      last_decision: this.lastDecision,
+      last_decision: this.decisions.at(-1) ?? null,
+      decisions: this.decisions,
     };
   }
 
@@ -119,7 +123,7 @@ export class Autoscaler {
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     reconnectOnChannelClose(model, channel);
-    await declareTopology(channel, this.queueType);
+    await declareTopology(model, channel, this.queueType);
     this.channel = channel;
   }
 
@@ -147,7 +151,9 @@ export class Autoscaler {
     const act = async () => {
       this.logger.info(fields, `scaled ${from} → ${to}: depth ${depth}, target ${target}`);
       this.scaleEvents.inc({ direction: to > from ? 'up' : 'down' });
-      this.lastDecision = { at: new Date().toISOString(), from, to, depth };
+      const why = `${depth} ready ÷ ${target} per consumer${to === this.settings.maxConsumers || to === this.settings.minConsumers ? `, within ${this.settings.minConsumers}…${this.settings.maxConsumers}` : ''}`;
+      this.decisions.push({ at: new Date().toISOString(), from, to, depth, why });
+      if (this.decisions.length > MAX_DECISIONS_KEPT) this.decisions.shift();
       await this.consumers.scaleTo(to);
       this.lastChange = performance.now(); // the cooldown counts from when the change is done
     };

@@ -56,6 +56,8 @@ export interface RabbitMQ {
    * exact, where the management API's statistics can be seconds behind.
    */
   listQueues(): Promise<Record<string, { ready: number; unacked: number }>>;
+  /** Runs rabbitmqctl against this node (e.g. `stop_app`: the broker down, its data kept). */
+  ctl(...args: string[]): Promise<string>;
 }
 
 export interface RabbitMQCluster {
@@ -161,6 +163,7 @@ export async function startRabbitMQ(options: RabbitMQOptions): Promise<RabbitMQ>
     },
     stop: () => cluster.stop(),
     kill: () => node.kill(),
+    ctl: (...args) => cluster.rabbitmqctl(0, ['-q', ...args]),
     listQueues: async () =>
       parseQueueCounts(await cluster.rabbitmqctl(0, ['-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged'])),
   };

@@ -12,8 +12,8 @@
 // on 8000, 8002, 8004, …, consumers on 8001, 8003, 8005, … (start/instances.ts), named producer-1,
 // …, consumer-1, … (their `instance` label). They compete for one queue and share its one limit.
 // AUTOSCALE=1 lets autoscaler.ts set the number of consumers.
-// With several instances or the autoscaler, the supervisor answers on SUPERVISOR_PORT (8090)
-// (start/supervisor-server.ts).
+// The supervisor answers on SUPERVISOR_PORT (8090) (start/supervisor-server.ts), also with one
+// producer and one consumer: its fleet routes set every instance of a role (fleet-settings.ts).
 // In-memory, each producer would hold its own queue, so more than one of each is refused
 // (start/settings.ts). This file wires the parts of start/ together; the banner is start/banner.ts.
 import { startTelemetry, stopTelemetry } from '../common/src/telemetry';
@@ -24,6 +24,7 @@ startTelemetry('supervisor', { ...process.env, TRACE_SAMPLE_RATIO: '1' });
 import { createLogger } from '../common/src/logger';
 import { createRegistry } from '../common/src/metrics';
 import { Autoscaler } from './autoscaler';
+import { FleetSettings } from './fleet-settings';
 import { banner } from './start/banner';
 import { InstanceSpecs } from './start/instances';
 import { readStartSettings } from './start/settings';
@@ -35,6 +36,8 @@ const logger = createLogger('supervisor', { LOG_LEVEL: env.LOG_LEVEL, LOG_FORMAT
 const registry = createRegistry('supervisor', 'supervisor-1');
 const supervisor = new Supervisor(env.HOST, registry);
 const specs = new InstanceSpecs(env, supervisor);
+const fleet = new FleetSettings((role) => supervisor.of(role), process.env.ADMIN_TOKEN);
+supervisor.beforeUp = (instance) => fleet.prepare(instance);
 
 const consumers = {
   count: () => supervisor.of('consumer').length,
@@ -68,14 +71,13 @@ async function main(): Promise<void> {
   const initialConsumers = autoscaler ? Math.min(env.MAX_CONSUMERS, Math.max(env.MIN_CONSUMERS, env.CONSUMERS)) : env.CONSUMERS;
   const consumersUp = await Promise.all(Array.from({ length: initialConsumers }, () => supervisor.add(specs.nextConsumer())));
   const producersUp = await Promise.all(Array.from({ length: env.PRODUCERS }, (_, i) => supervisor.add(specs.producer(i + 1))));
-  const uiUp = await supervisor.add(specs.ui());
+  const supervisorUrl = await serveSupervisor({ supervisor, registry, autoscaler, fleet }, env.HOST, env.SUPERVISOR_PORT);
+  const uiUp = await supervisor.add(specs.ui(supervisorUrl));
   if (![...consumersUp, ...producersUp, uiUp].every(Boolean)) {
     console.error('The services did not become healthy; see the log lines above.');
     await stop();
     process.exit(1);
   }
-  const several = env.PRODUCERS + initialConsumers > 2 || autoscaler !== undefined;
-  const supervisorUrl = several ? await serveSupervisor({ supervisor, registry, autoscaler }, env.HOST, env.SUPERVISOR_PORT) : undefined;
   autoscaler?.start();
   console.log(banner({ env, supervisor, consumerUrl: specs.consumerUrl, supervisorUrl, autoscaling: autoscaler !== undefined }));
 }

@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, type Registry } from 'prom-client';
 
 const RESTART_DELAY_MS = 1000;
+/** How long an instance that was started is watched for its first healthy answer. */
+const HEALTH_PATIENCE_MS = 120_000;
 /** A stopped instance that has not exited by then is killed (its unacked items go back to the broker). */
 const STOP_DEADLINE_MS = 15_000;
 
@@ -37,6 +39,8 @@ const dist = path.resolve(__dirname, '..');
 
 export class Supervisor {
   readonly instances: Instance[] = [];
+  /** Runs when an instance first answers /health, before it counts as up: its role's settings (fleet-settings.ts). */
+  beforeUp?: (instance: Instance) => Promise<void>;
   private stopping = false;
   private readonly restartCounter: Counter;
 
@@ -58,11 +62,13 @@ export class Supervisor {
   }
 
   /** Starts an instance and resolves once it answers /health (false: it did not within the time). */
-  async add(spec: InstanceSpec, timeoutMs = 20_000): Promise<boolean> {
+  async add(spec: InstanceSpec, timeoutMs = 60_000): Promise<boolean> {
     const instance: Instance = { ...spec, url: `http://${this.host}:${spec.port}`, state: 'starting', restarts: 0 };
     this.instances.push(instance);
     this.run(instance);
-    return this.waitHealthy(instance, timeoutMs);
+    // On a busy machine it may answer later: it still becomes up then, though the caller stops waiting.
+    const healthy = this.waitHealthy(instance, HEALTH_PATIENCE_MS);
+    return Promise.race([healthy, sleep(timeoutMs).then(() => false)]);
   }
 
   /** SIGTERM, and resolves once it has exited: a consumer finishes and acks what it holds first. */
@@ -110,7 +116,9 @@ export class Supervisor {
       setTimeout(() => {
         if (this.stopping || instance.state !== 'restarting') return;
         this.run(instance);
-        void this.waitHealthy(instance, 20_000).then((up) => up && this.say(`*** ${instance.name} is back on ${instance.url} ***`));
+        void this.waitHealthy(instance, HEALTH_PATIENCE_MS).then(
+          (up) => up && this.say(`*** ${instance.name} is back on ${instance.url} ***`),
+        );
       }, RESTART_DELAY_MS);
     });
   }
@@ -120,6 +128,7 @@ export class Supervisor {
     while (Date.now() < deadline && instance.state !== 'stopping') {
       try {
         if ((await fetch(`${instance.url}/health`)).ok) {
+          await this.beforeUp?.(instance).catch((err: Error) => this.say(`*** ${instance.name}: ${err.message} ***`));
           instance.state = 'up';
           return true;
         }

@@ -20,10 +20,12 @@ const FIGURES = [
   'rejection_path',
   'memory_per_waiting_caller',
   'scale_out',
+  'broker_job_outcomes',
+  'downstream',
   'goodput',
 ];
 
-test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 370_000 }, async () => {
+test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 430_000 }, async () => {
   const output = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'latest.json');
   const bench = startProcess(process.execPath, [path.resolve(__dirname, '../bench/run.js')], { BENCH_QUICK: '1', BENCH_OUTPUT: output });
   // Lowest CPU priority, inherited by the services it starts: the test files running beside it
@@ -56,6 +58,8 @@ test('the bench in quick mode writes every figure to its JSON and prints the tab
   assert.equal(result.figures.memory_per_item.rows.length, 4);
   // The broker's figure: 1 and 2 consumers × 0 and 5 ms, the in-memory pair, confirm latency, the parked heap.
   assert.equal(result.figures.scale_out.rows.length, 8);
+  // Job outcomes on the broker: per-item CPU without and with them, from one run.
+  assert.equal(result.figures.broker_job_outcomes.rows.length, 2);
   const delivered = result.figures.delivery_ceiling.rows.map((r: { values: Record<string, number> }) => r.values);
   assert.ok(
     delivered.every((v: Record<string, number>) => v.items_per_second! > 0 && v.cpu_ms_per_item! > 0),

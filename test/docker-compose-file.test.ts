@@ -141,7 +141,7 @@ test('every address used by a service or a mounted config file is a service list
       // PUBLIC_* addresses are the host's (what a learner's terminal reaches), not the network's.
       if (variable.startsWith('PUBLIC_')) continue;
       // One URL, or a comma-separated list (AMQP_URL: every node of the cluster profile)
-      for (const url of value.split(',')) if (/^(https?|amqp):\/\//.test(url)) used.push([name, new URL(url).host]);
+      for (const url of value.split(',')) if (/^(https?|amqp|postgres):\/\//.test(url)) used.push([name, new URL(url).host]);
     }
   }
   for (const file of mountedFiles().filter((f) => /\.ya?ml$/.test(f))) {
@@ -159,7 +159,7 @@ test('every address used by a service or a mounted config file is a service list
     used.some(([, host]) => host === 'lab18-consumer:8001'),
     'the producer and Prometheus reach lab18-consumer:8001',
   );
-  for (const host of ['rabbitmq:5672', 'rabbitmq:15672', 'rabbitmq:15692'])
+  for (const host of ['rabbitmq:5672', 'rabbitmq:15672', 'rabbitmq:15692', 'postgres:5432'])
     assert.ok(
       used.some(([, h]) => h === host),
       `${host} is used`,
@@ -195,8 +195,10 @@ test('every image version is in .env, used through a variable, pinned to a relea
       const variable = /^\$\{(\w+_IMAGE)\}$/.exec(service.image)?.[1];
       assert.ok(variable && env[variable], `${name}: image ${service.image} is not a variable of .env`);
       used.add(variable);
-      // A release, not latest or a moving major: name:1.2.3 or name:v1.2.3 (RabbitMQ's -management variant).
-      assert.match(env[variable], /^[\w./-]+:v?\d+\.\d+\.\d+(-management)?$/, `${variable}=${env[variable]}`);
+      // A release, not latest or a moving major: name:1.2.3 or name:v1.2.3 (RabbitMQ's -management variant);
+      // PostgreSQL numbers its releases major.minor (18.6).
+      const release = variable === 'POSTGRES_IMAGE' ? /^postgres:\d+\.\d+$/ : /^[\w./-]+:v?\d+\.\d+\.\d+(-management)?$/;
+      assert.match(env[variable], release, `${variable}=${env[variable]}`);
     }
     if (service.build) {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own variable syntax
@@ -229,6 +231,7 @@ test("without a profile nothing changes: the in-memory queue, no RabbitMQ, nothi
     'lab18-ui',
   ]);
   for (const name of LAB_SERVICES) assert.equal(services[name].environment.QUEUE_BACKEND, 'memory', `${name}: QUEUE_BACKEND`);
+  assert.equal(services['lab18-consumer'].environment.DOWNSTREAM, 'none', 'no database behind the consumer');
   // Compose v2 refuses to start a service that depends on one of an inactive profile.
   for (const [name, service] of Object.entries(services)) {
     for (const dep of Object.keys(service.depends_on ?? {})) {
@@ -308,6 +311,28 @@ test('the cluster profile: three pinned RabbitMQ 4 nodes, clustered by classic_c
     );
   }
   assert.equal(services['lab18-producer'].environment.QUEUE_TYPE, 'classic', 'classic unless QUEUE_TYPE says otherwise');
+});
+
+test('the downstream profile: DOWNSTREAM=postgres docker compose --profile downstream up puts lab18-postgres behind the consumer', () => {
+  assert.ok(activeWith(['downstream']).includes('lab18-postgres'));
+  assert.ok(!activeWith(['broker']).includes('lab18-postgres'));
+  const withDatabase = readCompose({ DOWNSTREAM: 'postgres' }).services;
+  for (const name of ['lab18-consumer', SCALED]) {
+    const env = withDatabase[name].environment;
+    assert.equal(env.DOWNSTREAM, 'postgres', `${name}: DOWNSTREAM`);
+    const url = new URL(env.DATABASE_URL);
+    assert.equal(url.host, 'postgres:5432', `${name}: DATABASE_URL`);
+    assert.equal(url.pathname, '/lab');
+    assert.equal(url.username, 'lab');
+  }
+  const postgres = services['lab18-postgres'];
+  assert.deepEqual(postgres.profiles, ['downstream']);
+  assert.match(postgres.image, /^postgres:18\.\d+$/, 'a current 18.x');
+  assert.deepEqual(postgres.volumes, ['postgres-data:/var/lib/postgresql'], "18's data lives under /var/lib/postgresql/18/docker");
+  assert.deepEqual(postgres.ports, ['127.0.0.1:5432:5432']);
+  assert.deepEqual(postgres.healthcheck.test, ['CMD', 'pg_isready', '-h', '127.0.0.1', '-U', 'lab', '-d', 'lab'], 'over TCP');
+  assert.equal(postgres.environment.POSTGRES_USER, 'lab');
+  assert.equal(postgres.environment.POSTGRES_DB, 'lab');
 });
 
 test("RabbitMQ's config: the mounted conf.d file sets statistics every second and lets guest in from other containers", () => {

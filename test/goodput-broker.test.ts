@@ -28,8 +28,11 @@ test('on the broker, the consumer drops items past their deadline before process
   t.after(() => producer.stop());
   await waitBrokerReady(producer);
   // Three jobs with a 1 s deadline and three without, published before any consumer runs.
+  const ids: string[] = [];
   for (const body of [{ deadline_ms: 1000 }, { deadline_ms: 1000 }, { deadline_ms: 1000 }, {}, {}, {}]) {
-    assert.equal((await producer.post('/jobs', body)).status, 202);
+    const posted = await producer.post('/jobs', body);
+    assert.equal(posted.status, 202);
+    ids.push(posted.body.id);
   }
   const published = await waitFor(async () => (await producer.get('/status')).accounting.published === 6, 10_000, '6 published');
   assert.ok(published);
@@ -52,6 +55,20 @@ test('on the broker, the consumer drops items past their deadline before process
   assert.equal(c.totals.processed, 3);
   assert.equal(c.goodput.processed_in_deadline, 3, 'those without a deadline always count as goodput');
   assert.equal(await metricValue(consumer, 'backpressure_items_expired_total'), 3);
+  // Each job's producer hears how it ended (the consumer's job outcome): the expired ones failed.
+  const states = (await waitFor(
+    async () => {
+      const jobs = await Promise.all(ids.map((id) => producer.get(`/jobs/${id}`)));
+      return jobs.every((j) => j.state === 'done' || j.state === 'failed') ? jobs : undefined;
+    },
+    10_000,
+    'every job to finish',
+  ))!;
+  assert.deepEqual(
+    states.map((j) => j.state),
+    ['failed', 'failed', 'failed', 'done', 'done', 'done'],
+  );
+  for (const job of states.slice(0, 3)) assert.match(job.error, /expired: past its deadline/);
   // published = ready + unacked + processed + expired at the consumer + what the broker dead-lettered
   const counts = await settledCounts(rabbit);
   const books = brokerBooks([(await producer.get('/status')).accounting], counts, c.totals.processed + c.goodput.expired);

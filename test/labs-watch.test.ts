@@ -49,7 +49,7 @@ test('the view shows queue, rates, memory, wait, mode and breaker; a service dow
   assert.ok(produced > 25 && produced < 55, `produced rate ${produced}, made 40/s`);
   assert.ok(processed > 25 && processed < 55, `processed rate ${processed}`);
   assert.match(frame, /work +20 ms × 2 at a time = 100\/s capacity/);
-  assert.match(frame, /p95 queue wait \(last 10 s\) \d+ ms/, 'p95 read from the OpenMetrics histogram');
+  assert.match(frame, /p95 queue wait \(last 10 s\) \d+ ms/, 'p95 of the actual waits, from /status');
   assert.match(frame, /✔ balanced/);
 
   // A bounded queue under backpressure: the bar has its limit, rejections show.

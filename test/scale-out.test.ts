@@ -250,11 +250,11 @@ describe('scale-out on the broker', () => {
       CONSUMER_URL: run.consumerUrl(1),
       SUPERVISOR_URL: run.supervisorUrl!, // two consumers: it serves one
     });
-    const section = watch.slice(watch.indexOf('INSTANCES'));
+    const section = watch.slice(watch.indexOf('FLEET'));
     for (const name of ['producer-1', 'consumer-1', 'consumer-2'])
-      assert.match(section, new RegExp(`${name} +:\\d+ +● up`), `${name} in:\n${watch}`);
+      assert.match(section, new RegExp(`${name} +:\\d+ +[\\d.]+/s .*● up`), `${name} in:\n${watch}`);
     assert.match(section, /consumer-2 .*restarts 1 \(last: SIGKILL\)/);
-    assert.match(section, /total +producers .*consumers .*processed/);
+    assert.match(section, /total +producers made .*consumers .*capacity/);
 
     // `SUPERVISOR_URL=… npm run prometheus` scrapes every instance the supervisor lists.
     const prometheus = await startPrometheus({ producer: 'unused:1', consumer: 'unused:2' }, '1s', run.supervisorUrl);

@@ -45,7 +45,7 @@ function cpuSeconds(pid: number): number {
 }
 
 /** The broker's Erlang VM: the beam.smp started with this node's name (ours, unique) in its environment. */
-function brokerPid(rabbit: RabbitMQ): number {
+export function brokerPid(rabbit: RabbitMQ): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -149,7 +149,7 @@ async function parkedHeap(rabbit: RabbitMQ, count: number) {
   }
 }
 
-async function waitReady(service: Service): Promise<void> {
+export async function waitReady(service: Service): Promise<void> {
   const deadline = performance.now() + 30_000;
   while (!(await fetch(`${service.url}/health/ready`)).ok) {
     if (performance.now() > deadline) throw new Error(`${service.url} not ready`);

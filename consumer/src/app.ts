@@ -24,6 +24,7 @@ export function createConsumerApp(
       'GET /health/ready',
       'GET /status',
       'GET /metrics',
+      'GET /recent-items',
       'POST /process',
       'POST /process-batch',
       'POST /admin/config',

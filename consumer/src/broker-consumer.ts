@@ -11,14 +11,17 @@
 // A delivery of an item this consumer has already processed, or is processing (recent-ids.ts: a
 // publish re-sent after a node died, or an ack a dying node lost), is acked without processing it
 // again and counted as a duplicate.
+// A job item (one with a reply-to) gets its outcome reported to its producer (outcome-reporter.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../common/src/amqp-link';
 import { declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-topology';
 import type { QueueType } from '../../common/src/env';
+import type { JobOutcome } from '../../common/src/job-outcome';
 import type { Logger } from '../../common/src/logger';
-import type { Consumer, ProcessResult } from './consumer';
+import type { Consumer, ItemToProcess, ProcessResult } from './consumer';
+import { OutcomeReporter } from './outcome-reporter';
 import { RecentIds } from './recent-ids';
 import { traceDelivery } from './tracing';
 
@@ -27,11 +30,18 @@ const BUSY_RETRY_MS = 5;
 /** How long a retry that the full queue refused (reject-publish) waits before it is published again. */
 const REPUBLISH_BACKOFF_MS = 100;
 const DEFAULT_MAX_ATTEMPTS = 5;
+/**
+ * How long a delivery the database could not store (pool full, database down) is held before it
+ * goes back to the queue (nack, requeue): without a pause it would come straight back, thousands
+ * of times a second. Meanwhile the prefetch keeps the broker from handing over more.
+ */
+const DB_REFUSED_HOLD_MS = { db_pool_full: 200, db_unavailable: 1000 };
 
 interface ItemMessage {
   id: string;
   created_at: number;
   priority?: string;
+  payload?: string;
   deadline_at?: number;
 }
 
@@ -50,6 +60,7 @@ export class BrokerConsumer {
   private readonly link: AmqpLink;
   private readonly stopping = new AbortController();
   private readonly redeliveryCounter: Counter;
+  private readonly outcomes = new OutcomeReporter();
 
   constructor(
     private readonly consumer: Consumer,
@@ -65,6 +76,7 @@ export class BrokerConsumer {
       (model) => this.setup(model),
       () => {
         this.channel = undefined;
+        this.outcomes.attach(undefined);
       },
     );
     const registers = [registry];
@@ -117,6 +129,7 @@ export class BrokerConsumer {
       duplicates: this.duplicates,
       node: this.link.state.node,
       failovers: this.link.state.failovers,
+      job_outcomes_sent: this.outcomes.sent,
     };
   }
 
@@ -128,6 +141,7 @@ export class BrokerConsumer {
     this.stopping.abort(); // held (paused) items are handed back unprocessed
     // The channel first: its close-ok means the broker has taken every ack sent on it. Closing only
     // the connection could lose the last acks, and the broker delivered those items again.
+    this.outcomes.flush(); // the last outcomes go out before the channel closes
     const channel = this.channel;
     if (channel) {
       channel.removeAllListeners('close'); // closed on purpose: no reason to reconnect
@@ -139,8 +153,9 @@ export class BrokerConsumer {
   private async setup(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
     reconnectOnChannelClose(model, channel);
-    await declareTopology(channel, this.queueType);
+    await declareTopology(model, channel, this.queueType);
     this.channel = channel;
+    this.outcomes.attach(channel);
     await this.subscribe(channel);
   }
 
@@ -191,14 +206,28 @@ export class BrokerConsumer {
       }
       this.inProgress.add(delivery);
       const result = await traceDelivery(headers, { ...item, attempt }, Number(headers[HEADERS.enqueuedAt]) || undefined, () =>
-        this.processWhenFree(item.created_at, typeof item.deadline_at === 'number' ? item.deadline_at : 0),
+        this.processWhenFree({
+          id: item.id,
+          created_at: item.created_at,
+          payload_bytes: Buffer.byteLength(item.payload ?? ''),
+          priority: item.priority === 'high' ? 'high' : 'normal',
+          attempt,
+          deadline_at: typeof item.deadline_at === 'number' ? item.deadline_at : undefined,
+        }),
       ).finally(() => this.inProgress.delete(delivery));
       if (result === 'processed') this.processedIds.add(item.id); // before the ack, which a dying node may lose
       if (channel !== this.channel) return; // the connection was lost meanwhile: the broker delivers it again
-      if (result === 'processed' || result === 'expired') {
-        channel.ack(message); // an expired item is dropped and counted here (Consumer.expired)
+      if (result === 'processed') {
+        channel.ack(message);
+        this.reportOutcome(message, item.id, { outcome: 'done', attempts: attempt });
+      } else if (result === 'expired') {
+        channel.ack(message); // dropped and counted here (Consumer.expired); its job failed, as one the broker expired
+        this.reportOutcome(message, item.id, { outcome: 'failed', attempts: attempt, error: 'expired: past its deadline' });
+      } else if (result === 'db_pool_full' || result === 'db_unavailable') {
+        await sleep(DB_REFUSED_HOLD_MS[result], undefined, { signal: this.stopping.signal }).catch(() => {});
+        if (channel === this.channel) channel.nack(message, false, true); // kept by the broker, delivered again
       } else if (result === 'failed') {
-        await this.failed(channel, message, attempt, Number(headers[HEADERS.maxAttempts]) || DEFAULT_MAX_ATTEMPTS);
+        await this.failed(channel, message, item.id, attempt, Number(headers[HEADERS.maxAttempts]) || DEFAULT_MAX_ATTEMPTS);
       } else {
         channel.nack(message, false, true); // shutting down while paused: back to the queue
       }
@@ -214,16 +243,21 @@ export class BrokerConsumer {
    * Processes one delivery; waits for a free slot rather than being refused (and counted as
    * busy): the prefetch is never above max_concurrency except just after it was lowered.
    */
-  private async processWhenFree(createdAt: number, deadlineAt = 0): Promise<ProcessResult> {
+  private async processWhenFree(item: ItemToProcess): Promise<ProcessResult> {
     const { limiter } = this.consumer;
     while (limiter.inUse >= limiter.limit) await sleep(BUSY_RETRY_MS);
-    return this.consumer.process(createdAt, this.stopping.signal, deadlineAt);
+    return this.consumer.process(item, this.stopping.signal);
   }
 
-  private async failed(channel: ConfirmChannel, message: ConsumeMessage, attempt: number, maxAttempts: number): Promise<void> {
+  private async failed(channel: ConfirmChannel, message: ConsumeMessage, id: string, attempt: number, maxAttempts: number): Promise<void> {
     if (attempt >= maxAttempts) {
       this.gaveUp++;
       channel.reject(message, false); // dead-lettered with reason "rejected"
+      this.reportOutcome(message, id, {
+        outcome: 'failed',
+        attempts: attempt,
+        error: `dead-lettered: failed ${attempt} attempts (max_attempts)`,
+      });
       return;
     }
     const headers = { ...message.properties.headers, [HEADERS.attempts]: attempt + 1, [HEADERS.enqueuedAt]: Date.now() };
@@ -237,6 +271,11 @@ export class BrokerConsumer {
     }
     this.retried++;
     channel.ack(message);
+  }
+
+  private reportOutcome(message: ConsumeMessage, id: string, outcome: Omit<JobOutcome, 'id' | 'finished_at'>): void {
+    const replyTo = message.properties.replyTo;
+    if (replyTo) this.outcomes.report(replyTo, { id, ...outcome, finished_at: Date.now() });
   }
 }
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { brokerEnv, readEnv, serviceEnv } from '../../common/src/env';
 import { settingsFromEnv } from '../../common/src/settings';
+import { downstreamEnv, downstreamSettingsShape } from './downstream/settings';
 
 const ms = () => z.number().int().min(0).max(600_000);
 
@@ -18,6 +19,8 @@ export const consumerSettings = z
     failure_rate: z.number().min(0).max(1).default(0),
     /** When true, requests are held (not answered) until it is false again. */
     paused: z.boolean().default(false),
+    /** The database behind the consumer (DOWNSTREAM=postgres; ignored otherwise): downstream/settings.ts. */
+    ...downstreamSettingsShape,
   })
   .refine((s) => s.processing_min_ms <= s.processing_max_ms, {
     path: ['processing_min_ms'],
@@ -29,6 +32,7 @@ export type ConsumerSettings = z.infer<typeof consumerSettings>;
 const consumerEnv = z.object({
   ...serviceEnv,
   ...brokerEnv,
+  ...downstreamEnv,
   PORT: z.coerce.number().int().min(0).max(65_535).default(8001),
 });
 

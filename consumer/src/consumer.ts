@@ -4,18 +4,38 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { activeExemplar, count, observe } from '../../common/src/exemplars';
 import { GoodputMeter, pastDeadline } from '../../common/src/goodput-meter';
+import { LatencyWindow } from '../../common/src/latency-window';
 import { RateWindow } from '../../common/src/rate-window';
 import { applyPatch, changedFields } from '../../common/src/settings';
+import { SlowestWindow } from '../../common/src/slowest-window';
 import { type ConsumerSettings, consumerSettings } from './config';
+import { type Downstream, type ItemToWrite, NoDownstream } from './downstream/downstream';
 import { ConcurrencyLimiter } from './limiter';
 import { type ConsumerMetrics, createConsumerMetrics } from './metrics';
 
-/** `expired`: the item's deadline had passed before processing began; it was dropped unprocessed. */
-export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled' | 'expired';
+/**
+ * db_pool_full and db_unavailable: processed, but its downstream did not store it (downstream/downstream.ts).
+ * `expired`: the item's deadline had passed before processing began; it was dropped unprocessed.
+ */
+export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled' | 'db_pool_full' | 'db_unavailable' | 'expired';
+
+/**
+ * What the consumer knows of an item: what it writes downstream, for the slowest items' waterfall
+ * its priority and attempt, and its deadline (epoch ms; 0 or absent: none).
+ */
+export interface ItemToProcess extends ItemToWrite {
+  priority?: 'high' | 'normal';
+  attempt?: number;
+  deadline_at?: number;
+}
 
 export class Consumer {
   readonly limiter: ConcurrencyLimiter;
   readonly throughput = new RateWindow(5);
+  /** The last seconds' actual durations, for the quantiles of /status (exact to 1%). */
+  readonly latency = { queueWait: new LatencyWindow(), processing: new LatencyWindow(), endToEnd: new LatencyWindow() };
+  /** The slowest items it processed in the last minute (GET /recent-items): on the broker the producer sees no delivery. */
+  readonly slowest = new SlowestWindow();
   processed = 0;
   failed = 0;
   rejected = 0;
@@ -30,6 +50,9 @@ export class Consumer {
   constructor(
     public settings: ConsumerSettings,
     registry: Registry,
+    private readonly name = 'consumer',
+    /** Where a processed item is written (DOWNSTREAM); nothing by default. */
+    readonly downstream: Downstream = new NoDownstream(),
   ) {
     this.limiter = new ConcurrencyLimiter(settings.max_concurrency);
     this.metrics = createConsumerMetrics(registry, {
@@ -45,6 +68,7 @@ export class Consumer {
     const changed = changedFields(this.settings, next);
     this.settings = next;
     this.limiter.limit = next.max_concurrency;
+    this.downstream.configure(next);
     if (!next.paused) this.wakePaused();
     for (const listener of this.changeListeners) listener(changed);
     return changed;
@@ -69,9 +93,9 @@ export class Consumer {
    * Processes one item; `signal` aborts when the caller has gone away. With tracing on it runs
    * inside the item's process_item span, whose trace id becomes the metrics' exemplar.
    */
-  async process(createdAt: number, signal: AbortSignal, deadlineAt = 0): Promise<ProcessResult> {
+  async process(item: ItemToProcess, signal: AbortSignal): Promise<ProcessResult> {
     const exemplar = activeExemplar(); // the same span for the whole call
-    if (pastDeadline(deadlineAt)) return this.dropExpired();
+    if (pastDeadline(item.deadline_at)) return this.dropExpired();
     if (!this.limiter.tryAcquire()) {
       this.rejected++;
       count(this.metrics.rejected, { reason: 'concurrency_limit' }, exemplar);
@@ -82,22 +106,38 @@ export class Consumer {
         if (signal.aborted) return 'cancelled';
         await this.pausedUntilResumed(signal);
       }
-      if (pastDeadline(deadlineAt)) return this.dropExpired(); // it expired while paused
-      observe(this.metrics.queueWait, Math.max(0, Date.now() - createdAt) / 1000, exemplar);
+      if (pastDeadline(item.deadline_at)) return this.dropExpired(); // it expired while paused
+      const waited = Math.max(0, Date.now() - item.created_at) / 1000;
+      observe(this.metrics.queueWait, waited, exemplar);
+      this.latency.queueWait.record(waited);
+      const started = performance.now();
       const ms = this.processingTimeMs();
       // 0 ms means no wait: even a 0 ms timer runs a millisecond or more later, which capped each
       // slot at under 1000 items/s.
       if (ms > 0) await sleep(ms);
-      observe(this.metrics.processingDuration, ms / 1000, exemplar);
-      if (Math.random() < this.settings.failure_rate) {
+      // Processed only once its downstream has it (with DOWNSTREAM=postgres: the row committed).
+      const outcome = Math.random() < this.settings.failure_rate ? 'failed' : await this.downstream.write(item);
+      const took = (performance.now() - started) / 1000; // the work and the write, timer lateness included
+      observe(this.metrics.processingDuration, took, exemplar);
+      this.latency.processing.record(took);
+      if (outcome === 'failed') {
         this.failed++;
         count(this.metrics.failed, { reason: 'injected' }, exemplar);
         return 'failed';
       }
+      if (outcome === 'db_pool_full') {
+        this.rejected++;
+        count(this.metrics.rejected, { reason: 'db_pool_full' }, exemplar);
+      }
+      if (outcome !== 'written') return outcome;
+      const endToEnd = Math.max(0, Date.now() - item.created_at) / 1000;
+      observe(this.metrics.endToEnd, endToEnd, exemplar);
+      this.latency.endToEnd.record(endToEnd);
+      this.recordSlowest(item, exemplar?.trace_id, endToEnd, waited, took);
       this.processed++;
       this.throughput.add();
       this.metrics.processed.inc();
-      if (this.goodput.completed(deadlineAt)) this.metrics.inDeadline.inc();
+      if (this.goodput.completed(item.deadline_at)) this.metrics.inDeadline.inc();
       else this.metrics.late.inc();
       return 'processed';
     } finally {
@@ -109,6 +149,25 @@ export class Consumer {
     this.expired++;
     this.metrics.expired.inc();
     return 'expired';
+  }
+
+  private recordSlowest(item: ItemToProcess, traceId: string | undefined, totalS: number, waitedS: number, tookS: number): void {
+    const now = Date.now();
+    if (!this.slowest.wouldKeep(totalS * 1000, now)) return;
+    const processMs = Math.round(tookS * 1000);
+    this.slowest.add({
+      id: item.id,
+      ...(traceId ? { trace_id: traceId } : {}),
+      priority: item.priority ?? 'normal',
+      attempts: item.attempt ?? 1,
+      delivered_at: now,
+      total_ms: Math.round(totalS * 1000),
+      admission_ms: 0, // the producer's part, unknown here: counted in the queue wait
+      queue_ms: Math.round(waitedS * 1000),
+      send_ms: processMs,
+      process_ms: processMs,
+      consumer: this.name,
+    });
   }
 
   private processingTimeMs(): number {

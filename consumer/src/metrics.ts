@@ -6,6 +6,7 @@
 // panels read 0, not "No data", until something fails.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { exemplarOption } from '../../common/src/exemplars';
+import { LATENCY_BUCKETS } from '../../common/src/latency-buckets';
 import { knownCounter } from '../../common/src/metrics';
 import { type ConsumerSettings, capacityPerSecond } from './config';
 
@@ -62,24 +63,31 @@ export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeS
     rejected: knownCounter(
       {
         name: 'backpressure_items_rejected_total',
-        help: 'Requests refused with 429 at the concurrency limit',
+        help: 'Requests refused with 429: at the concurrency limit, or with the database pool full (db_max_waiting)',
         registers,
         ...exemplarOption(),
       },
       'reason',
-      ['concurrency_limit'],
+      ['concurrency_limit', 'db_pool_full'],
     ),
     processingDuration: new Histogram({
       name: 'backpressure_processing_duration_seconds',
-      help: 'Time spent processing one item',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
+      help: 'Time spent processing one item (measured)',
+      buckets: [...LATENCY_BUCKETS],
       registers,
       ...exemplarOption(),
     }),
     queueWait: new Histogram({
       name: 'backpressure_queue_wait_seconds',
       help: "Time from an item's creation at the producer to the start of its processing",
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      buckets: [...LATENCY_BUCKETS],
+      registers,
+      ...exemplarOption(),
+    }),
+    endToEnd: new Histogram({
+      name: 'backpressure_end_to_end_seconds',
+      help: "Time from an item's creation at the producer to the end of its processing (processed or failed)",
+      buckets: [...LATENCY_BUCKETS],
       registers,
       ...exemplarOption(),
     }),

@@ -5,7 +5,10 @@ import { heapShareOfLimit, JQ, queued, queueMb } from './measures';
 export default {
   id: '03-memory-crash',
   title: 'Memory pressure: the unbounded queue until the crash',
-  backend: 'memory', // the point is the producer's own heap (exercise 23 repeats it on the broker)
+  backend: {
+    only: 'memory',
+    why: "the point is the producer's own heap filling up until it crashes; on the broker the queue is not in the producer (exercise 23 crashes it there)",
+  },
   goal:
     "Keep the consumer slow and the queue unbounded, and follow the producer's memory until it dies. " +
     "`npm start` caps the producer's heap at MEMORY_LIMIT_MB (256) and restarts it a second after a crash; " +

@@ -9,6 +9,10 @@ const breakerIs = (state: string) => (s: Snapshot) => s.producer?.backend.breake
 export default {
   id: '10-consumer-failure',
   title: 'Advanced: the consumer stops answering — circuit breaker',
+  backend: {
+    only: 'memory',
+    why: 'the circuit breaker belongs to the dispatcher that sends each item; on the broker the consumers pull and nothing is sent, so there is no breaker to open',
+  },
   goal:
     "Make the consumer hang: it accepts requests but answers none. The producer's sends time out; after 5 failures " +
     'in a row its circuit breaker opens and it stops sending for 2 s at a time, trying one probe in between. Items ' +

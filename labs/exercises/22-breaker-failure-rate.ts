@@ -11,6 +11,10 @@ const JQ_BREAKER =
 export default {
   id: '22-breaker-failure-rate',
   title: 'Advanced: a circuit breaker at a 50% failure rate — streaks or rates',
+  backend: {
+    only: 'memory',
+    why: 'the failure-rate breaker belongs to the dispatcher that sends each item; on the broker the consumers pull and nothing is sent',
+  },
   goal:
     'The consumer fails every other request at random. The default breaker opens after 5 failures in a row — and at ' +
     'this rate such a streak comes every second or two, so it opens again and again and the producer delivers a ' +

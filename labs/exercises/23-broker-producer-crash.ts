@@ -5,7 +5,10 @@ import { BROKER_JQ, NEEDS_BROKER, processed, published, queued } from './measure
 export default {
   id: '23-broker-producer-crash',
   title: 'The crash again, on a broker: nothing lost',
-  backend: 'rabbitmq',
+  backend: {
+    only: 'rabbitmq',
+    why: 'it shows queued items outliving a producer crash, which only a queue outside the producer can do',
+  },
   goal:
     'Exercise 3 lost every queued item with the producer. Here the queue lives in RabbitMQ: queue 10,000 items, ' +
     'SIGKILL the producer, and after `npm start` restarts it the 10,000 are still there — and all get processed.',

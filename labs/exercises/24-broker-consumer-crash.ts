@@ -5,7 +5,10 @@ import { BROKER_JQ, held, NEEDS_BROKER, processed, redeliveries } from './measur
 export default {
   id: '24-broker-consumer-crash',
   title: 'A consumer dies holding work: redelivered, none lost',
-  backend: 'rabbitmq',
+  backend: {
+    only: 'rabbitmq',
+    why: "it shows the broker delivering a dead consumer's unacknowledged items again; the in-memory dispatcher has no acknowledgements",
+  },
   goal:
     'A consumer takes items from RabbitMQ and acks each one only once it is processed. Kill it while it holds ' +
     'five unacked items: RabbitMQ gives them to the next consumer, flagged as redelivered, and every item is ' +

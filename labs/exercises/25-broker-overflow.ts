@@ -5,7 +5,10 @@ import { dropped, NEEDS_BROKER, queued, rejected } from './measures';
 export default {
   id: '25-broker-overflow',
   title: 'reject-publish against drop-head: the broker enforces the limit',
-  backend: 'rabbitmq',
+  backend: {
+    only: 'rabbitmq',
+    why: "it shows RabbitMQ's own overflow behaviours (reject-publish, drop-head) applied by a policy",
+  },
   goal:
     "On the broker a bounded queue is RabbitMQ's own max-length, set by a policy on the live queue. Send the same " +
     'burst of 50 into a queue of 20 twice: with reject-publish RabbitMQ refuses (nacks) what does not fit and the ' +

@@ -5,7 +5,10 @@ import { expired, NEEDS_BROKER, queued } from './measures';
 export default {
   id: '26-broker-ttl',
   title: 'An age deadline: every wait stays short',
-  backend: 'rabbitmq',
+  backend: {
+    only: 'rabbitmq',
+    why: "it shows RabbitMQ's message TTL dead-lettering expired items through the dead-letter queue",
+  },
   goal:
     'A limit on items bounds memory; a limit on age bounds latency. With the consumer slowed to 4 items/s against ' +
     "10 made, give every item at most 2 s in RabbitMQ (max_item_age_ms, the policy's message-ttl): older items are " +

@@ -12,7 +12,10 @@ const ready = (s: Up) => s.producer.backend.ready ?? NaN;
 export default {
   id: '27-one-limit',
   title: 'One limit, two producers (broker)',
-  backend: 'rabbitmq',
+  backend: {
+    only: 'rabbitmq',
+    why: 'it needs several producers sharing one queue, which only a broker gives them',
+  },
   needs: needsInstance('producer', 2, START),
   goal:
     'Two producers publish into one RabbitMQ queue bounded at 100. The limit belongs to the queue, not to a ' +

@@ -13,7 +13,10 @@ const SAME = { processing_time_ms: 100, max_concurrency: 2 };
 export default {
   id: '28-competing-consumers',
   title: 'Competing consumers (broker)',
-  backend: 'rabbitmq',
+  backend: {
+    only: 'rabbitmq',
+    why: 'competing consumers pull from one shared queue: the in-memory producer pushes to one consumer',
+  },
   needs: needsInstance('consumer', 3, START),
   goal:
     'On a broker, "add more consumers" is literal: three consumer processes take items from one queue, each as fast ' +

@@ -13,7 +13,10 @@ const GIVE_UP_AFTER_S = 120;
 export default {
   id: '29-autoscale',
   title: 'Consumers that scale themselves (broker)',
-  backend: 'rabbitmq',
+  backend: {
+    only: 'rabbitmq',
+    why: "the autoscaler reads the broker queue's depth, as KEDA does",
+  },
   needs: {
     start: `\`${START}\``,
     running: async () => Boolean((await request(`${supervisorUrlFromEnv()}/status`)).body.autoscaler?.enabled),

@@ -28,7 +28,10 @@ const consumer2 = (status: SupervisorStatus): SupervisedInstance => {
 export default {
   id: '30-consumer-dies',
   title: 'A consumer dies holding items (broker)',
-  backend: 'rabbitmq',
+  backend: {
+    only: 'rabbitmq',
+    why: "it shows unacknowledged items redelivered after a consumer dies, a broker's guarantee",
+  },
   needs: needsInstance('consumer', 2, START),
   goal:
     `A consumer that takes ${HELD} items and dies before acking them loses none: the broker still has them, unacked, ` +

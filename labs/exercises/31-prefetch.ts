@@ -16,7 +16,10 @@ function slowShare(r: Recording, from: string, to: string): number {
 export default {
   id: '31-prefetch',
   title: 'Prefetch: how much a slow consumer may take (broker)',
-  backend: 'rabbitmq',
+  backend: {
+    only: 'rabbitmq',
+    why: 'the prefetch is how many unacknowledged items RabbitMQ hands a consumer',
+  },
   needs: needsInstance('consumer', 3, START),
   goal:
     'RabbitMQ hands each consumer up to its prefetch of unacked items, in turn. A slow consumer (1 s an item) with a ' +

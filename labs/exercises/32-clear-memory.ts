@@ -9,7 +9,10 @@ export default {
   id: '32-clear-memory',
   title: 'What clearing gives back',
   // The items live in the producer's heap only with the in-memory queue; on the broker they are RabbitMQ's.
-  backend: 'memory',
+  backend: {
+    only: 'memory',
+    why: "it measures the producer's heap after clearing the queue it holds; on the broker the producer holds no queue",
+  },
   goal:
     'Exercise 6 cleared a small backlog. Here the backlog weighs something: 50,000 items more, about 60 MB of heap. ' +
     "Clear it and see what comes back: the heap at once, the process's memory (RSS) only in part — and why a " +

@@ -32,9 +32,15 @@ import autoscale from './29-autoscale';
 import consumerDies from './30-consumer-dies';
 import prefetch from './31-prefetch';
 import clearMemory from './32-clear-memory';
-import goodputDisciplines from './33-goodput-disciplines';
-import metastable from './34-metastable';
-import retryBudget from './35-retry-budget';
+import slowDatabase from './33-slow-database';
+import waitingLine from './34-waiting-line';
+import queryTimeouts from './35-query-timeouts';
+import databaseRestart from './36-database-restart';
+import consumerKilledMidWrite from './37-consumer-killed-mid-write';
+import poolSizing from './38-pool-sizing';
+import goodputDisciplines from './39-goodput-disciplines';
+import metastable from './40-metastable';
+import retryBudget from './41-retry-budget';
 
 export const EXERCISES: Exercise[] = [
   baseline,
@@ -69,6 +75,12 @@ export const EXERCISES: Exercise[] = [
   consumerDies,
   prefetch,
   clearMemory,
+  slowDatabase,
+  waitingLine,
+  queryTimeouts,
+  databaseRestart,
+  consumerKilledMidWrite,
+  poolSizing,
   goodputDisciplines,
   metastable,
   retryBudget,

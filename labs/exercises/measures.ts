@@ -53,3 +53,26 @@ export const callersSucceeded = (s: Up) => s.producer.callers.succeeded;
 export const callerAttempts = (s: Up) => s.producer.callers.attempts;
 export const callersStarted = (s: Up) => s.producer.callers.started;
 export const GOODPUT_JQ = '{size: .queue.size, oldest_s: .backend.oldest_item_age_seconds, goodput: .backend.goodput}';
+
+// With a database behind the consumer (DOWNSTREAM=postgres): its /status `downstream` section.
+const downstream = (s: Up) => s.consumer.downstream;
+export const dbBusy = (s: Up) => downstream(s)?.pool.busy ?? NaN;
+/** Connection-seconds used since start: a window's rate() of it is the mean number of busy connections, exactly. */
+export const dbBusySeconds = (s: Up) => downstream(s)?.pool.busy_seconds ?? NaN;
+export const dbWaiting = (s: Up) => downstream(s)?.pool.waiting ?? NaN;
+export const dbReady = (s: Up) => (downstream(s)?.ready ? 1 : 0);
+export const dbErrors = (reason: string) => (s: Up) =>
+  (downstream(s)?.errors_by_reason as Record<string, number> | undefined)?.[reason] ?? NaN;
+/** Running totals of the writes' time in PostgreSQL: a window's mean write time is Δtotal ÷ Δcount (meanWriteMs). */
+export const dbQueryTotalMs = (s: Up) => downstream(s)?.query.total_ms ?? NaN;
+export const dbQueryCount = (s: Up) => downstream(s)?.query.count ?? NaN;
+export const meanWriteMs = (w: { change(read: (s: Up) => number): number }) => w.change(dbQueryTotalMs) / w.change(dbQueryCount);
+/** 100 when the pool's connections are the full hop nearest the database, else 0 (a share over a window with mean()). */
+export const poolIsFullHop = (s: Up) => (downstream(s)?.full_hop === 'pool_connections' ? 100 : 0);
+export const inFlight = (s: Up) => s.consumer.in_flight;
+export const refusedByConsumer = (s: Up) => s.consumer.totals.rejected_busy;
+export const DB_JQ =
+  '.downstream | {ready, pool, full_hop, acquire_ms: .acquire.mean_ms, query_ms: .query.mean_ms, errors: .errors_by_reason}';
+export const NEEDS_DATABASE =
+  'This exercise needs PostgreSQL behind the consumer: `sudo apt-get install postgresql` once, then `npm run postgres` in ' +
+  'one terminal and `DOWNSTREAM=postgres npm start` in another (docs/downstream.md).';

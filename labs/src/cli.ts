@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { EXERCISES, findExercise } from '../exercises';
 import { writeDocs } from './docs';
 import { streamOutput } from './output';
-import { type ExerciseResult, requireServices, resetServices, runExercise, runningBackend } from './runner';
+import { type ExerciseResult, requireServices, resetServices, runExercise, runningBackend, runningDownstream } from './runner';
 import { urlsFromEnv } from './services';
 import { timeScaleFromEnv } from './time-scale';
 
@@ -59,13 +59,17 @@ async function main(argv: string[]): Promise<number> {
   return results.every((r) => r.passed) ? 0 : 1;
 }
 
-/** Every exercise, but those that need the other queue backend or instances not running (said, and left out). */
+/** Every exercise, but those that need the other queue backend, a database or instances not running (said, and left out). */
 async function exercisesForTheRunningLab(options: Parameters<typeof requireServices>[0]) {
   await requireServices(options).catch(() => {}); // runExercise says what is wrong
   const backend = await runningBackend(options).catch(() => undefined);
-  const skipped = EXERCISES.filter((e) => backend && e.backend && e.backend !== backend);
-  if (skipped.length > 0) {
-    options.out.line(`Left out (they need QUEUE_BACKEND=${skipped[0].backend}): ${skipped.map((e) => e.id).join(', ')}`);
+  const skipped = EXERCISES.filter((e) => backend && e.backend && e.backend.only !== backend);
+  for (const e of skipped) options.out.line(`Left out: ${e.id} (only with QUEUE_BACKEND=${e.backend?.only}: ${e.backend?.why})`);
+  const downstream = await runningDownstream(options).catch(() => undefined);
+  const withoutDatabase = EXERCISES.filter((e) => !skipped.includes(e) && e.downstream && e.downstream !== downstream);
+  if (withoutDatabase.length > 0) {
+    options.out.line(`Left out (they need DOWNSTREAM=postgres): ${withoutDatabase.map((e) => e.id).join(', ')}`);
+    skipped.push(...withoutDatabase);
   }
   const unmet: string[] = [];
   for (const e of EXERCISES) {

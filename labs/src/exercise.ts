@@ -3,11 +3,14 @@
 // One file per exercise in ../exercises/ builds one of these; the runner runs it and the
 // learner's markdown page is generated from it, so the promise and the check are one thing.
 import type { QueueBackend } from '../../common/src/env';
+import type { DOWNSTREAMS } from '../../consumer/src/downstream/settings';
 import type { PanelTitle } from './panels';
 import type { Recording } from './recording';
 import { type ConsumerStatus, type ProducerStatus, requestWhenUp, type ServiceName, type Urls } from './services';
 import type { Snapshot } from './snapshot';
 import type { Unit } from './time-scale';
+
+export type Downstream = Exclude<(typeof DOWNSTREAMS)[number], 'none'>;
 
 export interface Exercise {
   /** "02-slow-consumer": the number is the order; `npm run lab -- 02` finds it. */
@@ -26,8 +29,13 @@ export interface Exercise {
   answer: string;
   /** What differs on the Docker stack (markdown), if anything. */
   docker?: string;
-  /** Set when the exercise needs one queue backend (QUEUE_BACKEND); `npm run lab -- all` skips it on the other. */
-  backend?: QueueBackend;
+  /**
+   * Set when the exercise teaches something only one queue backend has (QUEUE_BACKEND), with why:
+   * `npm run lab -- all` skips it on the other and says so. Every other exercise runs on both.
+   */
+  backend?: { only: QueueBackend; why: string };
+  /** Set when it needs a database behind the consumer (DOWNSTREAM); `npm run lab -- all` skips it without one. */
+  downstream?: Downstream;
   /** Set when it needs more of the lab than one producer and one consumer: `npm run lab -- all` skips it when that is not running. */
   needs?: {
     start: string;

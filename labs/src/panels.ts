@@ -30,6 +30,11 @@ export const PANELS = {
   brokerLosses: 'Dropped Heads, Expired, Dead-Lettered',
   rabbitmqQueues: 'RabbitMQ: Messages in Queues',
   rabbitmqRates: 'RabbitMQ: Received & Acknowledged',
+  // The collapsed row "Downstream (DOWNSTREAM=postgres)": PostgreSQL behind the consumer.
+  dbPool: 'Database Pool: Busy, Idle, Waiting',
+  dbUtilization: 'Database Pool Utilization',
+  dbTimes: 'Database Acquire & Query Time p95',
+  dbWrites: 'Database Writes & Errors',
 } as const;
 
 export type PanelTitle = (typeof PANELS)[keyof typeof PANELS];

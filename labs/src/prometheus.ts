@@ -106,17 +106,5 @@ export function histogramQuantile(q: number, h: Histogram): number {
   return lowerBound;
 }
 
-/** The bucket the q-quantile falls in: the estimate is only known to lie between these bounds. */
-export function quantileBucket(q: number, h: Histogram): { lower: number; upper: number } | undefined {
-  const total = h.buckets.at(-1)?.count ?? 0;
-  if (!(total > 0)) return undefined;
-  let lower = 0;
-  for (const { le, count } of h.buckets) {
-    if (count >= q * total) return { lower, upper: le };
-    lower = le;
-  }
-  return undefined;
-}
-
 /** Mean of the observations (sum / count); NaN without observations. */
 export const histogramMean = (h: Histogram): number => (h.count > 0 ? h.sum / h.count : NaN);

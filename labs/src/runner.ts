@@ -5,11 +5,20 @@ import { createInterface } from 'node:readline/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueBackend } from '../../common/src/env';
 import { type CheckResult, describeExpectation, evaluate } from './checks';
-import { type Exercise, type PostStep, RESET_SAY, type Step } from './exercise';
+import { type Downstream, type Exercise, type PostStep, RESET_SAY, type Step } from './exercise';
 import { duration, num } from './format';
 import type { Output } from './output';
 import { Recording, Window } from './recording';
-import { curlFor, describeError, instanceUrl, type ProducerStatus, request, type ServiceName, type Urls } from './services';
+import {
+  type ConsumerStatus,
+  curlFor,
+  describeError,
+  instanceUrl,
+  type ProducerStatus,
+  request,
+  type ServiceName,
+  type Urls,
+} from './services';
 import { ratesBetween, type Snapshot, takeSnapshot } from './snapshot';
 import { DEFAULTS, scaleSettings } from './time-scale';
 
@@ -56,6 +65,7 @@ export async function runExercise(exercise: Exercise, options: RunOptions): Prom
   try {
     await requireServices(options);
     if (exercise.backend) await requireBackend(exercise.backend, options);
+    if (exercise.downstream) await requireDownstream(exercise.downstream, options);
     await resetServices(options, `Step 0/${total}`, exercise.needs?.uses ?? {});
     for (const [index, step] of exercise.steps.entries()) {
       if (options.signal?.aborted) throw new Error('stopped');
@@ -157,10 +167,22 @@ const START_FOR: Record<QueueBackend, string> = {
   rabbitmq: 'the broker: `npm run rabbitmq`, then `QUEUE_BACKEND=rabbitmq npm start`',
 };
 
-async function requireBackend(backend: QueueBackend, options: RunOptions): Promise<void> {
-  if ((await runningBackend(options)) === backend) return;
-  options.out.line(`This exercise needs the lab on ${START_FOR[backend]}.`);
-  throw new Error(`the lab does not run with QUEUE_BACKEND=${backend}`);
+async function requireBackend({ only, why }: { only: QueueBackend; why: string }, options: RunOptions): Promise<void> {
+  if ((await runningBackend(options)) === only) return;
+  options.out.line(`This exercise needs the lab on ${START_FOR[only]}: ${why}.`);
+  throw new Error(`the lab does not run with QUEUE_BACKEND=${only}`);
+}
+
+/** The database behind the running consumer (DOWNSTREAM), if any. */
+export async function runningDownstream({ urls }: Pick<RunOptions, 'urls'>): Promise<string | undefined> {
+  const { body } = await request<ConsumerStatus>(`${urls.consumer}/status`);
+  return body.downstream?.kind;
+}
+
+async function requireDownstream(downstream: Downstream, options: RunOptions): Promise<void> {
+  if ((await runningDownstream(options)) === downstream) return;
+  options.out.line('This exercise needs PostgreSQL behind the consumer: `npm run postgres`, then `DOWNSTREAM=postgres npm start`.');
+  throw new Error(`the consumer does not run with DOWNSTREAM=${downstream}`);
 }
 
 async function runStep(step: Step, label: string, options: RunOptions, recording: Recording, predictions: Prediction[]): Promise<void> {

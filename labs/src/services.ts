@@ -91,7 +91,8 @@ export async function getText(url: string): Promise<string> {
 
 /** Why a request failed, in a few words ("connection refused", "no answer within 3 s"). */
 export function describeError(err: unknown): string {
-  const cause = (err as { cause?: { code?: string } })?.cause?.code;
+  // fetch() puts the code in its cause; node:http (get-json.ts) on the error itself.
+  const cause = (err as { cause?: { code?: string } })?.cause?.code ?? (err as { code?: string })?.code;
   if (cause === 'ECONNREFUSED') return 'connection refused';
   if (cause === 'ECONNRESET' || cause === 'UND_ERR_SOCKET') return 'connection reset';
   if ((err as Error)?.name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;

@@ -1,8 +1,10 @@
 // One look at both services — producer /status, consumer /status and consumer /metrics — taken
 // at one moment. The lab runner measures with these and the terminal view draws them; neither
 // reads anything else.
-import { type Histogram, histogramDelta, histogramOf, histogramQuantile, parseExposition, quantileBucket } from './prometheus';
-import { type ConsumerStatus, describeError, getText, type ProducerStatus, request, type Urls } from './services';
+
+import { getJson } from './get-json';
+import { type Histogram, histogramOf, parseExposition } from './prometheus';
+import { type ConsumerStatus, describeError, getText, type ProducerStatus, type Urls } from './services';
 
 export interface Snapshot {
   /** performance.now() when it was taken. */
@@ -16,12 +18,16 @@ export interface Snapshot {
   errors: { producer?: string; consumer?: string };
 }
 
-export async function takeSnapshot(urls: Urls): Promise<Snapshot> {
+/**
+ * `histograms: false` skips the consumer's /metrics (the views take their quantiles from /status;
+ * the runner's windows need the histograms).
+ */
+export async function takeSnapshot(urls: Urls, { histograms = true } = {}): Promise<Snapshot> {
   const at = performance.now();
   const [producer, consumer, metrics] = await Promise.allSettled([
-    request<ProducerStatus>(`${urls.producer}/status`),
-    request<ConsumerStatus>(`${urls.consumer}/status`),
-    getText(`${urls.consumer}/metrics`),
+    getJson<ProducerStatus>(`${urls.producer}/status`),
+    getJson<ConsumerStatus>(`${urls.consumer}/status`),
+    histograms ? getText(`${urls.consumer}/metrics`) : Promise.reject(new Error('not asked for')),
   ]);
   const snapshot: Snapshot = { at, errors: {} };
   if (producer.status === 'fulfilled' && producer.value.status === 200) snapshot.producer = producer.value.body;
@@ -86,14 +92,4 @@ export function rejectionRatesBetween(a: Snapshot, b: Snapshot): Record<string, 
     if (total !== undefined && total >= earlier) rates[reason] = (total - earlier) / seconds; // a restart resets totals
   }
   return rates;
-}
-
-/**
- * The q-quantile of the consumer's queue wait between two snapshots (NaN without observations),
- * and the histogram bucket it lies in: with wide buckets the estimate is only that precise.
- */
-export function queueWaitQuantile(a: Snapshot, b: Snapshot, q: number): { seconds: number; bucket?: { lower: number; upper: number } } {
-  if (!a.queueWait || !b.queueWait || b.queueWait.count < a.queueWait.count) return { seconds: NaN };
-  const observed = histogramDelta(a.queueWait, b.queueWait);
-  return { seconds: histogramQuantile(q, observed), bucket: quantileBucket(q, observed) };
 }

@@ -3,9 +3,9 @@
 // Kept apart from drawing so that both can be tested on their own.
 
 import type { ConsumerStatus, ProducerStatus } from './services';
-import { queueWaitQuantile, type Rates, ratesBetween, rejectionRatesBetween, type Snapshot } from './snapshot';
+import { type Rates, ratesBetween, rejectionRatesBetween, type Snapshot } from './snapshot';
 
-/** Rates are taken over about this long; p95 queue wait over the longer window. */
+/** Rates are taken over about this long; history is kept for the longer window. */
 const RATE_WINDOW_MS = 2000;
 const WAIT_WINDOW_MS = 10_000;
 /** How long "back after …" stays on screen. */
@@ -30,9 +30,12 @@ export interface WatchState {
   rates: Partial<Rates>;
   /** Rejections per second by reason, over the same seconds as `rates`. */
   rejectionRates: Record<string, number>;
-  /** p50 and p95 of the consumer's queue wait over the last WAIT_WINDOW_MS (NaN when nothing was processed), and its bucket. */
-  p50QueueWait: ReturnType<typeof queueWaitQuantile>;
-  p95QueueWait: ReturnType<typeof queueWaitQuantile>;
+  /**
+   * p50 and p95 of the consumer's queue wait over its /status window (its last 10 s; NaN when
+   * nothing started there): quantiles of the actual waits, within 1% (common/src/latency-window.ts).
+   */
+  p50QueueWait: { seconds: number };
+  p95QueueWait: { seconds: number };
   /** Largest queue depth seen lately: the scale of the bar when the queue has no limit. */
   recentMaxQueue: number;
 }
@@ -52,7 +55,6 @@ export class WatchModel {
   update(snapshot: Snapshot, time = new Date()): WatchState {
     this.history.push(snapshot);
     this.history = this.history.filter((s) => snapshot.at - s.at <= WAIT_WINDOW_MS);
-    const older = (ms: number) => this.history.find((s) => snapshot.at - s.at <= ms) ?? snapshot;
     const rateBase = this.history.filter((s) => snapshot.at - s.at >= RATE_WINDOW_MS).at(-1) ?? this.history[0];
     return {
       urls: this.urls,
@@ -61,8 +63,8 @@ export class WatchModel {
       consumer: { ...this.health('consumer', snapshot, snapshot.consumer?.uptime_seconds), status: snapshot.consumer },
       rates: ratesBetween(rateBase, snapshot),
       rejectionRates: rejectionRatesBetween(rateBase, snapshot),
-      p50QueueWait: queueWaitQuantile(older(WAIT_WINDOW_MS), snapshot, 0.5),
-      p95QueueWait: queueWaitQuantile(older(WAIT_WINDOW_MS), snapshot, 0.95),
+      p50QueueWait: { seconds: snapshot.consumer?.latency.queue_wait_s.p50 ?? NaN },
+      p95QueueWait: { seconds: snapshot.consumer?.latency.queue_wait_s.p95 ?? NaN },
       recentMaxQueue: Math.max(0, ...this.history.map((s) => s.producer?.queue.size ?? 0)),
     };
   }

@@ -109,8 +109,8 @@ function consumerLines(state: WatchState, c: Paint): string[] {
     ),
   );
   lines.push(row('rates', `processed ${num(rates.processed)}/s  failed ${num(rates.failed)}/s  busy (429) ${num(rates.busy)}/s`));
-  const { seconds, bucket } = state.p95QueueWait;
-  const precision = Number.isNaN(seconds) ? ' (nothing processed)' : bucket ? ` (histogram bucket ${bucketText(bucket)})` : '';
+  const { seconds } = state.p95QueueWait;
+  const precision = Number.isNaN(seconds) ? ' (nothing processed)' : ' (of the actual waits, ±1%)';
   lines.push(row('wait', `p95 queue wait (last 10 s) ${c('bold', duration(seconds))}${c('dim', precision)}`));
   return lines;
 }
@@ -141,9 +141,6 @@ function strategyDetails(p: NonNullable<WatchState['producer']['status']>): stri
       return '(no limit)';
   }
 }
-
-const bucketText = ({ lower, upper }: { lower: number; upper: number }) =>
-  Number.isFinite(upper) ? `${duration(lower)}–${duration(upper)}` : `above ${duration(lower)}`;
 
 const row = (label: string, text: string) => `  ${label.padEnd(LABEL - 2)}${text}`;
 

@@ -3,10 +3,11 @@
 // times a second; keeps going while a service is down and says so.
 // Options: --once prints one frame and exits (no colour when not on a terminal).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FleetWatch } from './fleet';
 import { colorWanted } from './format';
 import { urlsFromEnv } from './services';
 import { takeSnapshot } from './snapshot';
-import { InstancesWatch, renderInstances, supervisorUrlFromEnv } from './watch-instances';
+import { renderInstances, supervisorUrlFromEnv } from './watch-instances';
 import { WatchModel } from './watch-model';
 import { renderFrame } from './watch-render';
 
@@ -23,17 +24,17 @@ async function main(): Promise<void> {
   const out = process.stdout;
   const options = () => ({ width: out.columns ?? 120, color: colorWanted(out) });
   // With several instances (`PRODUCERS=2 CONSUMERS=3 npm start`): a line each, and the totals.
-  const instances = new InstancesWatch(supervisorUrlFromEnv());
+  const instances = new FleetWatch(supervisorUrlFromEnv());
   const withInstances = async (frame: string) => {
     const view = await instances.look();
     return view ? `${frame}\n\n${renderInstances(view, options().color).join('\n')}` : frame;
   };
 
   if (process.argv.includes('--once')) {
-    await takeSnapshot(urls).then((s) => model.update(s)); // a first look, so rates have a base
+    await takeSnapshot(urls, { histograms: false }).then((s) => model.update(s)); // a first look, so rates have a base
     await instances.look();
     await sleep(1000);
-    out.write(`${await withInstances(renderFrame(model.update(await takeSnapshot(urls)), options()))}\n`);
+    out.write(`${await withInstances(renderFrame(model.update(await takeSnapshot(urls, { histograms: false })), options()))}\n`);
     return;
   }
 
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
   for (;;) {
     const started = performance.now();
-    const frame = await withInstances(renderFrame(model.update(await takeSnapshot(urls)), options()));
+    const frame = await withInstances(renderFrame(model.update(await takeSnapshot(urls, { histograms: false })), options()));
     // Overwrite in place (no flicker): each line clears its own rest, then everything below.
     if (out.isTTY) out.write(`${HOME}${frame.split('\n').join(`${CLEAR_LINE_END}\n`)}${CLEAR_LINE_END}\n${CLEAR_TO_END}`);
     else out.write(`${frame}\n\n`);

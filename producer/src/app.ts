@@ -6,6 +6,7 @@ import { createApp, errorHandler, notFound } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import type { Producer } from './producer';
 import { adminRoutes } from './routes/admin';
+import { deadLetterRoutes } from './routes/dead-letters';
 import { itemRoutes } from './routes/items';
 import { jobRoutes } from './routes/jobs';
 import { produceRoutes } from './routes/produce';
@@ -18,6 +19,7 @@ export function createProducerApp(producer: Producer, registry: Registry, logger
   app.use(produceRoutes(producer));
   app.use(jobRoutes(producer));
   app.use(itemRoutes(producer));
+  app.use(deadLetterRoutes(producer));
   app.use(notFound);
   app.use(errorHandler);
   return app;

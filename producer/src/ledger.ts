@@ -1,8 +1,10 @@
 // The ledger: every move of an item is recorded here and nowhere else, so the counters in
 // /status, the Prometheus metrics and the job store can never disagree. At every instant
 //
-//   produced = queued + in_flight + sent + rejected + dropped + sampled_out + cleared + dead_lettered + expired
+//   produced + replayed = queued + in_flight + sent + rejected + dropped + sampled_out + cleared + dead_lettered + expired
 //
+// (`replayed`: given-up items put back on the queue by POST /admin/dead-letters/replay, which can
+// be sent or given up once more).
 // (`queued` is the live queue size). `produced` counts items once admission has decided about
 // them; an offer still waiting for room or a token is `admission_waiting`, not yet produced.
 //
@@ -13,34 +15,28 @@
 //
 // and across the producer, the broker and the consumers (checked by the tests: brokerBooks in test/helpers/rabbitmq.ts):
 //
-//   published = ready + unacked + processed + dropped + expired + dead_lettered + cleared
+//   published + replayed = ready + unacked + processed + dropped + expired + dead_lettered + cleared
 //
 // where dropped (drop-head), expired (message-ttl) and dead_lettered (given up after max_attempts)
-// are read back from the broker's dead-letter queue (broker/dead-letters.ts).
+// are read back from the broker's dead-letter queue (broker/dead-letters.ts), and replayed counts
+// given-up items put back on the queue (POST /admin/dead-letters/replay): each can be processed or
+// given up once more.
 //
 // With tracing on, each move is also a point in the item's trace (tracing.ts), and the counters
 // and histograms get the item's trace id as an exemplar.
 import type { Context } from '@opentelemetry/api';
 import { count, exemplarOf, observe } from '../../common/src/exemplars';
 import { GoodputMeter } from '../../common/src/goodput-meter';
+import type { JobOutcome } from '../../common/src/job-outcome';
 import type { Decision } from './admission/outcome';
 import type { Item } from './item';
 import { ItemOutcomes } from './item-outcomes';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
 import { SlowestItems } from './slowest-items';
-import type { BrokerAccounting, MemoryAccounting } from './status-model';
+import type { BrokerAccounting, DeadLetter, MemoryAccounting } from './status-model';
 import type { ItemTracer } from './tracing';
 import type { DropReason, RejectReason, RetryReason, Source } from './vocabulary';
-
-export interface DeadLetter {
-  id: string;
-  priority: Item['priority'];
-  attempts: number;
-  last_error: string;
-  created_at: string;
-  dead_lettered_at: string;
-}
 
 const DEAD_LETTERS_KEPT = 1000;
 
@@ -60,13 +56,16 @@ export class Ledger {
   consumerExpired = 0;
   /** Delivered items, within their deadline or late (the consumer's answer came after it). */
   readonly goodput = new GoodputMeter();
+  /** Given-up items put back on the queue (POST /admin/dead-letters/replay). */
+  replayed = 0;
   retries = 0;
   rateLimitDelays = 0;
   blockedSeconds = 0;
   readonly rejectedBy: Partial<Record<RejectReason, number>> = {};
   /** The slowest deliveries of the last minute, with where their time went (GET /recent-items). */
   readonly slowest = new SlowestItems();
-  private readonly deadLetters: DeadLetter[] = [];
+  /** The in-memory queue's given-up items, oldest first (the broker keeps its own in RabbitMQ). */
+  private readonly deadLetters: { letter: DeadLetter; item: Item }[] = [];
   /** Callers waiting to hear what became of their item (open arrivals with client_timeout_ms). */
   readonly outcomes = new ItemOutcomes();
 
@@ -159,19 +158,30 @@ export class Ledger {
     this.tracer?.deadLettered(item, error);
     if (item.job) this.jobs.finished(item, `dead-lettered: ${error}`);
     this.outcomes.settle(item, false);
-    this.listDeadLetter({
+    const letter = {
       id: item.id,
       priority: item.priority,
       attempts: item.attempts,
       last_error: error,
       created_at: new Date(item.created_at).toISOString(),
       dead_lettered_at: new Date().toISOString(),
-    });
+    };
+    this.deadLetters.push({ letter, item });
+    if (this.deadLetters.length > DEAD_LETTERS_KEPT) this.deadLetters.shift(); // O(1000) at most
   }
 
-  private listDeadLetter(letter: DeadLetter): void {
-    this.deadLetters.push(letter);
-    if (this.deadLetters.length > DEAD_LETTERS_KEPT) this.deadLetters.shift(); // O(1000) at most
+  /**
+   * Takes up to `count` given-up items, oldest first, to put back on the in-memory queue: each is
+   * counted as replayed and starts its attempts again.
+   */
+  replayDeadLetters(count: number): Item[] {
+    const items = this.deadLetters.splice(0, count).map(({ item }) => item);
+    for (const item of items) {
+      item.attempts = 0;
+      this.replayedOne();
+      if (item.job) this.jobs.queued(item);
+    }
+    return items;
   }
 
   /**
@@ -188,7 +198,7 @@ export class Ledger {
   }
 
   /** The broker dropped (drop-head), expired (message-ttl) or gave up (rejected by the consumer) a published item. */
-  brokerDeadLetter(reason: 'dropped' | 'expired' | 'dead_lettered', letter: Omit<DeadLetter, 'dead_lettered_at'>): void {
+  brokerDeadLetter(reason: 'dropped' | 'expired' | 'dead_lettered'): void {
     if (reason === 'dropped') {
       this.dropped++;
       this.metrics.dropped.inc({ reason: 'drop_oldest' });
@@ -197,9 +207,19 @@ export class Ledger {
       this.metrics.expired.inc();
     } else {
       this.deadLettered++;
-      this.metrics.deadLettered.inc();
-      this.listDeadLetter({ ...letter, dead_lettered_at: new Date().toISOString() });
+      this.metrics.deadLettered.inc(); // kept in RabbitMQ (lab.given-up), listed from there
     }
+  }
+
+  /** A given-up item was put back on the queue. */
+  replayedOne(): void {
+    this.replayed++;
+    this.metrics.replayed.inc();
+  }
+
+  /** A consumer reported how a job ended (the broker: consumers take the items themselves). */
+  jobOutcome(outcome: JobOutcome): void {
+    this.jobs.reported(outcome);
   }
 
   /** `item` waited in the in-memory queue longer than max_item_age_ms: taken out, never sent. */
@@ -242,9 +262,12 @@ export class Ledger {
     this.metrics.dropped.inc({ reason: 'cleared' }, count);
   }
 
-  /** Newest first, at most `limit`. */
+  /** The in-memory queue's given-up items: newest first, at most `limit`. */
   listDeadLetters(limit: number): DeadLetter[] {
-    return this.deadLetters.slice(-limit).reverse();
+    return this.deadLetters
+      .slice(-limit)
+      .reverse()
+      .map(({ letter }) => letter);
   }
 
   get deadLettersListed(): number {
@@ -265,6 +288,7 @@ export class Ledger {
       this.expired;
     return {
       produced: this.produced,
+      replayed: this.replayed,
       queued,
       in_flight: this.inFlight,
       sent: this.sent,
@@ -274,7 +298,7 @@ export class Ledger {
       cleared: this.clearedCount,
       dead_lettered: this.deadLettered,
       expired: this.expired,
-      balanced: accounted === this.produced,
+      balanced: accounted === this.produced + this.replayed,
     };
   }
 
@@ -291,6 +315,7 @@ export class Ledger {
       expired: this.expired,
       dead_lettered: this.deadLettered,
       cleared: this.clearedCount,
+      replayed: this.replayed,
     };
   }
 

@@ -160,6 +160,11 @@ export function createProducerMetrics(registry: Registry, source: LiveState) {
       registers,
       ...exemplarOption(),
     }),
+    replayed: new Counter({
+      name: 'backpressure_items_replayed_total',
+      help: 'Given-up items put back on the queue (POST /admin/dead-letters/replay)',
+      registers,
+    }),
     expired: new Counter({
       name: 'backpressure_items_expired_total',
       help: 'Items past their deadline or max_item_age_ms: taken out of the queue, or dropped by the consumer unprocessed',

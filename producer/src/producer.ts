@@ -61,7 +61,7 @@ export class Producer {
       },
       mode: () => this.settings.queue_mode,
       memoryLimitBytes: () => this.memoryGuard.limit.bytes,
-      deadLetters: () => this.ledger.deadLettersListed,
+      deadLetters: () => this.backend.deadLettersKept(),
       jobsByState: () => this.jobs.countByState(),
     });
     const tracer = tracingEnabled()

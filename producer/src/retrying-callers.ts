@@ -5,7 +5,7 @@
 // know the caller left (unless the item carries a deadline, max_item_age_ms), so it may still be
 // sent and processed: work nobody waits for. Under overload every caller that times out adds
 // another item, which is how a short trigger can leave a system overloaded after it ends
-// (a metastable failure, labs exercise 34).
+// (a metastable failure, labs exercise 40).
 
 import type { CallerStats } from './caller-stats';
 import type { Intake } from './intake';

@@ -7,6 +7,7 @@
 import type { QUEUE_BACKENDS, QueueType } from '../../common/src/env';
 import type { CallerStats } from './caller-stats';
 import type { ProducerSettings, QueueMode } from './config';
+import type { Priority } from './item';
 import type { JobState } from './jobs';
 import type { RetryBudget } from './retry-budget';
 import type { RejectReason } from './vocabulary';
@@ -130,6 +131,37 @@ export interface BackendStatus {
   counts_error?: string | null;
   /** The policy that holds the limits in RabbitMQ, and whether it is in force. */
   policy?: { in_force: boolean; last_error: string | null; definition: Record<string, string | number> };
+  /** lab.items is a priority queue (false: one declared by an older version, still holding items). */
+  priorities?: boolean;
+  /** This producer's queue of job outcomes (the reply-to of its job items), and the outcomes it received. */
+  job_outcomes?: { queue: string; received: number };
+}
+
+/** An item given up after max_attempts, as GET /dead-letters lists it. */
+export interface DeadLetter {
+  id: string;
+  priority: Priority;
+  attempts: number;
+  last_error: string;
+  created_at: string;
+  dead_lettered_at: string;
+}
+
+/** GET /dead-letters: the given-up items kept now (not replayed). */
+export interface DeadLetterList {
+  total: number;
+  /** memory: newest first; rabbitmq: oldest first, the order of the queue that keeps them (and of a replay). */
+  order: 'newest_first' | 'oldest_first';
+  items: DeadLetter[];
+}
+
+/** POST /admin/dead-letters/replay's answer. */
+export interface ReplayResult {
+  replayed: number;
+  /** Why it stopped: `limit` reached, none left (`empty`), or the queue had no room (`queue_full`). */
+  stopped: 'limit' | 'empty' | 'queue_full';
+  /** Given-up items still kept (null: the broker could not be asked after the replay). */
+  left: number | null;
 }
 
 export interface GoodputStatus {
@@ -147,6 +179,8 @@ export interface GoodputStatus {
 /** The accounting identity with the in-memory queue (ledger.ts). */
 export interface MemoryAccounting {
   produced: number;
+  /** Given-up items put back on the queue (POST /admin/dead-letters/replay): produced + replayed = the rest. */
+  replayed: number;
   queued: number;
   in_flight: number;
   sent: number;
@@ -170,6 +204,8 @@ export interface BrokerAccounting {
   expired: number;
   dead_lettered: number;
   cleared: number;
+  /** Given-up items put back on the queue: published + replayed = ready + unacked + processed + … (ledger.ts). */
+  replayed: number;
 }
 
 export type Accounting = MemoryAccounting | BrokerAccounting;

@@ -10,7 +10,7 @@ export interface BannerFacts {
   /** Where the producers send (CONSUMER_URL, else consumer-1). */
   consumerUrl: string;
   /** Its own HTTP server's URL, when it runs one. */
-  supervisorUrl: string | undefined;
+  supervisorUrl: string;
   autoscaling: boolean;
 }
 
@@ -30,9 +30,9 @@ export function banner({ env, supervisor, consumerUrl, supervisorUrl, autoscalin
     : '';
   const ui = supervisor.of('ui')[0];
   const view = ui ? `    ${'live view'.padEnd(12)}${ui.url}   (open it in a browser)\n` : '';
-  const status = supervisorUrl
-    ? `  Supervisor: ${supervisorUrl}/status (every instance, restarts${autoscaling ? ', the autoscaler' : ''})\n`
-    : '';
+  const status =
+    `  Supervisor: ${supervisorUrl}/status (every instance, restarts${autoscaling ? ', the autoscaler' : ''})\n` +
+    `    every consumer at once: curl -s -X POST ${supervisorUrl}/consumers/admin/slow-down -d '{"factor": 2}'\n`;
   return `
   Backpressure Lab is running
 ${lines.join('\n')}

@@ -37,8 +37,8 @@ export class InstanceSpecs {
     return { role: 'consumer', name: `consumer-${n}`, port: nthPort(this.env.CONSUMER_PORT, n), env: {} };
   }
 
-  /** The browser view (`npm run ui`), pointed at the first producer and consumer. */
-  ui(): InstanceSpec {
+  /** The browser view (`npm run ui`), pointed at the first producer and consumer, and at the supervisor for the fleet. */
+  ui(supervisorUrl: string): InstanceSpec {
     return {
       role: 'ui',
       name: 'ui',
@@ -48,6 +48,7 @@ export class InstanceSpecs {
         PRODUCER_URL: `http://${this.env.HOST}:${this.env.PRODUCER_PORT}`,
         CONSUMER_URL: this.consumerUrl,
         LOG_LEVEL: this.env.UI_LOG_LEVEL,
+        SUPERVISOR_URL: supervisorUrl,
       },
     };
   }

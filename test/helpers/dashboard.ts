@@ -2,7 +2,8 @@
 // every PromQL expression in it, with Grafana's built-in variables replaced as Grafana would.
 //
 // Panels that show series only one queue backend makes (the RabbitMQ broker's, say) sit under a
-// row whose title names it as `(QUEUE_BACKEND=<name>)`, e.g. "Broker (QUEUE_BACKEND=rabbitmq)".
+// row whose title names it as `(QUEUE_BACKEND=<name>)`, e.g. "Broker (QUEUE_BACKEND=rabbitmq)";
+// those only a downstream makes, as `(DOWNSTREAM=<name>)`, e.g. "Downstream (DOWNSTREAM=postgres)".
 // Every other panel belongs to all backends: its queries must return data whatever the backend.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +23,7 @@ export interface DashboardQuery {
 }
 
 /** How a row's title marks its panels as one backend's. */
-const BACKEND_IN_ROW_TITLE = /\(QUEUE_BACKEND=([a-z0-9_]+)\)/;
+const BACKEND_IN_ROW_TITLE = /\((?:QUEUE_BACKEND|DOWNSTREAM)=([a-z0-9_]+)\)/;
 
 export const readDashboard = (): any => JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8'));
 

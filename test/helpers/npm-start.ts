@@ -8,7 +8,7 @@ import { freePort } from './free-port';
 import { startProcess } from './process';
 
 export interface NpmStart {
-  /** The supervisor's own HTTP server: with several instances or the autoscaler, else none. */
+  /** The supervisor's own HTTP server (npm start always serves it). */
   supervisorUrl: string | undefined;
   producerUrl(n: number): string;
   consumerUrl(n: number): string;
@@ -63,7 +63,6 @@ export async function startNpmStart(env: Record<string, string> = {}, maxInstanc
     await stop();
     throw err;
   });
-  // Printed when it runs several instances or the autoscaler (the only times it serves one).
   const supervisorUrl = /Supervisor: (http:\/\/\S+)\/status/.exec(child.output)?.[1];
   const producerUrl = (n: number) => `http://127.0.0.1:${base + 2 * (n - 1)}`;
   const consumerUrl = (n: number) => `http://127.0.0.1:${base + 1 + 2 * (n - 1)}`;

@@ -4,7 +4,7 @@
 // pointed at it, and the accounting that adds up across the producer, the consumers and the broker.
 
 import amqp from 'amqplib';
-import { DEAD_LETTER_QUEUE, ITEMS_QUEUE } from '../../common/src/broker-topology';
+import { DEAD_LETTER_QUEUE, GIVEN_UP_QUEUE, ITEMS_QUEUE } from '../../common/src/broker-topology';
 import { type RabbitMQ, startRabbitMQ } from '../../scripts/rabbitmq-server';
 import { type Service, sleep, startService, waitFor } from './services';
 
@@ -59,7 +59,7 @@ export async function readyCount(rabbit: RabbitMQ, queue = ITEMS_QUEUE): Promise
 
 /** Empties the lab's queues between scenarios (with no service attached). */
 export async function emptyQueues(rabbit: RabbitMQ): Promise<void> {
-  for (const queue of [ITEMS_QUEUE, DEAD_LETTER_QUEUE])
+  for (const queue of [ITEMS_QUEUE, DEAD_LETTER_QUEUE, GIVEN_UP_QUEUE])
     await management(rabbit, 'DELETE', `/api/queues/%2F/${encodeURIComponent(queue)}/contents`);
 }
 
@@ -82,14 +82,14 @@ export async function settledCounts(rabbit: RabbitMQ, timeoutMs = 30_000): Promi
 }
 
 /**
- * The books across processes (ledger.ts): what the producers published is ready or unacked in the
- * broker, processed by a consumer, or dropped, expired, dead-lettered or cleared (read back by the
- * producers from the dead-letter queue). `processed` sums every consumer's count, including those
+ * The books across processes (ledger.ts): what the producers published (or replayed from the
+ * given-up items) is ready or unacked in the broker, processed by a consumer, or dropped, expired,
+ * dead-lettered or cleared (read back by the producers from the dead-letter queue). `processed` sums every consumer's count, including those
  * of consumers that are gone (read while they held nothing in progress).
  */
 export function brokerBooks(producerAccounting: any[], broker: { ready: number; unacked: number }, processed: number) {
   const sum = (key: string) => producerAccounting.reduce((total, a) => total + a[key], 0);
-  const published = sum('published');
+  const published = sum('published') + sum('replayed');
   const accounted = broker.ready + broker.unacked + processed + sum('dropped') + sum('expired') + sum('dead_lettered') + sum('cleared');
   return { published, accounted, balanced: published === accounted, broker, processed };
 }

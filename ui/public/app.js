@@ -6,11 +6,13 @@ import { el } from './dom.js';
 import { ExercisePanel } from './exercise.js';
 import { num, duration as seconds } from './format.js';
 import { showGoodput } from './goodput.js';
+import { Topology } from './topology.js';
 
 const charts = new Charts();
 const config = await (await fetch('/api/config')).json();
 const controls = new Controls(config);
 const exercise = new ExercisePanel(config.scale, controls);
+const topology = new Topology();
 window.lab = { charts, controls }; // for the browser test, and for the curious
 
 const events = new EventSource('/events');
@@ -34,6 +36,7 @@ events.addEventListener('settings', (e) => controls.update(JSON.parse(e.data)));
 events.addEventListener('command', (e) => controls.showResult(JSON.parse(e.data)));
 events.addEventListener('exercise', (e) => exercise.showRun(JSON.parse(e.data)));
 events.addEventListener('slowest', (e) => showSlowest(JSON.parse(e.data)));
+events.addEventListener('fleet', (e) => topology.show(JSON.parse(e.data)));
 
 /** Epoch ms as the local time of day. */
 const clock = (ms) => (ms == null ? '—' : new Date(ms).toLocaleTimeString());
@@ -52,6 +55,10 @@ function showPanel(panel) {
   breaker.classList.toggle('alert', panel.dispatcher?.breaker !== undefined && panel.dispatcher.breaker !== 'closed');
   // In adaptive mode the limit is the one the producer works out (Little's law), not a setting.
   document.getElementById('queue-label').textContent = panel.queue?.mode === 'adaptive' ? 'queue / adaptive limit' : 'queue / limit';
+  // The dispatcher's figures exist only where it runs (the in-memory queue): none on the broker.
+  for (const stat of document.querySelectorAll('[data-only="dispatcher"]')) stat.hidden = !panel.dispatcher;
+  // With several instances these would be the first one's: the picture above has every instance.
+  for (const stat of document.querySelectorAll('[data-only="single"]')) stat.hidden = panel.several;
   const brokerChart = document.getElementById('chart-broker');
   brokerChart.hidden = !panel.broker;
   if (panel.broker) {
@@ -109,9 +116,12 @@ function showSlowest({ items }) {
           return span;
         }),
       );
+      // On the broker a consumer recorded it: the wait is the time in RabbitMQ (and before it).
       const detail =
-        `queue ${seconds(item.queue_ms / 1000)} · send ${seconds(item.send_ms / 1000)}` +
-        (item.process_ms == null ? '' : ` (processing ${seconds(item.process_ms / 1000)})`) +
+        (item.consumer
+          ? `waited ${seconds(item.queue_ms / 1000)} · processing ${seconds(item.process_ms / 1000)} on ${item.consumer}`
+          : `queue ${seconds(item.queue_ms / 1000)} · send ${seconds(item.send_ms / 1000)}` +
+            (item.process_ms == null ? '' : ` (processing ${seconds(item.process_ms / 1000)})`)) +
         (item.admission_ms >= 10 ? ` · admission ${seconds(item.admission_ms / 1000)}` : '') +
         (item.attempts > 1 ? ` · attempt ${item.attempts}` : '');
       const row = el('tr', '', el('td', '', id), el('td', seconds(item.total_ms / 1000)), el('td', '', bar), el('td', detail));

@@ -86,7 +86,7 @@ export class Charts {
           { label: 'time', value: (_u, t) => (t == null ? '—' : new Date(t * 1000).toLocaleTimeString()) },
           ...series.map(({ column, ...s }) => ({ ...s, spanGaps: false, points: { show: false } })),
         ],
-        axes: [axis({ values: timeTicks, incrs: TIME_STEPS }), axis()],
+        axes: [axis({ values: timeTicks, incrs: TIME_STEPS }), axis({ values: compactTicks, size: labelWidth })],
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
@@ -120,4 +120,14 @@ const timeTicks = (_u, splits) =>
     const d = new Date(t * 1000);
     return d.getSeconds() === 0 ? `${two(d.getHours())}:${two(d.getMinutes())}` : `:${two(d.getSeconds())}`;
   });
+/** Value ticks as 950, 1.5k, 12k, 2.5M: every value up to 10^7 fits its axis, none cut to ",000". */
+const COMPACT = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 2 });
+const compactTicks = (_u, splits) => splits.map((v) => (v == null ? '' : COMPACT.format(v)));
+/** The axis as wide as its longest label (uPlot's default 50 px cut "10,000" to ",000"). */
+const labelWidth = (u, values, axisIdx) => {
+  if (!values) return 50;
+  u.ctx.font = u.axes[axisIdx].font[0];
+  const widest = Math.max(...values.map((v) => u.ctx.measureText(v ?? '').width));
+  return Math.ceil(widest / devicePixelRatio) + 24;
+};
 const chartWidth = (figure) => Math.max(300, figure.clientWidth - 4);

@@ -16,6 +16,8 @@ export interface UiOptions {
   urls: Urls;
   /** The same services as the learner's terminal reaches them: what the curl commands show. */
   shownUrls: Urls;
+  /** `npm start`'s supervisor: the buttons' admin calls go to every instance of a role through it. */
+  fleetUrl?: string;
   /** LAB_TIME_SCALE: the exercises run as `npm run lab` would with it. */
   scale: number;
   /** Where trace ids link to, when the services trace. */
@@ -36,7 +38,7 @@ const exerciseParams = z.object({ id: z.string().max(100) });
  */
 const FORMAT_MODULE = `${num.toString()}\n${duration.toString()}\nexport { num, duration };\n`;
 
-export function createUiApp({ urls, shownUrls, scale, jaegerUrl, live, logger }: UiOptions): Express {
+export function createUiApp({ urls, shownUrls, fleetUrl, scale, jaegerUrl, live, logger }: UiOptions): Express {
   const app = createApp(logger);
   const session = new ExerciseSession(urls, scale, (state) => live.publish('exercise', state));
   const exercise = (id: string) => {
@@ -51,11 +53,11 @@ export function createUiApp({ urls, shownUrls, scale, jaegerUrl, live, logger }:
 
   app.get('/health', (_req, res) => res.json({ status: 'healthy', service: 'ui' }));
   app.get('/events', (_req, res) => live.attach(res));
-  app.get('/api/config', (_req, res) => res.json({ urls: shownUrls, scale, jaeger_url: jaegerUrl }));
+  app.get('/api/config', (_req, res) => res.json({ urls: shownUrls, fleet_url: fleetUrl ?? null, scale, jaeger_url: jaegerUrl }));
 
   app.post('/api/command', sameOrigin, async (req, res) => {
     const command = parseInput(commandBody, req.body);
-    const [result] = sent([await sendCommand(urls, shownUrls, command, req.get('authorization'))]);
+    const [result] = sent([await sendCommand(urls, shownUrls, command, req.get('authorization'), fleetUrl)]);
     res.json(result);
   });
 
@@ -63,7 +65,7 @@ export function createUiApp({ urls, shownUrls, scale, jaegerUrl, live, logger }:
     parseInput(z.strictObject({}), req.body);
     const results: CommandResult[] = [];
     for (const command of resetCommands(scale)) {
-      const result = await sendCommand(urls, shownUrls, command, req.get('authorization'));
+      const result = await sendCommand(urls, shownUrls, command, req.get('authorization'), fleetUrl);
       results.push(result);
       if (result.status < 200 || result.status >= 300) break;
     }

@@ -40,11 +40,20 @@ export interface CommandResult {
 
 /**
  * Sends `command` to its service at `urls`, with `authorization` (the page's Bearer header) when
- * given; the curl command names the service at `shownUrls`.
+ * given; the curl command names the service at `shownUrls`. Under `npm start` (`fleetUrl`, its
+ * supervisor) an admin call goes to every instance of the role: POST <fleetUrl>/consumers/admin/….
  */
-export async function sendCommand(urls: Urls, shownUrls: Urls, command: Command, authorization?: string): Promise<CommandResult> {
-  const url = `${urls[command.service]}${command.path}`;
-  const curl = withToken(curlFor(`${shownUrls[command.service]}${command.path}`, 'POST', command.body), authorization !== undefined);
+export async function sendCommand(
+  urls: Urls,
+  shownUrls: Urls,
+  command: Command,
+  authorization?: string,
+  fleetUrl?: string,
+): Promise<CommandResult> {
+  const toFleet = fleetUrl !== undefined && command.path.startsWith('/admin/');
+  const target = (base: Urls) => (toFleet ? `${fleetUrl}/${command.service}s${command.path}` : `${base[command.service]}${command.path}`);
+  const url = target(urls);
+  const curl = withToken(curlFor(target(shownUrls), 'POST', command.body), authorization !== undefined);
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   if (authorization) headers.Authorization = authorization;
   try {

@@ -155,18 +155,23 @@ function health(h: Health, time: Date): ServiceHealth {
   return result;
 }
 
-/** The figures only RabbitMQ has (the producer's `backend` section on the broker), shown as they are. */
-function brokerOf(b: BackendStatus): Record<string, string | number | boolean | null> | undefined {
+/**
+ * The figures only RabbitMQ has (the producer's `backend` section on the broker), in plain words;
+ * one it does not report is left out.
+ */
+function brokerOf(b: BackendStatus): Record<string, string | number> | undefined {
   if (b.kind !== 'rabbitmq') return undefined;
-  return {
-    ready: b.ready ?? null,
-    unacked: b.unacked ?? null,
-    acked_per_s: b.acked_per_s ?? null,
-    connected: b.connection?.connected ?? null,
-    'connection.last_error': b.connection?.last_error ?? null,
-    publishing: b.publishing ?? null,
-    publish_nacks: b.publish_nacks ?? null,
-    'policy.in_force': b.policy?.in_force ?? null,
-    'policy.last_error': b.policy?.last_error ?? null,
+  const yes = (flag: boolean | undefined) => (flag === undefined ? undefined : flag ? 'yes' : 'no');
+  const fields: Record<string, string | number | null | undefined> = {
+    'waiting in RabbitMQ (ready)': b.ready,
+    'delivered, not yet acknowledged (unacked)': b.unacked,
+    'acknowledged per second': b.acked_per_s,
+    'connected to RabbitMQ': yes(b.connection?.connected),
+    'last connection error': b.connection?.last_error,
+    "publishes awaiting the broker's confirm": b.publishing,
+    'publishes the broker refused': b.publish_nacks,
+    'queue limits in force': yes(b.policy?.in_force),
+    'last error setting the limits': b.policy?.last_error,
   };
+  return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== null));
 }

@@ -4,10 +4,13 @@
 // memory, so a page opened later starts with them.
 import type { Response } from 'express';
 import type { Logger } from '../../common/src/logger';
+import type { ItemTiming } from '../../common/src/slowest-window';
+import { type FleetView, FleetWatch } from '../../labs/src/fleet';
+import { getJson } from '../../labs/src/get-json';
 import type { Urls } from '../../labs/src/services';
-import { request } from '../../labs/src/services';
 import { takeSnapshot } from '../../labs/src/snapshot';
 import { WatchModel } from '../../labs/src/watch-model';
+import { fleetFrame, isSeveral, withFleetTotals } from './fleet-frame';
 import { CHART_COLUMNS, type ChartPoint, chartPoint, panelOf, settingsOf } from './frame';
 
 export interface LiveOptions {
@@ -17,10 +20,14 @@ export interface LiveOptions {
   /** Chart points kept for pages that open later. */
   historySeconds: number;
   logger: Logger;
+  /** `npm start`'s supervisor, when there is one: the fleet is every instance it runs. */
+  supervisorUrl?: string;
 }
 
 /** The slowest items are asked for this often (they change slowly, and the answer is larger). */
 const SLOWEST_EVERY_MS = 2000;
+/** The fleet (every instance's /status) is read and sent this often. */
+const FLEET_EVERY_MS = 2000;
 
 export class Live {
   private readonly clients = new Set<Response>();
@@ -31,9 +38,15 @@ export class Live {
   private running = false;
   private lastSlowestAt = -Infinity;
   private lastSettings = '';
+  private readonly fleet: FleetWatch;
+  private lastFleetAt = -Infinity;
+  private lastFleet?: FleetView;
+  private fleetBusy = false;
 
   constructor(private readonly options: LiveOptions) {
     this.model = new WatchModel(options.urls);
+    // Without a supervisor the fleet is the one producer and consumer (the address never answers).
+    this.fleet = new FleetWatch(options.supervisorUrl ?? 'http://127.0.0.1:0', options.urls);
   }
 
   get clientCount(): number {
@@ -81,30 +94,57 @@ export class Live {
   }
 
   private async tick(): Promise<void> {
-    const state = this.model.update(await takeSnapshot(this.options.urls));
-    const point = chartPoint(state);
+    const state = this.model.update(await takeSnapshot(this.options.urls, { histograms: false }));
+    const several = this.lastFleet && isSeveral(this.lastFleet) ? this.lastFleet : undefined;
+    const point = several ? withFleetTotals(chartPoint(state), several) : chartPoint(state);
     this.history.push(point);
     const oldest = state.time.getTime() / 1000 - this.options.historySeconds;
     while ((this.history[0]?.[0] ?? 0) < oldest) this.history.shift();
-    this.write(event('frame', { point, panel: panelOf(state) }));
+    this.write(event('frame', { point, panel: { ...panelOf(state), several: several !== undefined } }));
     const settings = settingsOf(state);
     if (settings && JSON.stringify(settings) !== this.lastSettings) {
       this.lastSettings = JSON.stringify(settings);
       this.publish('settings', settings);
     }
+    // Beside the frames, never holding them up; one look at a time.
+    if (!this.fleetBusy && performance.now() - this.lastFleetAt >= FLEET_EVERY_MS) {
+      this.lastFleetAt = performance.now();
+      this.fleetBusy = true;
+      // Without a supervisor the fleet is the two services this frame has just read.
+      const known = { producer: state.producer.status, consumer: state.consumer.status };
+      void this.fleet
+        .look(known)
+        .then((view) => {
+          this.lastFleet = view;
+          if (view) this.publish('fleet', fleetFrame(view));
+        })
+        .catch((err) => this.options.logger.warn({ err }, 'fleet look failed'))
+        .finally(() => {
+          this.fleetBusy = false;
+        });
+    }
     if (state.producer.up && performance.now() - this.lastSlowestAt >= SLOWEST_EVERY_MS) {
       this.lastSlowestAt = performance.now();
-      await this.sendSlowest();
+      await this.sendSlowest(state.producer.status?.backend.kind === 'rabbitmq');
     }
   }
 
-  private async sendSlowest(): Promise<void> {
-    try {
-      const answer = await request(`${this.options.urls.producer}/recent-items?seconds=60&limit=8`);
-      if (answer.status === 200) this.publish('slowest', answer.body);
-    } catch {
-      // the producer went away between two looks: the frame says so
-    }
+  /**
+   * The slowest items of the last minute: from the producer, which sees every delivery in memory;
+   * on the broker it sees none, and each consumer keeps its own, merged here.
+   */
+  private async sendSlowest(onBroker: boolean): Promise<void> {
+    const consumers = this.lastFleet?.instances.filter((i) => i.role === 'consumer' && i.state === 'up').map((i) => i.url);
+    const sources = onBroker ? (consumers ?? [this.options.urls.consumer]) : [this.options.urls.producer];
+    // A service gone between two looks gives nothing: the frame says so.
+    const answers = await Promise.all(
+      sources.map((url) => getJson<{ items: ItemTiming[] }>(`${url}/recent-items?seconds=60&limit=8`).catch(() => undefined)),
+    );
+    const items: ItemTiming[] = answers
+      .flatMap((a) => (a?.status === 200 ? a.body.items : []))
+      .sort((a, b) => b.total_ms - a.total_ms)
+      .slice(0, 8);
+    this.publish('slowest', { seconds: 60, items });
   }
 }
 

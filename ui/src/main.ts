@@ -25,6 +25,8 @@ const uiEnv = z.object({
   PUBLIC_CONSUMER_URL: url.optional(),
   /** Where a slow item's trace id links to (Jaeger's UI). */
   JAEGER_URL: url.default('http://127.0.0.1:16686'),
+  /** `npm start`'s supervisor: the view then shows every instance, and its buttons act on all of a role. */
+  SUPERVISOR_URL: url.optional(),
   LAB_TIME_SCALE: z.coerce.number().min(1).max(MAX_TIME_SCALE).default(1),
   /** How often the services are read and the pages updated. */
   UI_REFRESH_MS: z.coerce.number().int().min(100).max(10_000).default(500),
@@ -37,9 +39,17 @@ async function main(): Promise<void> {
   const logger = createLogger('ui', env);
   exitOnProcessFault(logger);
   const urls = { producer: env.PRODUCER_URL, consumer: env.CONSUMER_URL };
-  const live = new Live({ urls, intervalMs: env.UI_REFRESH_MS, historySeconds: 300, logger });
+  const live = new Live({ urls, intervalMs: env.UI_REFRESH_MS, historySeconds: 300, logger, supervisorUrl: env.SUPERVISOR_URL });
   const shownUrls = { producer: env.PUBLIC_PRODUCER_URL ?? urls.producer, consumer: env.PUBLIC_CONSUMER_URL ?? urls.consumer };
-  const app = createUiApp({ urls, shownUrls, scale: env.LAB_TIME_SCALE, jaegerUrl: env.JAEGER_URL, live, logger });
+  const app = createUiApp({
+    urls,
+    shownUrls,
+    fleetUrl: env.SUPERVISOR_URL,
+    scale: env.LAB_TIME_SCALE,
+    jaegerUrl: env.JAEGER_URL,
+    live,
+    logger,
+  });
   const { server } = await listen(app, env.HOST, env.UI_PORT, logger);
   logger.info({ producer: urls.producer, consumer: urls.consumer }, 'browser view started');
   onShutdownSignal(logger, () => closeServer(server));

@@ -1,16 +1,31 @@
-// What the consumer says about itself: GET /health/ready, /status and /metrics.
+// What the consumer says about itself: GET /health/ready, /status, /metrics and /recent-items.
 import { Router as createRouter, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import { instanceName } from '../../../common/src/env';
+import { parseInput } from '../../../common/src/http';
+import { RELATIVE_ERROR } from '../../../common/src/latency-window';
 import { metricsHandler } from '../../../common/src/metrics';
+import { recentItemsQuery } from '../../../common/src/slowest-window';
 import type { BrokerConsumer } from '../broker-consumer';
 import { type ConsumerSettings, capacityPerSecond, meanProcessingMs } from '../config';
 import type { Consumer } from '../consumer';
+import { downstreamStatus } from '../downstream/status';
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** Items per second these settings allow at most, rounded to hundredths as every answer shows it. */
 export const effectiveMaxThroughput = (s: ConsumerSettings) => round(capacityPerSecond(s));
+
+/** Quantiles in seconds of the items started (queue wait) or finished in the last window_seconds. */
+function latencyOf(c: Consumer) {
+  return {
+    window_seconds: c.latency.queueWait.windowSeconds,
+    relative_error: RELATIVE_ERROR,
+    queue_wait_s: c.latency.queueWait.summary(),
+    processing_s: c.latency.processing.summary(),
+    end_to_end_s: c.latency.endToEnd.summary(),
+  };
+}
 
 export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
   const s = c.settings;
@@ -40,7 +55,9 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
       goodput_per_s: round(c.goodput.goodputPerSecond()),
       throughput_per_s: round(c.goodput.throughputPerSecond()),
     },
+    latency: latencyOf(c),
     broker: broker?.describe(),
+    downstream: downstreamStatus(c.downstream, c.limiter.inUse, s.max_concurrency),
     config: s,
     process: {
       pid: process.pid,
@@ -59,10 +76,20 @@ export function statusRoutes(consumer: Consumer, registry: Registry, broker?: Br
       res.status(503).json({ status: 'not ready', broker: broker.describe() });
       return;
     }
+    if (!consumer.downstream.ready) {
+      res.status(503).json({ status: 'not ready', downstream: consumer.downstream.describe() });
+      return;
+    }
     const ready = !consumer.settings.paused;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'paused' });
   });
   router.get('/status', (_req, res) => res.json(consumerStatus(consumer, broker)));
   router.get('/metrics', metricsHandler(registry));
+  // The slowest items it processed lately and where their time went: on the broker, where the
+  // producer sees no delivery, the browser view's waterfall is made of these.
+  router.get('/recent-items', (req, res) => {
+    const { seconds, limit } = parseInput(recentItemsQuery, req.query);
+    res.json({ seconds, items: consumer.slowest.slowest(seconds, limit) });
+  });
   return router;
 }

@@ -4,6 +4,7 @@
 // (queue.ts); max_item_age_ms takes out the items that waited longer, unsent, counted as expired:
 // before every take, and every EXPIRY_SWEEP_MS so that the count does not wait for a sender.
 import type { AdmissionQueue } from '../admission/admission-queue';
+import { brokerMaxLength } from '../broker/policy';
 import type { ProducerSettings } from '../config';
 import { createDiscipline, DISCIPLINE_SETTINGS } from '../discipline';
 import { Dispatcher } from '../dispatcher';
@@ -11,7 +12,7 @@ import { releaseHeapAfterClear } from '../heap-release';
 import type { Ledger } from '../ledger';
 import { ItemQueue } from '../queue';
 import { Readiness } from '../readiness';
-import type { BackendLimits, BackendStatus, MemoryAccounting } from '../status-model';
+import type { BackendLimits, BackendStatus, DeadLetterList, MemoryAccounting, ReplayResult } from '../status-model';
 import type { BackendParts, QueueBackend, ReadinessCheck } from './queue-backend';
 
 /** How often the queue's head is checked for expired items (with max_item_age_ms set). */
@@ -114,6 +115,28 @@ export class MemoryBackend implements QueueBackend {
       discipline: { name: this.settings().queue_discipline, ...this.queue.describeDiscipline() },
       breaker: this.dispatcher.breaker.describe(),
     };
+  }
+
+  /** The ledger's list of the last 1000 given up: newest first. */
+  async deadLetters(limit: number): Promise<DeadLetterList> {
+    return { total: this.ledger.deadLettersListed, order: 'newest_first', items: this.ledger.listDeadLetters(limit) };
+  }
+
+  deadLettersKept(): number {
+    return this.ledger.deadLettersListed;
+  }
+
+  /**
+   * Back at the tail of the queue, oldest first, as many as the mode's hard limit leaves room for
+   * (the same cap the broker's policy sets: max_queue_size, adaptive_max_size, none when unbounded).
+   */
+  async replayDeadLetters(limit: number): Promise<ReplayResult> {
+    const kept = this.ledger.deadLettersListed;
+    const room = Math.max(0, brokerMaxLength(this.settings()) - this.queue.size);
+    const count = Math.min(limit, kept, room);
+    for (const item of this.ledger.replayDeadLetters(count)) this.queue.push(item);
+    const stopped = count === limit ? 'limit' : count === kept ? 'empty' : 'queue_full';
+    return { replayed: count, stopped, left: this.ledger.deadLettersListed };
   }
 
   stop(deadlineMs: number): Promise<void> {

@@ -12,7 +12,7 @@ import type { Logger } from '../../../common/src/logger';
 import type { AdmissionQueue } from '../admission/admission-queue';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
-import type { Accounting, BackendKind, BackendStatus } from '../status-model';
+import type { Accounting, BackendKind, BackendStatus, DeadLetterList, ReplayResult } from '../status-model';
 
 /** What every backend is built from; main.ts adds what only one of them needs (URLs). */
 export interface BackendParts {
@@ -21,6 +21,9 @@ export interface BackendParts {
   registry: Registry;
   logger: Logger;
 }
+
+/** The queue (a broker) cannot be reached: the routes answer 503 with this message. */
+export class BackendUnavailable extends Error {}
 
 /** main.ts's choice: builds the backend once the producer has its ledger. */
 export type BackendFactory = (parts: BackendParts) => QueueBackend;
@@ -61,6 +64,12 @@ export interface QueueBackend {
   readiness(): Promise<ReadinessCheck>;
   /** GET /status `backend`: figures this backend does not have are absent. */
   describe(): BackendStatus;
+  /** GET /dead-letters: the given-up items kept now, at most `limit` of them listed. */
+  deadLetters(limit: number): Promise<DeadLetterList>;
+  /** Given-up items kept now, as last known (the backpressure_dead_letters gauge). */
+  deadLettersKept(): number;
+  /** POST /admin/dead-letters/replay: puts up to `limit` given-up items back on the queue, each counted as replayed. */
+  replayDeadLetters(limit: number): Promise<ReplayResult>;
   /**
    * Stops taking and sending items; resolves when what is in flight has finished or `deadlineMs`
    * passed. Waiting items stay where they are (lost with the process, or kept by the broker).

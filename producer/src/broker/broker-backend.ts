@@ -3,10 +3,10 @@
 // connection, policy and polled counts live in broker.ts; this is its face towards the producer.
 import type { QueueType } from '../../../common/src/env';
 import type { AdmissionQueue } from '../admission/admission-queue';
-import type { BackendParts, QueueBackend, ReadinessCheck } from '../backend/queue-backend';
+import { type BackendParts, BackendUnavailable, type QueueBackend, type ReadinessCheck } from '../backend/queue-backend';
 import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
-import type { BackendStatus, BrokerAccounting } from '../status-model';
+import type { BackendStatus, BrokerAccounting, DeadLetterList, ReplayResult } from '../status-model';
 import { Broker } from './broker';
 import { refuseWhatTheBrokerCannotDo } from './goodput-limits';
 import { brokerMaxLength } from './policy';
@@ -82,6 +82,8 @@ export class BrokerBackend implements QueueBackend {
     return {
       kind: this.kind,
       depth: this.depth(),
+      by_priority: this.broker.byPriority(),
+      oldest_item_age_seconds: Math.round(this.broker.oldestItemAgeSeconds() * 1000) / 1000,
       bytes: this.bytes(),
       bytes_estimated_from: 'last message body × ready',
       limits: {
@@ -93,10 +95,35 @@ export class BrokerBackend implements QueueBackend {
     };
   }
 
+  /** Read from RabbitMQ's lab.given-up without taking them (given-up.ts): oldest first. */
+  async deadLetters(limit: number): Promise<DeadLetterList> {
+    const { givenUp } = this.broker;
+    const [total, items] = await unavailableOnError(() => Promise.all([givenUp.count(), givenUp.list(limit)]));
+    return { total, order: 'oldest_first', items };
+  }
+
+  deadLettersKept(): number {
+    return this.broker.givenUpKept;
+  }
+
+  async replayDeadLetters(limit: number): Promise<ReplayResult> {
+    const result = await unavailableOnError(() => this.broker.replayGivenUp(limit));
+    return { ...result, left: await this.broker.givenUp.count().catch(() => null) };
+  }
+
   /** Waits for the publishes awaiting their confirm, then closes: what is in the broker stays there. */
   async stop(deadlineMs: number): Promise<void> {
     const deadline = performance.now() + deadlineMs;
     while (this.broker.queue.publishing > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await this.broker.close();
+  }
+}
+
+/** A failed AMQP or management API call: the broker cannot be reached (or refused to answer). */
+async function unavailableOnError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw err instanceof BackendUnavailable ? err : new BackendUnavailable((err as Error).message);
   }
 }

@@ -21,8 +21,8 @@
 // While the broker blocks the connection (a memory or disk alarm), `add` refuses at once
 // (`blocked`) and addWhenRoom waits for the unblock, up to its deadline.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConfirmChannel } from 'amqplib';
-import { HEADERS, ITEMS_QUEUE } from '../../../common/src/broker-topology';
+import type { ConfirmChannel, Options } from 'amqplib';
+import { HEADERS, ITEMS_QUEUE, MESSAGE_PRIORITY } from '../../../common/src/broker-topology';
 import type { AddResult, AdmissionQueue, EvictResult, RoomResult } from '../admission/admission-queue';
 import { itemRequestBody } from '../consumer-client';
 import type { Item } from '../item';
@@ -49,6 +49,8 @@ export interface BrokerQueueOptions {
   onResend(): void;
   /** True while the broker blocks publishing (its memory or disk alarm). */
   blocked(): boolean;
+  /** Where consumers report a job's outcome (job-outcomes.ts): the reply-to of job items. */
+  outcomesQueue: string;
 }
 
 type Answer = 'confirmed' | 'nacked' | 'lost';
@@ -148,12 +150,22 @@ export class BrokerQueue implements AdmissionQueue {
     };
     const body = Buffer.from(itemRequestBody(item));
     this.messageBytes = body.length;
+    const properties: Options.Publish = {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: item.id,
+      priority: MESSAGE_PRIORITY[item.priority],
+      // Whole seconds (AMQP): the broker reports its head item's, for oldest_item_age_seconds.
+      timestamp: Math.floor(now / 1000),
+      replyTo: item.job ? this.options.outcomesQueue : undefined,
+      headers,
+    };
     this.publishing++;
     try {
       let current: ConfirmChannel | undefined = channel;
       for (let resend = false; ; resend = true) {
         if (!current) return 'unavailable'; // the producer stopped before a node came back
-        const answer = await this.publishOnce(current, item.id, body, headers);
+        const answer = await this.publishOnce(current, body, properties);
         if (answer === 'confirmed') {
           this.confirmedSincePoll++;
           return 'queued';
@@ -172,7 +184,7 @@ export class BrokerQueue implements AdmissionQueue {
     }
   }
 
-  private publishOnce(channel: ConfirmChannel, messageId: string, body: Buffer, headers: Record<string, unknown>): Promise<Answer> {
+  private publishOnce(channel: ConfirmChannel, body: Buffer, properties: Options.Publish): Promise<Answer> {
     const started = performance.now();
     return new Promise((resolve) => {
       const settle = (err: unknown) => {
@@ -181,7 +193,7 @@ export class BrokerQueue implements AdmissionQueue {
         resolve(!err ? 'confirmed' : lost ? 'lost' : 'nacked');
       };
       try {
-        channel.publish('', ITEMS_QUEUE, body, { persistent: true, contentType: 'application/json', messageId, headers }, settle);
+        channel.publish('', ITEMS_QUEUE, body, properties, settle);
       } catch (err) {
         settle(err); // the channel is already closed
       }

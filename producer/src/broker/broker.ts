@@ -1,16 +1,17 @@
 // The producer's side of QUEUE_BACKEND=rabbitmq: the connection (kept up by AmqpLink), the queue
 // the strategies publish into (broker-queue.ts), the policy that holds the limits (policy.ts), the
 // dead-letter reader that counts what the broker dropped, expired or gave up (dead-letters.ts),
-// and the numbers only the broker knows (ready and unacked counts, ack rate), polled.
+// the given-up items kept in RabbitMQ (given-up.ts), this producer's job outcomes (job-outcomes.ts),
+// and the numbers only the broker knows (ready and unacked counts, ack rate, priorities, head age), polled.
 //
 // The limits must be in force before anything is published: a connection whose policy cannot be
 // PUT (the management API is down) is not used — it is closed and tried again, and meanwhile
 // every offer is refused as `broker_unavailable`. A producer is ready only when connected with
 // its policy in force.
-import type { Channel, ChannelModel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../../common/src/amqp-link';
-import { declareTopology, ITEMS_QUEUE } from '../../../common/src/broker-topology';
+import { declareTopology, ITEMS_QUEUE, type Topology } from '../../../common/src/broker-topology';
 import type { QueueType } from '../../../common/src/env';
 import { HttpError } from '../../../common/src/http';
 import type { Logger } from '../../../common/src/logger';
@@ -22,9 +23,12 @@ import { BrokerBlock } from './broker-block';
 import { BrokerQueue } from './broker-queue';
 import { ClusterWatch } from './cluster-watch';
 import { readDeadLetters } from './dead-letters';
+import { GivenUpItems } from './given-up';
+import { JobOutcomes } from './job-outcomes';
 import { Management, type QueueCounts } from './management';
 import { NackRun } from './nack-run';
 import { brokerMaxLength, itemsPolicy, POLICY_SETTINGS } from './policy';
+import { headAgeSeconds, readyByPriority } from './queue-figures';
 import { quorumRefusal } from './quorum';
 
 /** The ready count, for admission, /status and metrics (AMQP: exact at that moment). */
@@ -52,7 +56,12 @@ export class Broker {
   readonly queue: BrokerQueue;
   readonly link: AmqpLink;
   /** The management API's last counts (`ready` there lags: use ready() for the depth). */
-  counts: QueueCounts = { ready: 0, unacked: 0, acks: 0 };
+  counts: QueueCounts = { ready: 0, unacked: 0, acks: 0, readyHigh: 0 };
+  readonly givenUp: GivenUpItems;
+  readonly jobOutcomes: JobOutcomes;
+  private topology: Topology = { priorities: true };
+  /** Items in lab.given-up at the last poll (GET /dead-letters counts them exactly). */
+  givenUpKept = 0;
   /** Acks per second over the last 5 s, from the broker's running total (its own rate is one noisy interval). */
   private readonly acked = new RateWindow(5);
   private countsPolled = false;
@@ -72,7 +81,7 @@ export class Broker {
   private readonly answerTime: Histogram;
   private policy = { in_force: false, last_error: null as string | null };
   private countsError: string | null = null;
-  private sideChannel?: Channel;
+  private sideChannel?: ConfirmChannel;
   private readonly timers: NodeJS.Timeout[] = [];
   private pendingPolicy: Promise<void> = Promise.resolve();
 
@@ -80,7 +89,10 @@ export class Broker {
     const { settings, logger, registry } = options;
     this.management = new Management(options.managementUrl);
     this.cluster = new ClusterWatch(this.management, registry);
+    this.givenUp = new GivenUpItems(this.management, () => settings().max_attempts);
+    this.jobOutcomes = new JobOutcomes((outcome) => options.ledger.jobOutcome(outcome));
     this.queue = new BrokerQueue({
+      outcomesQueue: this.jobOutcomes.queue,
       hardCap: () => brokerMaxLength(settings()),
       exactLimit: options.queueType === 'classic',
       maxAttempts: () => settings().max_attempts,
@@ -105,6 +117,7 @@ export class Broker {
       (model) => this.setup(model),
       () => {
         this.queue.attach(undefined);
+        this.givenUp.attach(undefined);
         this.sideChannel = undefined;
       },
     );
@@ -210,6 +223,19 @@ export class Broker {
     return this.block.blocked ? this.counts.ready : this.queue.ready;
   }
 
+  byPriority() {
+    return readyByPriority(this.ready(), this.counts);
+  }
+
+  oldestItemAgeSeconds(): number {
+    return headAgeSeconds(this.ready(), this.counts);
+  }
+
+  /** POST /admin/dead-letters/replay: up to `limit` given-up items back on lab.items, each counted. */
+  replayGivenUp(limit: number) {
+    return this.givenUp.replay(limit, () => this.options.ledger.replayedOne());
+  }
+
   async check() {
     const ready = this.link.connected && this.policy.in_force;
     return { ready, broker: this.describeLink() };
@@ -231,6 +257,8 @@ export class Broker {
       channel_reopens: this.nackRun.reopens,
       blocked: { blocked: this.block.blocked, reason: this.block.reason, seconds: Math.round(this.block.seconds() * 1000) / 1000 },
       cluster: this.cluster.view,
+      priorities: this.topology.priorities,
+      job_outcomes: { queue: this.jobOutcomes.queue, received: this.jobOutcomes.received },
       counts_error: this.countsError,
       policy: { ...this.policy, definition: itemsPolicy(this.options.settings(), this.options.queueType).definition },
     } satisfies Partial<BackendStatus>;
@@ -250,13 +278,19 @@ export class Broker {
   private async setup(model: ChannelModel): Promise<void> {
     const publishing = await model.createConfirmChannel();
     reconnectOnChannelClose(model, publishing);
-    await declareTopology(publishing, this.options.queueType);
+    this.topology = await declareTopology(model, publishing, this.options.queueType);
+    if (!this.topology.priorities && this.options.queueType === 'classic')
+      this.options.logger.warn(`${ITEMS_QUEUE} holds items from a version without priorities: used without them`);
     await this.applyPolicy();
-    const side = await model.createChannel();
+    const side = await model.createConfirmChannel();
     reconnectOnChannelClose(model, side);
     await side.prefetch(DEAD_LETTER_PREFETCH);
     await readDeadLetters(side, this.options.ledger);
+    await this.jobOutcomes.consume(side);
+    const replaying = await model.createConfirmChannel();
+    reconnectOnChannelClose(model, replaying);
     this.sideChannel = side;
+    this.givenUp.attach(replaying);
     this.queue.attach(publishing);
   }
 
@@ -278,6 +312,7 @@ export class Broker {
   }
 
   private async pollCounts(): Promise<void> {
+    this.givenUpKept = await this.givenUp.count().catch(() => this.givenUpKept);
     try {
       const counts = await this.management.queueCounts();
       const newAcks = counts.acks - this.counts.acks;

@@ -16,6 +16,19 @@ export interface QueueCounts {
   unacked: number;
   /** Acks so far (the broker's running total since the queue was created or the node started). */
   acks: number;
+  /** Ready high-priority items (a priority queue's lengths per priority; 0 on a queue without priorities). */
+  readyHigh: number;
+  /**
+   * Publish time (epoch seconds: AMQP timestamps are whole seconds) of the next item to be
+   * delivered — the oldest of the highest priority waiting — or undefined when none waits.
+   */
+  headTimestamp?: number;
+}
+
+/** A message as the management API's "get messages" returns it. */
+export interface PeekedMessage {
+  payload: string;
+  properties: { headers?: Record<string, unknown> };
 }
 
 export interface NodeInfo {
@@ -53,8 +66,27 @@ export class Management {
       messages_ready?: number;
       messages_unacknowledged?: number;
       message_stats?: { ack?: number };
+      head_message_timestamp?: number | string;
+      backing_queue_status?: { priority_lengths?: Record<string, number> };
     };
-    return { ready: q.messages_ready ?? 0, unacked: q.messages_unacknowledged ?? 0, acks: q.message_stats?.ack ?? 0 };
+    const lengths = q.backing_queue_status?.priority_lengths ?? {};
+    const readyHigh = Object.entries(lengths).reduce((sum, [priority, n]) => (Number(priority) > 0 ? sum + n : sum), 0);
+    return {
+      ready: q.messages_ready ?? 0,
+      unacked: q.messages_unacknowledged ?? 0,
+      acks: q.message_stats?.ack ?? 0,
+      readyHigh,
+      headTimestamp: typeof q.head_message_timestamp === 'number' ? q.head_message_timestamp : undefined,
+    };
+  }
+
+  /**
+   * The first `count` messages of `queue`, left in it: "get messages" with ack_requeue_true takes
+   * them and puts them back (a classic queue puts each back where it was).
+   */
+  async peekMessages(queue: string, count: number): Promise<PeekedMessage[]> {
+    const body = { count, ackmode: 'ack_requeue_true', encoding: 'auto', truncate: 1_000_000 };
+    return (await this.request('POST', `/api/queues/${VHOST}/${encodeURIComponent(queue)}/get`, body)) as PeekedMessage[];
   }
 
   /**

@@ -7,15 +7,19 @@
 //   - priorities: 3.10 refuses x-max-priority on a quorum queue (406); 4.x has two levels only;
 //   - reject-publish-dlx: not supported (3.10 falls back to drop-head, and logs it).
 import type { QueueType } from '../../../common/src/env';
-import type { ProducerSettings } from '../config';
+
+/** The settings a quorum queue cannot honour (config.ts's ProducerSettings has them; not imported: config.ts imports this file). */
+interface QuorumSensitiveSettings {
+  high_priority_ratio: number;
+}
 
 export interface Refusal {
-  field: keyof ProducerSettings;
+  field: keyof QuorumSensitiveSettings;
   reason: string;
 }
 
 /** Why `settings` cannot run on a queue of `queueType`, or undefined when they can. */
-export function quorumRefusal(settings: ProducerSettings, queueType: QueueType): Refusal | undefined {
+export function quorumRefusal(settings: QuorumSensitiveSettings, queueType: QueueType): Refusal | undefined {
   if (queueType !== 'quorum') return undefined;
   if (settings.high_priority_ratio > 0)
     return {

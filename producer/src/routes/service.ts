@@ -19,6 +19,7 @@ const ENDPOINTS = [
   'GET /recent-items',
   'POST /admin/config',
   'POST /admin/clear-queue',
+  'POST /admin/dead-letters/replay',
 ];
 
 export function serviceRoutes(producer: Producer, registry: Registry): Router {

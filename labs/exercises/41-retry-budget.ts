@@ -12,7 +12,7 @@ const amplification = (r: Recording, window: string) =>
   r.window(window).change(consumerRequests) / Math.max(1, r.window(window).change(firstSends));
 
 export default {
-  id: '35-retry-budget',
+  id: '41-retry-budget',
   title: 'Advanced: retry amplification and a retry budget',
   goal:
     'The consumer fails half of its requests. The producer retries every failure (up to 5 attempts), so the consumer ' +

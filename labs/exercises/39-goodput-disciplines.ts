@@ -8,7 +8,7 @@ const goodShare = (r: Recording, window: string) =>
   (100 * r.window(window).change(processedInDeadline)) / Math.max(1, r.window(window).change(processed));
 
 export default {
-  id: '33-goodput-disciplines',
+  id: '39-goodput-disciplines',
   title: 'Advanced: goodput under 2× overload — FIFO, adaptive LIFO, CoDel',
   goal:
     'Twice as many items arrive as the consumer can take, and each is worth something for 1 s only (max_item_age_ms: ' +

@@ -9,7 +9,7 @@ const triesPerCaller = (r: Recording, window: string) =>
   r.window(window).change(callerAttempts) / Math.max(1, r.window(window).change(callersStarted));
 
 export default {
-  id: '34-metastable',
+  id: '40-metastable',
   title: 'Advanced: a metastable failure — the trigger ends, the overload stays',
   goal:
     '10 callers a second reach a consumer that takes 20: half busy, every caller answered at once. Each caller gives up ' +
@@ -24,7 +24,7 @@ export default {
     "make open arrivals' callers time out and retry (GET /status `callers`); `max_item_age_ms` makes the producer drop " +
     "an item that outlived the caller's patience before sending it. Why not a retry budget here? These retries are " +
     "the callers', outside the producer: `retry_budget_ratio` budgets the producer's own retries to the consumer " +
-    '(exercise 35). Deadlines alone are not enough either: under FIFO the item served is always the one that waited ' +
+    '(exercise 41). Deadlines alone are not enough either: under FIFO the item served is always the one that waited ' +
     'as long as the deadline allows — it finishes just too late, and its caller retries anyway.',
   steps: [
     post(

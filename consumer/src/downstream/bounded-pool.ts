@@ -1,0 +1,118 @@
+// node-postgres's pool with the bound it lacks: callers waiting for a connection queue in an
+// unbounded array there (brianc/node-postgres#2452), limited only in time by
+// connectionTimeoutMillis. Here, past `db_max_waiting` waiting callers a new one is refused at
+// once (PoolFullError), so the pressure travels back to whoever sent the item.
+//
+// A change of the pool's own configuration (size, acquire timeout, statement timeout) replaces
+// the pool: new writes use the new one; the old one keeps serving the callers already waiting in
+// it and the connections checked out of it, and is ended once it holds nothing (ending it earlier
+// would strand its waiting callers: pg-pool stops serving its queue once ending).
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import type { Logger } from '../../../common/src/logger';
+import { PoolFullError } from './errors';
+import { type DownstreamSettings, POOL_FIELDS } from './settings';
+
+/** Shown to PostgreSQL (pg_stat_activity.application_name): the lab's connections are found by it. */
+export const APPLICATION_NAME = 'backpressure-lab consumer';
+const DRAIN_POLL_MS = 50;
+
+export interface PoolCounts {
+  size: number;
+  total: number;
+  busy: number;
+  idle: number;
+  waiting: number;
+  /** Replaced pools still finishing their work. */
+  draining: number;
+}
+
+export class BoundedPool {
+  private pool: pg.Pool;
+  private readonly draining = new Set<pg.Pool>();
+  /** Seconds connections were checked out, summed (rate ÷ size = utilization). */
+  busySeconds = 0;
+
+  constructor(
+    private readonly url: string,
+    private settings: DownstreamSettings,
+    private readonly logger: Logger,
+  ) {
+    this.pool = this.createPool(settings);
+  }
+
+  /** Replaces the pool when one of its own fields changed. */
+  configure(next: DownstreamSettings): void {
+    const before = this.settings;
+    this.settings = next;
+    if (POOL_FIELDS.every((field) => before[field] === next[field])) return;
+    const old = this.pool;
+    this.pool = this.createPool(next);
+    this.draining.add(old);
+    void this.drain(old);
+  }
+
+  /** A connection, or PoolFullError when db_max_waiting callers already wait; also how long it took. */
+  async acquire(): Promise<{ client: pg.PoolClient; release: (err?: Error) => void; acquireSeconds: number }> {
+    const bound = this.settings.db_max_waiting;
+    const waiting = this.counts().waiting;
+    // A caller that would have to wait counts against the bound: no idle connection and no room for a new one.
+    const mustWait = this.pool.idleCount === 0 && this.pool.totalCount >= this.pool.options.max;
+    if (bound !== null && mustWait && waiting >= bound) throw new PoolFullError(waiting);
+    const started = performance.now();
+    const client = await this.pool.connect();
+    const acquired = performance.now();
+    let released = false;
+    return {
+      client,
+      acquireSeconds: (acquired - started) / 1000,
+      release: (err?: Error) => {
+        if (released) return;
+        released = true;
+        this.busySeconds += (performance.now() - acquired) / 1000;
+        client.release(err ?? false);
+      },
+    };
+  }
+
+  counts(): PoolCounts {
+    const pools = [this.pool, ...this.draining];
+    const sum = (read: (p: pg.Pool) => number) => pools.reduce((n, p) => n + read(p), 0);
+    const total = sum((p) => p.totalCount);
+    const idle = sum((p) => p.idleCount);
+    return {
+      size: this.settings.db_pool_size,
+      total,
+      busy: total - idle,
+      idle,
+      waiting: sum((p) => p.waitingCount),
+      draining: this.draining.size,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pool, ...this.draining].map((p) => p.end().catch(() => {})));
+  }
+
+  private createPool(s: DownstreamSettings): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString: this.url,
+      max: s.db_pool_size,
+      connectionTimeoutMillis: s.db_acquire_timeout_ms,
+      idleTimeoutMillis: 30_000,
+      application_name: APPLICATION_NAME,
+      ...(s.db_statement_timeout_ms > 0 ? { statement_timeout: s.db_statement_timeout_ms } : {}),
+    });
+    // An idle connection the server ends (a restart, pg_terminate_backend) is reported here; without
+    // a listener it would be an uncaught error. The next write finds out for itself.
+    pool.on('error', (err) => this.logger.warn({ err: err.message }, 'idle database connection lost'));
+    return pool;
+  }
+
+  private async drain(old: pg.Pool): Promise<void> {
+    while (old.waitingCount > 0 || old.totalCount > old.idleCount) await sleep(DRAIN_POLL_MS);
+    this.draining.delete(old);
+    await old.end().catch(() => {});
+    this.logger.info({ db_pool_size: this.settings.db_pool_size }, 'previous database pool drained and closed');
+  }
+}
