@@ -26,6 +26,8 @@ COPY producer/src producer/src
 COPY consumer/src consumer/src
 COPY labs labs
 COPY ui/src ui/src
+# labs/ stops and starts PostgreSQL in the database exercises (scripts/postgres-server.ts).
+COPY scripts/postgres-server.ts scripts/free-port.ts scripts/
 RUN npm run build
 
 # 2. Production dependencies only (uplot, the ui's chart, is one).

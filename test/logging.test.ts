@@ -61,7 +61,7 @@ test('LOG_FORMAT=pretty: time, level, service#instance, message and its fields, 
   });
   const expected = [
     /INFO: consumer#2 {2}listening \{"url":"http:\/\/127\.0\.0\.1:\d+"\}$/,
-    /INFO: consumer#2 {2}consumer started \{"settings":\{"processing_time_ms":100,.*\},"queue_backend":"memory"\}$/,
+    /INFO: consumer#2 {2}consumer started \{"settings":\{"processing_time_ms":100,.*\},"queue_backend":"memory","downstream":"none"\}$/,
     /INFO: consumer#2 {2}consumer settings changed \{"changed":\{"processing_time_ms":5\}\}$/,
     /INFO: consumer#2 {2}request completed POST \/admin\/config → 200 in \d+ ms$/,
     /WARN: consumer#2 {2}request completed POST \/admin\/config → 400 in \d+ ms$/,

@@ -116,8 +116,9 @@ test('bounded at 40 with the consumer at 4 items/s: p95 queue wait 10 s in /stat
   const grafana = await value('histogram_quantile(0.95, sum by (le) (rate(backpressure_queue_wait_seconds_bucket[10s])))');
   t.diagnostic(`measured mean wait ${mean} s (40 ÷ the measured rate: ${expected} s); Grafana's p95 ${grafana} s; /status p95 ${p95} s`);
   assert.ok(within(mean, expected, 0.1), `the mean wait ${mean} s`);
-  assert.ok(within(grafana, mean, 0.25), `histogram_quantile ${grafana} s against ${mean} s`);
   const nowP95 = (await lab.consumer.get('/status')).latency.queue_wait_s.p95;
+  // Against the true p95 of the same seconds (the sketch, within 1%): the waits spread a little around their mean.
+  assert.ok(within(grafana, nowP95, 0.25), `histogram_quantile ${grafana} s against the p95 ${nowP95} s`);
   assert.ok(within(nowP95, mean, 0.1), `/status p95 ${nowP95} s against ${mean} s`);
 
   const page = Number(

@@ -44,6 +44,11 @@ export interface Answer<T = any> {
 
 /** The request timeout: a service that does not answer within it counts as down. */
 const TIMEOUT_MS = 3000;
+/**
+ * A POST is work, not a look: a burst of 10,000 waits for every confirm, which takes seconds on a
+ * busy machine. It may take this long before the exercise gives up on it.
+ */
+const POST_TIMEOUT_MS = 60_000;
 
 // biome-ignore lint/suspicious/noExplicitAny: as Answer
 export async function request<T = any>(url: string, method: 'GET' | 'POST' = 'GET', body?: unknown): Promise<Answer<T>> {
@@ -51,7 +56,7 @@ export async function request<T = any>(url: string, method: 'GET' | 'POST' = 'GE
     method,
     headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(TIMEOUT_MS),
+    signal: AbortSignal.timeout(method === 'POST' ? POST_TIMEOUT_MS : TIMEOUT_MS),
   });
   const text = await res.text();
   let parsed: unknown = text;
