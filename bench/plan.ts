@@ -44,8 +44,8 @@ const FULL: Plan = {
   quick: false,
   runs: 3,
   // + the database figure (figures/downstream.ts), + the broker's scale-out figure (figures/scale-out.ts):
-  // a million items to publish; + its job outcomes figure
-  budgetSeconds: 600 + 420 + 120 + 60,
+  // a million items to publish; + its job outcomes figure; + goodput (figures/goodput.ts)
+  budgetSeconds: 600 + 420 + 120 + 60 + 420,
   rate: { rates: [10, 100, 1000, 10_000], windowSeconds: (rate) => (rate < 100 ? 10 : 3) },
   delivery: {
     fill: 40_000,
@@ -68,7 +68,7 @@ const FULL: Plan = {
 const QUICK: Plan = {
   quick: true,
   runs: 1,
-  budgetSeconds: 120 + 90 + 60 + 20,
+  budgetSeconds: 120 + 90 + 60 + 20 + 100, // + goodput (figures/goodput.ts): 10 points of 5 s warm-up and 3 s measured
   rate: { rates: [10, 100, 1000, 10_000], windowSeconds: () => 0.5 },
   delivery: { ...FULL.delivery, fill: 10_000, batchFill: 20_000, warmupSeconds: 0.2, windowSeconds: 0.5 },
   memory: { payloads: [1024, 100], counts: [2000, 10_000], warmup: 2000 },

@@ -11,6 +11,7 @@ import { brokerJobOutcomes } from './figures/broker-outcomes';
 import { burstFigure } from './figures/burst';
 import { deliveryCeiling } from './figures/delivery';
 import { downstreamThroughput } from './figures/downstream';
+import { goodputFigure } from './figures/goodput';
 import { idleCost } from './figures/idle';
 import { memoryPerItem } from './figures/memory';
 import { rateAccuracy } from './figures/rate';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   await step('scale_out', () => scaleOut(plan));
   await step('broker_job_outcomes', () => brokerJobOutcomes(plan));
   await step('downstream', () => downstreamThroughput(plan));
+  await step('goodput', () => goodputFigure(plan));
   clearTimeout(watchdog);
 
   const busy = machineWasBusy(machine.load_average_1m);

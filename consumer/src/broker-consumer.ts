@@ -42,6 +42,7 @@ interface ItemMessage {
   created_at: number;
   priority?: string;
   payload?: string;
+  deadline_at?: number;
 }
 
 export class BrokerConsumer {
@@ -211,6 +212,7 @@ export class BrokerConsumer {
           payload_bytes: Buffer.byteLength(item.payload ?? ''),
           priority: item.priority === 'high' ? 'high' : 'normal',
           attempt,
+          deadline_at: typeof item.deadline_at === 'number' ? item.deadline_at : undefined,
         }),
       ).finally(() => this.inProgress.delete(delivery));
       if (result === 'processed') this.processedIds.add(item.id); // before the ack, which a dying node may lose
@@ -218,6 +220,9 @@ export class BrokerConsumer {
       if (result === 'processed') {
         channel.ack(message);
         this.reportOutcome(message, item.id, { outcome: 'done', attempts: attempt });
+      } else if (result === 'expired') {
+        channel.ack(message); // dropped and counted here (Consumer.expired); its job failed, as one the broker expired
+        this.reportOutcome(message, item.id, { outcome: 'failed', attempts: attempt, error: 'expired: past its deadline' });
       } else if (result === 'db_pool_full' || result === 'db_unavailable') {
         await sleep(DB_REFUSED_HOLD_MS[result], undefined, { signal: this.stopping.signal }).catch(() => {});
         if (channel === this.channel) channel.nack(message, false, true); // kept by the broker, delivered again

@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { activeExemplar, count, observe } from '../../common/src/exemplars';
+import { GoodputMeter, pastDeadline } from '../../common/src/goodput-meter';
 import { LatencyWindow } from '../../common/src/latency-window';
 import { RateWindow } from '../../common/src/rate-window';
 import { applyPatch, changedFields } from '../../common/src/settings';
@@ -12,13 +13,20 @@ import { type Downstream, type ItemToWrite, NoDownstream } from './downstream/do
 import { ConcurrencyLimiter } from './limiter';
 import { type ConsumerMetrics, createConsumerMetrics } from './metrics';
 
-/** db_pool_full and db_unavailable: processed, but its downstream did not store it (downstream/downstream.ts). */
-export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled' | 'db_pool_full' | 'db_unavailable';
+/**
+ * db_pool_full and db_unavailable: processed, but its downstream did not store it (downstream/downstream.ts).
+ * `expired`: the item's deadline had passed before processing began; it was dropped unprocessed.
+ */
+export type ProcessResult = 'processed' | 'failed' | 'busy' | 'cancelled' | 'db_pool_full' | 'db_unavailable' | 'expired';
 
-/** What the consumer knows of an item: what it writes downstream, and for the slowest items' waterfall its priority and attempt. */
+/**
+ * What the consumer knows of an item: what it writes downstream, for the slowest items' waterfall
+ * its priority and attempt, and its deadline (epoch ms; 0 or absent: none).
+ */
 export interface ItemToProcess extends ItemToWrite {
   priority?: 'high' | 'normal';
   attempt?: number;
+  deadline_at?: number;
 }
 
 export class Consumer {
@@ -31,6 +39,10 @@ export class Consumer {
   processed = 0;
   failed = 0;
   rejected = 0;
+  /** Items dropped unprocessed because their deadline had passed. */
+  expired = 0;
+  /** Processed items, within their deadline or late (work nobody waited for). */
+  readonly goodput = new GoodputMeter();
   private resume = new AbortController();
   private readonly metrics: ConsumerMetrics;
   private readonly changeListeners: ((changed: Partial<ConsumerSettings>) => void)[] = [];
@@ -83,6 +95,7 @@ export class Consumer {
    */
   async process(item: ItemToProcess, signal: AbortSignal): Promise<ProcessResult> {
     const exemplar = activeExemplar(); // the same span for the whole call
+    if (pastDeadline(item.deadline_at)) return this.dropExpired();
     if (!this.limiter.tryAcquire()) {
       this.rejected++;
       count(this.metrics.rejected, { reason: 'concurrency_limit' }, exemplar);
@@ -93,6 +106,7 @@ export class Consumer {
         if (signal.aborted) return 'cancelled';
         await this.pausedUntilResumed(signal);
       }
+      if (pastDeadline(item.deadline_at)) return this.dropExpired(); // it expired while paused
       const waited = Math.max(0, Date.now() - item.created_at) / 1000;
       observe(this.metrics.queueWait, waited, exemplar);
       this.latency.queueWait.record(waited);
@@ -123,10 +137,18 @@ export class Consumer {
       this.processed++;
       this.throughput.add();
       this.metrics.processed.inc();
+      if (this.goodput.completed(item.deadline_at)) this.metrics.inDeadline.inc();
+      else this.metrics.late.inc();
       return 'processed';
     } finally {
       this.limiter.release();
     }
+  }
+
+  private dropExpired(): ProcessResult {
+    this.expired++;
+    this.metrics.expired.inc();
+    return 'expired';
   }
 
   private recordSlowest(item: ItemToProcess, traceId: string | undefined, totalS: number, waitedS: number, tookS: number): void {

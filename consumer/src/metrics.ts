@@ -40,6 +40,21 @@ export function createConsumerMetrics(registry: Registry, source: ConsumerGaugeS
 
   return {
     processed: new Counter({ name: 'backpressure_items_processed_total', help: 'Items processed successfully', registers }),
+    inDeadline: new Counter({
+      name: 'backpressure_items_goodput_total',
+      help: 'Items processed within their deadline (goodput; an item without one always is)',
+      registers,
+    }),
+    late: new Counter({
+      name: 'backpressure_items_late_total',
+      help: 'Items processed after their deadline: work whose caller had given up',
+      registers,
+    }),
+    expired: new Counter({
+      name: 'backpressure_items_expired_total',
+      help: 'Items dropped unprocessed because their deadline had passed when they arrived',
+      registers,
+    }),
     failed: knownCounter(
       { name: 'backpressure_items_failed_total', help: 'Items that failed processing', registers, ...exemplarOption() },
       'reason',

@@ -38,6 +38,9 @@ import queryTimeouts from './35-query-timeouts';
 import databaseRestart from './36-database-restart';
 import consumerKilledMidWrite from './37-consumer-killed-mid-write';
 import poolSizing from './38-pool-sizing';
+import goodputDisciplines from './39-goodput-disciplines';
+import metastable from './40-metastable';
+import retryBudget from './41-retry-budget';
 
 export const EXERCISES: Exercise[] = [
   baseline,
@@ -78,6 +81,9 @@ export const EXERCISES: Exercise[] = [
   databaseRestart,
   consumerKilledMidWrite,
   poolSizing,
+  goodputDisciplines,
+  metastable,
+  retryBudget,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

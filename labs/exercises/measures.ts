@@ -46,6 +46,14 @@ export const NEEDS_BROKER =
   'This exercise needs the queue in RabbitMQ: `sudo apt-get install rabbitmq-server` once, then `npm run rabbitmq` in ' +
   'one terminal and `QUEUE_BACKEND=rabbitmq npm start` in another (see docs/broker.md).';
 
+// Goodput (docs/goodput.md): the consumer's own counts of items processed within their deadline.
+export const processedInDeadline = (s: Up) => s.consumer.goodput.processed_in_deadline;
+export const processedLate = (s: Up) => s.consumer.goodput.processed_late;
+export const callersSucceeded = (s: Up) => s.producer.callers.succeeded;
+export const callerAttempts = (s: Up) => s.producer.callers.attempts;
+export const callersStarted = (s: Up) => s.producer.callers.started;
+export const GOODPUT_JQ = '{size: .queue.size, oldest_s: .backend.oldest_item_age_seconds, goodput: .backend.goodput}';
+
 // With a database behind the consumer (DOWNSTREAM=postgres): its /status `downstream` section.
 const downstream = (s: Up) => s.consumer.downstream;
 export const dbBusy = (s: Up) => downstream(s)?.pool.busy ?? NaN;

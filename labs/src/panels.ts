@@ -22,6 +22,7 @@ export const PANELS = {
   jobs: 'Jobs',
   consumerCapacity: 'Consumer Capacity',
   waitingCallers: 'Waiting Callers',
+  goodput: 'Goodput vs Throughput',
   // The collapsed row "Broker (QUEUE_BACKEND=rabbitmq)": the broker backend.
   brokerConnection: 'Broker Connection',
   brokerQueue: 'Broker Queue: Ready & Unacked',

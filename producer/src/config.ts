@@ -7,6 +7,9 @@ import { quorumRefusal } from './broker/quorum';
 
 export const QUEUE_MODES = ['unbounded', 'bounded', 'rate_limited', 'block', 'timeout', 'sample', 'adaptive'] as const;
 export type QueueMode = (typeof QUEUE_MODES)[number];
+/** Which waiting item is sent next (discipline/): the in-memory queue only. */
+export const QUEUE_DISCIPLINES = ['fifo', 'codel', 'adaptive_lifo'] as const;
+export type QueueDiscipline = (typeof QUEUE_DISCIPLINES)[number];
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -51,6 +54,22 @@ export const producerSettings = z
     max_queue_bytes: int(0, 1_000_000_000_000).default(0),
     /** How long an item may wait in the queue; older ones are never sent, counted as `expired`. */
     max_item_age_ms: int(0, 86_400_000).default(0),
+    // Queue discipline (discipline/, docs/goodput.md): which waiting item is sent next
+    queue_discipline: z.enum(QUEUE_DISCIPLINES).default('fifo'),
+    /** CoDel: the queue delay it tolerates as a standing minimum. */
+    codel_target_ms: int(1, 60_000).default(5),
+    /** CoDel: how long the minimum delay must stay above target before it drops. */
+    codel_interval_ms: int(1, 600_000).default(100),
+    /** Adaptive LIFO: above this many waiting items, serve the newest first. */
+    lifo_queue_threshold: int(0, 10_000_000).default(10),
+    /** Adaptive LIFO: once the oldest item has waited this long, serve the newest first. */
+    lifo_age_ms: int(0, 600_000).default(100),
+    // The sender's retry budget (retry-budget.ts): retries at most this share of first attempts (0: no budget)
+    retry_budget_ratio: z.number().min(0).max(10).default(0),
+    retry_budget_window_ms: int(100, 600_000).default(10_000),
+    // Open arrivals' callers (open-arrivals.ts): each gives up after its timeout (0: waits forever) and tries again
+    client_timeout_ms: int(0, 600_000).default(0),
+    client_retries: int(0, 10).default(0),
     // Memory guard (see memory-guard.ts): off by default so that Exercise 3 still crashes
     memory_guard: z.boolean().default(false),
     memory_guard_threshold: z.number().min(0.1).max(1).default(0.9),

@@ -19,14 +19,21 @@ export interface SendFailure {
   retryAfterMs: number;
 }
 
-/** The consumer processed the item; a lone item's answer also says how long that took. */
+/**
+ * The consumer processed the item (a lone item's answer also says how long that took), or, with
+ * `expired`, dropped it unprocessed because its deadline had passed.
+ */
 export interface Delivered {
   processingMs?: number;
+  expired?: true;
 }
 
 export type SendOutcome = SendFailure | Delivered;
 
 const DELIVERED: Delivered = {};
+const EXPIRED: Delivered = { expired: true };
+/** A /process answer for an item dropped past its deadline. */
+const EXPIRED_ANSWER = '"status":"expired"';
 /** `"processing_ms":123` in a /process answer: a regular expression, cheaper than parsing the JSON. */
 const PROCESSING_MS = /"processing_ms":(\d+)/;
 
@@ -37,8 +44,9 @@ interface Answer {
 }
 
 /** What the consumer says about each item of a batch (its POST /process-batch answer). */
-type BatchItemStatus = 'processed' | 'failed' | 'busy';
+type BatchItemStatus = 'processed' | 'failed' | 'busy' | 'expired';
 
+const BATCH_STATUSES = new Set<BatchItemStatus>(['processed', 'failed', 'busy', 'expired']);
 const HEADERS = { 'content-type': 'application/json' };
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT']);
 /** sender_concurrency is at most 256: one connection each. */
@@ -51,6 +59,7 @@ export function itemRequestBody(item: Item): string {
     created_at: item.created_at,
     priority: item.priority,
     attempt: item.attempts + 1,
+    deadline_at: item.deadline_at || undefined, // absent when it has none
     payload: item.payload,
   });
 }
@@ -77,6 +86,7 @@ export class ConsumerClient {
     if ('reason' in answer) return answer;
     const failure = failureFromStatus(answer.status, answer.retryAfterMs);
     if (failure) return failure;
+    if (answer.text.includes(EXPIRED_ANSWER)) return EXPIRED;
     const processingMs = PROCESSING_MS.exec(answer.text)?.[1];
     return processingMs === undefined ? DELIVERED : { processingMs: Number(processingMs) };
   }
@@ -95,9 +105,11 @@ export class ConsumerClient {
     return statuses.map((status) =>
       status === 'processed'
         ? DELIVERED
-        : status === 'busy'
-          ? { reason: 'http_429', error: 'consumer answered busy for the item', retryAfterMs: answer.retryAfterMs }
-          : { reason: 'http_5xx', error: 'consumer failed the item', retryAfterMs: 0 },
+        : status === 'expired'
+          ? EXPIRED
+          : status === 'busy'
+            ? { reason: 'http_429', error: 'consumer answered busy for the item', retryAfterMs: answer.retryAfterMs }
+            : { reason: 'http_5xx', error: 'consumer failed the item', retryAfterMs: 0 },
     );
   }
 
@@ -133,8 +145,8 @@ function batchStatuses(text: string, items: Item[]): BatchItemStatus[] | undefin
   const statuses: BatchItemStatus[] = [];
   for (const [i, result] of results.entries()) {
     const { id, status } = (result ?? {}) as { id?: unknown; status?: unknown };
-    if (id !== items[i].id || (status !== 'processed' && status !== 'failed' && status !== 'busy')) return undefined;
-    statuses.push(status);
+    if (id !== items[i].id || !BATCH_STATUSES.has(status as BatchItemStatus)) return undefined;
+    statuses.push(status as BatchItemStatus);
   }
   return statuses;
 }

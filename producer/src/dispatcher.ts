@@ -11,6 +11,7 @@
 // A circuit breaker stops all sends for a moment when the consumer keeps failing.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { context } from '@opentelemetry/api';
+import { pastDeadline } from '../../common/src/goodput-meter';
 import { BODY_LIMIT_BYTES } from '../../common/src/http';
 import type { Logger } from '../../common/src/logger';
 import { CircuitBreaker } from './breaker';
@@ -20,6 +21,7 @@ import { DrainMeter } from './drain-meter';
 import type { Item } from './item';
 import type { Ledger } from './ledger';
 import type { ItemQueue } from './queue';
+import { RetryBudget } from './retry-budget';
 
 /** Items taken together, with the JSON each is sent as. */
 interface Batch {
@@ -33,6 +35,7 @@ const BATCH_ENVELOPE_BYTES = 12;
 export class Dispatcher {
   readonly breaker: CircuitBreaker;
   readonly meter = new DrainMeter();
+  readonly retryBudget: RetryBudget;
   private readonly client: ConsumerClient;
   private readonly senders = new Set<number>();
   private stopping = false;
@@ -47,6 +50,7 @@ export class Dispatcher {
   ) {
     const s = settings();
     this.breaker = new CircuitBreaker(s);
+    this.retryBudget = new RetryBudget(s.retry_budget_ratio, s.retry_budget_window_ms);
     this.client = new ConsumerClient(consumerUrl);
   }
 
@@ -54,6 +58,7 @@ export class Dispatcher {
   resize(): void {
     const s = this.settings();
     this.breaker.configure(s);
+    this.retryBudget.configure(s.retry_budget_ratio, s.retry_budget_window_ms);
     for (let id = 0; id < s.sender_concurrency && !this.stopping; id++) {
       if (!this.senders.has(id)) void this.runSender(id);
     }
@@ -70,8 +75,19 @@ export class Dispatcher {
    */
   expireStale(): void {
     const maxAgeMs = this.settings().max_item_age_ms;
-    if (maxAgeMs <= 0) return;
-    for (const item of this.queue.expireHeads(Date.now() - maxAgeMs)) this.ledger.expiredInQueue(item);
+    const now = Date.now();
+    const cutoff = maxAgeMs > 0 ? now - maxAgeMs : -Infinity;
+    const isStale = (item: Item) => item.enqueued_at < cutoff || pastDeadline(item.deadline_at, now);
+    for (const item of this.queue.expireHeads(isStale)) this.ledger.expiredInQueue(item);
+  }
+
+  /** The next item whose deadline has not passed; those taken past it are counted as expired instead. */
+  private takeLive(): Item | undefined {
+    for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+      if (!pastDeadline(item.deadline_at)) return item;
+      this.ledger.expiredInQueue(item);
+    }
+    return undefined;
   }
 
   /** Stops taking items; resolves when in-flight sends have finished or `deadlineMs` passed. */
@@ -108,26 +124,23 @@ export class Dispatcher {
   /** The next items to send: up to `max`, as many as fit in one request body (at least one). */
   private takeBatch(max: number): Batch | undefined {
     this.expireStale();
-    const first = this.queue.shift();
+    const first = this.takeLive();
     if (!first) return undefined;
     const batch: Batch = { items: [first], bodies: [itemRequestBody(first)] };
     if (max === 1) return batch; // nothing to measure: a lone item goes to /process
     let bytes = BATCH_ENVELOPE_BYTES + Buffer.byteLength(batch.bodies[0]);
-    for (let next = this.freshHead(); next && batch.items.length < max; next = this.freshHead()) {
-      if (bytes + next.payload.length > BODY_LIMIT_BYTES) break; // cheap lower bound: skip the JSON
-      const body = itemRequestBody(next);
+    for (let next = this.takeLive(); next; next = batch.items.length < max ? this.takeLive() : undefined) {
+      // The discipline chose `next`; one that does not fit goes back where it was, for the next batch.
+      const body = bytes + next.payload.length > BODY_LIMIT_BYTES ? undefined : itemRequestBody(next); // cheap lower bound first
+      if (body === undefined || bytes + Buffer.byteLength(body) + 1 > BODY_LIMIT_BYTES) {
+        this.queue.putBack(next);
+        break;
+      }
       bytes += Buffer.byteLength(body) + 1;
-      if (bytes > BODY_LIMIT_BYTES) break;
-      this.queue.shift(); // `next`: peeked above
       batch.items.push(next);
       batch.bodies.push(body);
     }
     return batch;
-  }
-
-  private freshHead(): Item | undefined {
-    this.expireStale();
-    return this.queue.peek();
   }
 
   private async deliver(batch: Batch): Promise<void> {
@@ -141,6 +154,7 @@ export class Dispatcher {
   /** Sends a batch and settles each of its items on its own: delivered, retried or dead-lettered. */
   private async attempt({ items, bodies }: Batch): Promise<void> {
     const s = this.settings();
+    for (const item of items) this.retryBudget.sent(item.sends++ > 0);
     const started = performance.now();
     // A lone item always goes to /process (it may be larger than a batch may be).
     const outcomes =
@@ -153,6 +167,11 @@ export class Dispatcher {
     let delivered = 0;
     items.forEach((item, i) => {
       const outcome = outcomes[i];
+      if ('expired' in outcome) {
+        this.breaker.success(); // the consumer answered; the item was past its deadline when it arrived
+        this.ledger.expiredAtConsumer(item);
+        return;
+      }
       if (!('reason' in outcome)) {
         delivered++;
         this.breaker.success();
@@ -173,6 +192,10 @@ export class Dispatcher {
       if (item.attempts >= s.max_attempts) {
         this.ledger.deadLetter(item, failure.error);
         this.logger.warn({ item_id: item.id, attempts: item.attempts, error: failure.error }, 'item dead-lettered');
+        return;
+      }
+      if (failure.reason !== 'network' && !this.retryBudget.allowRetry()) {
+        this.ledger.shed(item, 'retry_budget', true); // an unreachable consumer is the breaker's business
         return;
       }
       retry.push(item);

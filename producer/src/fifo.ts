@@ -37,6 +37,21 @@ export class Fifo<T> {
     return value;
   }
 
+  /** Removes the newest value (adaptive LIFO serves from this end under overload). */
+  pop(): T | undefined {
+    if (this.length === 0) return undefined;
+    this.length--;
+    const i = (this.head + this.length) & (this.slots.length - 1);
+    const value = this.slots[i];
+    this.slots[i] = undefined;
+    return value;
+  }
+
+  /** The value `index` places from the front (0: the oldest), left in place. */
+  at(index: number): T | undefined {
+    return index < 0 || index >= this.length ? undefined : this.slots[(this.head + index) & (this.slots.length - 1)];
+  }
+
   /** Removes and returns everything, oldest first. */
   drain(): T[] {
     const all: T[] = new Array(this.length);

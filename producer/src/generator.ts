@@ -26,6 +26,8 @@ export interface GeneratorSettings {
   production_rate: number;
   payload_bytes: number;
   high_priority_ratio: number;
+  /** Each item's deadline, from its creation (0: none). */
+  max_item_age_ms: number;
 }
 
 export class Generator {
@@ -67,7 +69,7 @@ export class Generator {
     const window = new OfferWindow(this.offersAtOnce);
     while (this.running) {
       await this.sleep(this.msUntilNextItem());
-      const { production_rate: rate, payload_bytes, high_priority_ratio } = this.settings();
+      const { production_rate: rate, payload_bytes, high_priority_ratio, max_item_age_ms } = this.settings();
       let due = Math.floor(((performance.now() - this.startedAt) / 1000) * rate) - this.made;
       if (due > rate * MAX_STALL_SECONDS + 1) {
         this.restartCount();
@@ -77,7 +79,7 @@ export class Generator {
         const priority = high_priority_ratio > 0 && Math.random() < high_priority_ratio ? 'high' : 'normal';
         this.made++;
         const offeredAt = performance.now();
-        await window.add(this.intake.offer(createItem(payload_bytes, priority), 'generator'));
+        await window.add(this.intake.offer(createItem(payload_bytes, priority, false, undefined, max_item_age_ms), 'generator'));
         const tookMs = performance.now() - offeredAt; // how long the generator was held back
         if (this.intake.waitedFor(tookMs / 1000)) this.startedAt += tookMs;
       }

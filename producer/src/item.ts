@@ -15,8 +15,17 @@ export interface Item {
   readonly job: boolean;
   /** Epoch milliseconds when the item last entered the queue. */
   enqueued_at: number;
+  /**
+   * Epoch ms after which the item is no use to whoever made it (0: no deadline): created_at +
+   * max_item_age_ms for generated items, + deadline_ms for a job that gave one. Whoever holds it
+   * past this drops it, counted as expired: the producer before sending, the consumer before
+   * processing (it travels in the item's body).
+   */
+  readonly deadline_at: number;
   /** Delivery attempts so far (the dispatcher retries failures). */
   attempts: number;
+  /** Times it was sent, whatever the answer (the retry budget tells first sends from retries). */
+  sends: number;
   /** The item's trace (its admission span), when tracing is on: see tracing.ts. */
   trace?: SpanContext;
 }
@@ -45,7 +54,14 @@ function flatUuid(): string {
  */
 export const TRACE_CONTEXT_BYTES = 175;
 
-export function createItem(payloadBytes: number, priority: Priority = 'normal', job = false, payload?: string): Item {
+export function createItem(
+  payloadBytes: number,
+  priority: Priority = 'normal',
+  job = false,
+  payload?: string,
+  /** How long the item is worth something (0: always). */
+  deadlineMs = 0,
+): Item {
   const now = Date.now();
   return {
     id: flatUuid(),
@@ -54,8 +70,10 @@ export function createItem(payloadBytes: number, priority: Priority = 'normal', 
     // A fresh flat one-byte string per item, so queued items really hold their payload in memory.
     payload: payload ?? (payloadBytes > 0 ? Buffer.alloc(payloadBytes, 120).toString('latin1') : ''),
     job,
+    deadline_at: deadlineMs > 0 ? now + deadlineMs : 0,
     enqueued_at: now,
     attempts: 0,
+    sends: 0,
   };
 }
 

@@ -26,9 +26,11 @@
 // and histograms get the item's trace id as an exemplar.
 import type { Context } from '@opentelemetry/api';
 import { count, exemplarOf, observe } from '../../common/src/exemplars';
+import { GoodputMeter } from '../../common/src/goodput-meter';
 import type { JobOutcome } from '../../common/src/job-outcome';
 import type { Decision } from './admission/outcome';
 import type { Item } from './item';
+import { ItemOutcomes } from './item-outcomes';
 import type { JobStore } from './jobs';
 import type { ProducerMetrics } from './metrics';
 import { SlowestItems } from './slowest-items';
@@ -50,6 +52,10 @@ export class Ledger {
   clearedCount = 0;
   deadLettered = 0;
   expired = 0;
+  /** Of `expired`: those the consumer dropped unprocessed (their deadline had passed on the way). */
+  consumerExpired = 0;
+  /** Delivered items, within their deadline or late (the consumer's answer came after it). */
+  readonly goodput = new GoodputMeter();
   /** Given-up items put back on the queue (POST /admin/dead-letters/replay). */
   replayed = 0;
   retries = 0;
@@ -60,6 +66,8 @@ export class Ledger {
   readonly slowest = new SlowestItems();
   /** The in-memory queue's given-up items, oldest first (the broker keeps its own in RabbitMQ). */
   private readonly deadLetters: { letter: DeadLetter; item: Item }[] = [];
+  /** Callers waiting to hear what became of their item (open arrivals with client_timeout_ms). */
+  readonly outcomes = new ItemOutcomes();
 
   constructor(
     private readonly metrics: ProducerMetrics,
@@ -85,11 +93,13 @@ export class Ledger {
         if (outcome.evicted) this.evicted(outcome.evicted);
         break;
       case 'rejected':
+        this.outcomes.settle(item, false);
         this.rejected++;
         this.rejectedBy[outcome.reason] = (this.rejectedBy[outcome.reason] ?? 0) + 1;
         count(this.metrics.rejected, { reason: outcome.reason }, exemplarOf(item.trace));
         break;
       case 'sampled_out':
+        this.outcomes.settle(item, false);
         this.sampledOut++;
         count(this.metrics.dropped, { reason: 'sampled_out' satisfies DropReason }, exemplarOf(item.trace));
         break;
@@ -123,9 +133,12 @@ export class Ledger {
     this.slowest.record(item, seconds * 1000, processMs);
     this.sent++;
     this.metrics.sent.inc();
+    if (this.goodput.completed(item.deadline_at)) this.metrics.goodput.inc();
+    else this.metrics.late.inc();
     observe(this.metrics.sendDuration, seconds, exemplarOf(item.trace));
     this.tracer?.delivered(item);
     if (item.job) this.jobs.finished(item);
+    this.outcomes.settle(item, true);
   }
 
   /** A send failed and `item` went back to the head of the queue. */
@@ -144,6 +157,7 @@ export class Ledger {
     count(this.metrics.deadLettered, {}, exemplarOf(item.trace));
     this.tracer?.deadLettered(item, error);
     if (item.job) this.jobs.finished(item, `dead-lettered: ${error}`);
+    this.outcomes.settle(item, false);
     const letter = {
       id: item.id,
       priority: item.priority,
@@ -177,7 +191,10 @@ export class Ledger {
   cleared(items: Item[]): void {
     this.clearedCount += items.length;
     count(this.metrics.dropped, { reason: 'cleared' satisfies DropReason }, exemplarOf(items[0]?.trace), items.length);
-    for (const item of items) if (item.job) this.jobs.finished(item, 'cleared from the queue');
+    for (const item of items) {
+      if (item.job) this.jobs.finished(item, 'cleared from the queue');
+      this.outcomes.settle(item, false);
+    }
   }
 
   /** The broker dropped (drop-head), expired (message-ttl) or gave up (rejected by the consumer) a published item. */
@@ -210,7 +227,33 @@ export class Ledger {
     this.expired++;
     this.metrics.expired.inc();
     this.tracer?.expired(item);
-    if (item.job) this.jobs.finished(item, 'expired: waited longer than max_item_age_ms');
+    if (item.job) this.jobs.finished(item, 'expired: past its deadline (or max_item_age_ms) in the queue');
+    this.outcomes.settle(item, false);
+  }
+
+  /** The consumer dropped `item` unprocessed: its deadline had passed when it arrived there. */
+  expiredAtConsumer(item: Item): void {
+    this.inFlight--;
+    this.consumerExpired++;
+    this.expired++;
+    this.metrics.expired.inc();
+    this.tracer?.delivered(item); // its send span ends with the consumer's answer
+    if (item.job) this.jobs.finished(item, 'expired: its deadline passed before the consumer began it');
+    this.outcomes.settle(item, false);
+  }
+
+  /** The queue's discipline (CoDel) or the retry budget dropped `item`. */
+  shed(item: Item, reason: 'codel' | 'retry_budget', fromFlight = false): void {
+    this.dropped++;
+    count(this.metrics.dropped, { reason }, exemplarOf(item.trace));
+    if (fromFlight) {
+      this.inFlight--;
+      this.tracer?.deadLettered(item, 'retry budget exhausted');
+    } else {
+      this.tracer?.evicted(item);
+    }
+    if (item.job) this.jobs.finished(item, `dropped: ${reason}`);
+    this.outcomes.settle(item, false);
   }
 
   /** POST /admin/clear-queue purged `count` items from the broker's queue. */
@@ -281,5 +324,6 @@ export class Ledger {
     count(this.metrics.dropped, { reason: 'drop_oldest' satisfies DropReason }, exemplarOf(item.trace));
     this.tracer?.evicted(item);
     if (item.job) this.jobs.finished(item, 'dropped: evicted by a newer item (drop_oldest)');
+    this.outcomes.settle(item, false);
   }
 }

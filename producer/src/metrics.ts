@@ -92,6 +92,16 @@ export function createProducerMetrics(registry: Registry, source: LiveState) {
     'Messages the consumers acknowledged per second (RabbitMQ, last 5 s)',
     (b) => b.acked_per_s,
   );
+  backendGauge(
+    'backpressure_retry_amplification',
+    "Send attempts ÷ items sent over the retry budget's window (1 = no retries)",
+    (b) => b.retry_budget?.window_amplification,
+  );
+  backendGauge(
+    'backpressure_goodput_items_per_second',
+    'Items delivered within their deadline per second (last 5 s)',
+    (b) => b.goodput?.goodput_per_s,
+  );
   backendGauge('backpressure_circuit_breaker_state', 'Breaker around the consumer: 0 closed, 1 half-open, 2 open', (b) =>
     b.breaker ? BREAKER_STATES[b.breaker.state] : undefined,
   );
@@ -124,6 +134,16 @@ export function createProducerMetrics(registry: Registry, source: LiveState) {
       SOURCES,
     ),
     sent: new Counter({ name: 'backpressure_items_sent_total', help: 'Items the consumer accepted', registers }),
+    goodput: new Counter({
+      name: 'backpressure_items_goodput_total',
+      help: 'Items the consumer accepted within their deadline (goodput; an item without one always is)',
+      registers,
+    }),
+    late: new Counter({
+      name: 'backpressure_items_late_total',
+      help: 'Items the consumer accepted after their deadline: work whose caller had given up',
+      registers,
+    }),
     rejected: knownCounter(
       { name: 'backpressure_items_rejected_total', help: 'Items refused at admission', registers, ...exemplarOption() },
       'reason',
@@ -147,7 +167,7 @@ export function createProducerMetrics(registry: Registry, source: LiveState) {
     }),
     expired: new Counter({
       name: 'backpressure_items_expired_total',
-      help: 'Items that outlived max_item_age_ms in the queue (never sent)',
+      help: 'Items past their deadline or max_item_age_ms: taken out of the queue, or dropped by the consumer unprocessed',
       registers,
     }),
     retries: knownCounter(

@@ -12,9 +12,16 @@
 // Each item is created at its arrival, so its `created_at` is the intended arrival time: the
 // consumer's queue-wait histogram then measures latency the way a caller feels it, waiting for
 // admission included (no coordinated omission; see labs exercise 20).
+//
+// With client_timeout_ms set, each caller also gives up after that long and tries again
+// (client_retries times): retrying-callers.ts.
+
+import type { CallerStats } from './caller-stats';
 import type { GeneratorSettings } from './generator';
 import type { Intake } from './intake';
 import { createItem } from './item';
+import type { ItemOutcomes } from './item-outcomes';
+import { type CallerSettings, retryingCaller } from './retrying-callers';
 
 /** Shortest sleep between two rounds: at high rates a round makes every item due since the last. */
 const TICK_MS = 10;
@@ -29,7 +36,9 @@ export class OpenArrivals {
 
   constructor(
     private readonly intake: Intake,
-    private readonly settings: () => GeneratorSettings,
+    private readonly settings: () => GeneratorSettings & CallerSettings,
+    private readonly outcomes: ItemOutcomes,
+    private readonly callers: CallerStats,
   ) {}
 
   start(): void {
@@ -62,7 +71,8 @@ export class OpenArrivals {
   }
 
   private arrive(): void {
-    const { production_rate: rate, payload_bytes, high_priority_ratio } = this.settings();
+    const s = this.settings();
+    const { production_rate: rate, payload_bytes, high_priority_ratio, max_item_age_ms } = s;
     let due = Math.floor(((performance.now() - this.startedAt) / 1000) * rate) - this.made;
     if (due > rate * MAX_STALL_SECONDS + 1) {
       this.startedAt = performance.now();
@@ -72,7 +82,11 @@ export class OpenArrivals {
     for (let i = 0; i < due; i++) {
       const priority = high_priority_ratio > 0 && Math.random() < high_priority_ratio ? 'high' : 'normal';
       this.made++;
-      void this.intake.offer(createItem(payload_bytes, priority), 'generator'); // the caller waits on its own
+      if (s.client_timeout_ms > 0) {
+        void retryingCaller(this.intake, this.outcomes, this.callers, s, priority, () => this.running);
+        continue;
+      }
+      void this.intake.offer(createItem(payload_bytes, priority, false, undefined, max_item_age_ms), 'generator'); // the caller waits on its own
     }
     this.scheduleNext();
   }

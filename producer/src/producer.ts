@@ -9,6 +9,7 @@ import { applyPatch, changedFields } from '../../common/src/settings';
 import { tracingEnabled } from '../../common/src/telemetry';
 import { createStrategy, STRATEGY_SETTINGS, waitKindOf } from './admission';
 import type { BackendFactory, QueueBackend } from './backend/queue-backend';
+import { CallerStats } from './caller-stats';
 import { type ProducerSettings, producerSettings } from './config';
 import { Generator } from './generator';
 import { Intake } from './intake';
@@ -41,6 +42,8 @@ export class Producer {
   private started = false;
   readonly consumerUrl: string;
   readonly memoryGuard: MemoryGuard;
+  /** What open arrivals' callers with a timeout did (GET /status `callers`). */
+  readonly callers = new CallerStats();
 
   constructor(options: ProducerOptions) {
     this.settings = options.settings;
@@ -137,7 +140,7 @@ export class Producer {
   private buildDriver(): Generator | OpenArrivals {
     const settings = () => this.settings;
     return this.settings.arrivals === 'open'
-      ? new OpenArrivals(this.intake, settings)
+      ? new OpenArrivals(this.intake, settings, this.ledger.outcomes, this.callers)
       : new Generator(this.intake, settings, this.backend.offersAtOnce);
   }
 

@@ -4,12 +4,17 @@
 // Besides the limit each add is given (admission's), it keeps an optional bound of its own on
 // its estimated bytes (max_queue_bytes): an item that would take it over is refused as
 // `full_bytes`, or waits for room like any other under block and timeout. Items that waited longer
-// than max_item_age_ms are taken out at the head (expireHeads) and never sent.
+// than max_item_age_ms, or whose deadline passed, are taken out at the head (expireHeads) and never sent.
+//
+// Which item a take gets is its discipline's choice (discipline/: fifo, codel, adaptive_lifo), one
+// per priority lane; the items a discipline drops (CoDel) go to `onDisciplineDrop`, to be counted.
 //
 // It also keeps the offers that wait for room (block and timeout modes) in arrival order, and
 // puts each one in the queue itself, synchronously, the moment there is room: two waiters can
 // never both take the same free slot.
 import type { AddResult, AdmissionQueue, EvictResult, RoomResult } from './admission/admission-queue';
+import type { Discipline } from './discipline/discipline';
+import { FifoDiscipline } from './discipline/fifo';
 import { Fifo } from './fifo';
 import { type Item, itemBytes, type Priority } from './item';
 
@@ -20,13 +25,34 @@ interface RoomWaiter {
 }
 
 export class ItemQueue implements AdmissionQueue {
-  /** @param maxBytes the byte bound now (0: none). */
-  constructor(private readonly maxBytes: () => number = () => 0) {}
+  /**
+   * @param maxBytes the byte bound now (0: none).
+   * @param clock epoch ms now: the items' enqueue times and the disciplines' decisions (tests drive it).
+   */
+  constructor(
+    private readonly maxBytes: () => number = () => 0,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   private readonly lanes: Record<Priority, Fifo<Item>> = { high: new Fifo(), normal: new Fifo() };
   private readonly roomWaiters = new Fifo<RoomWaiter>();
   private itemWaiters: (() => void)[] = [];
   private totalBytes = 0;
+  private disciplines: Record<Priority, Discipline> = { high: new FifoDiscipline(), normal: new FifoDiscipline() };
+  /** Whether the last take served the newest item (putBack returns an item to the same end). */
+  private lastTakenFromTail = false;
+  /** Hears each item a discipline dropped (CoDel), once it has left the queue. */
+  onDisciplineDrop: (item: Item) => void = () => {};
+
+  /** Serves each lane by a fresh discipline from `make` from now on. */
+  useDiscipline(make: () => Discipline): void {
+    this.disciplines = { high: make(), normal: make() };
+  }
+
+  /** The normal lane's discipline figures (GET /status). */
+  describeDiscipline(): Record<string, number | string | boolean> {
+    return this.disciplines.normal.describe();
+  }
 
   get size(): number {
     return this.lanes.high.size + this.lanes.normal.size;
@@ -48,7 +74,7 @@ export class ItemQueue implements AdmissionQueue {
   }
 
   push(item: Item): void {
-    item.enqueued_at = Date.now();
+    item.enqueued_at = this.clock();
     this.lanes[item.priority].push(item);
     this.totalBytes += itemBytes(item);
     this.wakeSenders();
@@ -79,19 +105,39 @@ export class ItemQueue implements AdmissionQueue {
 
   /** Returns an item to the head of its lane (a failed send is retried first). */
   pushFront(item: Item): void {
-    item.enqueued_at = Date.now();
+    item.enqueued_at = this.clock();
     this.lanes[item.priority].unshift(item);
     this.totalBytes += itemBytes(item);
     this.wakeSenders();
   }
 
-  /** Takes the next item: high priority first, then normal; undefined when empty. */
+  /** Takes the next item, as the discipline chooses: high priority first, then normal; undefined when empty. */
   shift(): Item | undefined {
-    const item = this.lanes.high.shift() ?? this.lanes.normal.shift();
-    if (item) {
-      this.totalBytes -= itemBytes(item);
-      this.admitWaiters();
+    const item = this.takeFrom('high') ?? this.takeFrom('normal');
+    if (item) this.admitWaiters();
+    return item;
+  }
+
+  /** Returns an item just taken (it did not fit in its batch) to where it came from, its wait kept. */
+  putBack(item: Item): void {
+    const lane = this.lanes[item.priority];
+    if (this.lastTakenFromTail) lane.push(item);
+    else lane.unshift(item);
+    this.totalBytes += itemBytes(item);
+  }
+
+  private takeFrom(priority: Priority): Item | undefined {
+    const lane = this.lanes[priority];
+    if (lane.size === 0) return undefined;
+    const { drop, end } = this.disciplines[priority].next(lane, this.clock());
+    for (let i = 0; i < drop; i++) {
+      const dropped = lane.shift() as Item;
+      this.totalBytes -= itemBytes(dropped);
+      this.onDisciplineDrop(dropped);
     }
+    this.lastTakenFromTail = end === 'tail';
+    const item = this.lastTakenFromTail ? lane.pop() : lane.shift();
+    if (item) this.totalBytes -= itemBytes(item);
     return item;
   }
 
@@ -107,11 +153,11 @@ export class ItemQueue implements AdmissionQueue {
     return item;
   }
 
-  /** Takes out the head items (of each lane) that entered the queue before `cutoff` (epoch ms). */
-  expireHeads(cutoff: number): Item[] {
+  /** Takes out the head items (of each lane) for which `isStale` holds, up to the first that is fresh. */
+  expireHeads(isStale: (item: Item) => boolean): Item[] {
     const expired: Item[] = [];
     for (const lane of [this.lanes.high, this.lanes.normal]) {
-      for (let head = lane.peek(); head && head.enqueued_at < cutoff; head = lane.peek()) {
+      for (let head = lane.peek(); head && isStale(head); head = lane.peek()) {
         lane.shift();
         this.totalBytes -= itemBytes(head);
         expired.push(head);

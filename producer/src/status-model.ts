@@ -5,9 +5,11 @@
 // `backend` is the queue backend's own section (backend/queue-backend.ts), the same shape on both
 // backends: a figure a backend does not have is absent, never 0 or a made-up state.
 import type { QUEUE_BACKENDS, QueueType } from '../../common/src/env';
+import type { CallerStats } from './caller-stats';
 import type { ProducerSettings, QueueMode } from './config';
 import type { Priority } from './item';
 import type { JobState } from './jobs';
+import type { RetryBudget } from './retry-budget';
 import type { RejectReason } from './vocabulary';
 
 export type BackendKind = (typeof QUEUE_BACKENDS)[number];
@@ -84,6 +86,15 @@ export interface BackendStatus {
   /** Failed sends whose item went back to the queue. */
   retries?: number;
   breaker?: BreakerStatus;
+  /**
+   * Goodput beside throughput, as the producer hears the consumer's answers: items delivered
+   * within their deadline and after it (late: wasted work), and those that expired instead.
+   */
+  goodput?: GoodputStatus;
+  /** The sender's retry budget (retry_budget_ratio) and the retry amplification it measures. */
+  retry_budget?: ReturnType<RetryBudget['describe']>;
+  /** The queue discipline (queue_discipline) and its own figures: which end it serves, CoDel's state. */
+  discipline?: { name: ProducerSettings['queue_discipline'] } & Record<string, number | string | boolean>;
   // RabbitMQ: consumers take items from the broker themselves.
   /** Messages the consumers acknowledged per second over the last 5 s (throughput, not capacity). */
   acked_per_s?: number;
@@ -153,6 +164,18 @@ export interface ReplayResult {
   left: number | null;
 }
 
+export interface GoodputStatus {
+  delivered_in_deadline: number;
+  delivered_late: number;
+  /** Every expired item: taken out of the queue, or dropped by the consumer (`expired_at_consumer` of them). */
+  expired: number;
+  expired_at_consumer: number;
+  /** Items delivered within their deadline per second (last 5 s). */
+  goodput_per_s: number;
+  /** Items delivered per second, in time or late (last 5 s). */
+  throughput_per_s: number;
+}
+
 /** The accounting identity with the in-memory queue (ledger.ts). */
 export interface MemoryAccounting {
   produced: number;
@@ -210,6 +233,8 @@ export interface ProducerStatus {
   backend: BackendStatus;
   accounting: Accounting & { rejected_by_reason: Partial<Record<RejectReason, number>> };
   jobs: Record<JobState, number>;
+  /** Open arrivals' callers with client_timeout_ms: tries, timeouts, retries (retrying-callers.ts). */
+  callers: ReturnType<CallerStats['describe']>;
   config: ProducerSettings & { consumer_url: string };
   process: {
     pid: number;

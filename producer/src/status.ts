@@ -40,6 +40,7 @@ export function producerStatus(p: Producer): ProducerStatus {
       rejected_by_reason: { ...p.ledger.rejectedBy },
     },
     jobs: p.jobs.countByState(),
+    callers: p.callers.describe(),
     config: { ...s, consumer_url: p.consumerUrl },
     process: {
       pid: process.pid,

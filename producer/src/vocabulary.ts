@@ -24,5 +24,5 @@ export const RETRY_REASONS = ['network', 'timeout', 'http_429', 'http_5xx', 'htt
 export type RetryReason = (typeof RETRY_REASONS)[number];
 
 /** Why the producer discarded an admitted item (backpressure_items_dropped_total{reason}). */
-export const DROP_REASONS = ['drop_oldest', 'sampled_out', 'cleared'] as const;
+export const DROP_REASONS = ['drop_oldest', 'sampled_out', 'cleared', 'codel', 'retry_budget'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];

@@ -5,6 +5,7 @@ import { Controls } from './controls.js';
 import { el } from './dom.js';
 import { ExercisePanel } from './exercise.js';
 import { num, duration as seconds } from './format.js';
+import { showGoodput } from './goodput.js';
 import { Topology } from './topology.js';
 
 const charts = new Charts();
@@ -29,6 +30,7 @@ events.addEventListener('frame', (e) => {
   const { point, panel } = JSON.parse(e.data);
   charts.add(point);
   showPanel(panel);
+  showGoodput(panel.goodput);
 });
 events.addEventListener('settings', (e) => controls.update(JSON.parse(e.data)));
 events.addEventListener('command', (e) => controls.showResult(JSON.parse(e.data)));

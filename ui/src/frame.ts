@@ -3,6 +3,7 @@
 // page writes as text — and, when they change, the producer's settings. Only what the page shows.
 import type { Health, WatchState } from '../../labs/src/watch-model';
 import type { BackendStatus } from '../../producer/src/status-model';
+import { goodputOf } from './goodput-panel';
 
 /** The columns of a chart point; the page finds each by name. Rates are per second, memory in MB. */
 export const CHART_COLUMNS = [
@@ -119,6 +120,7 @@ export function panelOf(s: WatchState) {
     p50_wait_s: round(s.p50QueueWait.seconds, 3),
     p95_wait_s: round(s.p95QueueWait.seconds, 3),
     broker: p && brokerOf(p.backend),
+    goodput: goodputOf(c),
   };
 }
 

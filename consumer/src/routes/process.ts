@@ -3,7 +3,7 @@ import { Router as createRouter, type Router } from 'express';
 import { z } from 'zod';
 import { abortWhenClientGone, parseInput } from '../../../common/src/http';
 import { meanProcessingMs } from '../config';
-import type { Consumer, ProcessResult } from '../consumer';
+import type { Consumer, ItemToProcess, ProcessResult } from '../consumer';
 import { traceProcessing } from '../tracing';
 
 const processBody = z.object({
@@ -11,6 +11,8 @@ const processBody = z.object({
   created_at: z.number().int().min(0).max(8.64e15),
   priority: z.enum(['high', 'normal']).optional(),
   attempt: z.number().int().min(1).max(1000).optional(),
+  /** Epoch ms after which the item is no use: past it, it is dropped unprocessed (expired). */
+  deadline_at: z.number().int().min(0).max(8.64e15).optional(),
   payload: z.string().optional(),
 });
 
@@ -19,6 +21,14 @@ const MAX_BATCH_ITEMS = 1000;
 const batchBody = z.strictObject({ items: z.array(processBody).min(1).max(MAX_BATCH_ITEMS) });
 
 const payloadBytes = (payload: string | undefined) => (payload ? Buffer.byteLength(payload) : 0);
+
+/** What the consumer needs of a posted item: what it writes downstream, and its deadline. */
+const toProcess = (item: z.infer<typeof processBody>): ItemToProcess => ({
+  id: item.id,
+  created_at: item.created_at,
+  payload_bytes: payloadBytes(item.payload),
+  deadline_at: item.deadline_at,
+});
 
 /** In a batch, a full database pool is "busy" like a full consumer: the producer retries it without using up an attempt. */
 const batchStatus = (result: ProcessResult) => (result === 'db_pool_full' ? 'busy' : result);
@@ -31,11 +41,12 @@ export function processRoutes(consumer: Consumer): Router {
   router.post('/process', async (req, res) => {
     const item = parseInput(processBody, req.body);
     const started = performance.now();
-    const toWrite = { id: item.id, created_at: item.created_at, payload_bytes: payloadBytes(item.payload) };
-    const result = await traceProcessing(req.headers, item, () => consumer.process(toWrite, abortWhenClientGone(res)));
+    const result = await traceProcessing(req.headers, item, () => consumer.process(toProcess(item), abortWhenClientGone(res)));
     const processing_ms = Math.round(performance.now() - started);
     if (result === 'processed') {
       res.json({ status: 'processed', id: item.id, processing_ms });
+    } else if (result === 'expired') {
+      res.json({ status: 'expired', id: item.id }); // dropped and counted here; the producer counts it too
     } else if (result === 'busy') {
       res.set('Retry-After', retryAfterSeconds(consumer)).status(429).json({
         error: 'Consumer is at its concurrency limit',
@@ -64,12 +75,7 @@ export function processRoutes(consumer: Consumer): Router {
     const { items } = parseInput(batchBody, req.body);
     const gone = abortWhenClientGone(res);
     const results = await Promise.all(
-      items.map(async (item) => ({
-        id: item.id,
-        status: batchStatus(
-          await consumer.process({ id: item.id, created_at: item.created_at, payload_bytes: payloadBytes(item.payload) }, gone),
-        ),
-      })),
+      items.map(async (item) => ({ id: item.id, status: batchStatus(await consumer.process(toProcess(item), gone)) })),
     );
     if (gone.aborted) {
       res.status(499).end();

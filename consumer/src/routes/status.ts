@@ -48,6 +48,13 @@ export function consumerStatus(c: Consumer, broker?: BrokerConsumer) {
     effective_max_throughput_per_s: effectiveMaxThroughput(s),
     throughput_per_s: round(c.throughput.perSecond()),
     totals: { processed: c.processed, failed: c.failed, rejected_busy: c.rejected },
+    goodput: {
+      processed_in_deadline: c.goodput.inTime,
+      processed_late: c.goodput.late,
+      expired: c.expired,
+      goodput_per_s: round(c.goodput.goodputPerSecond()),
+      throughput_per_s: round(c.goodput.throughputPerSecond()),
+    },
     latency: latencyOf(c),
     broker: broker?.describe(),
     downstream: downstreamStatus(c.downstream, c.limiter.inUse, s.max_concurrency),

@@ -6,6 +6,7 @@
 import type { AdmissionQueue } from '../admission/admission-queue';
 import { brokerMaxLength } from '../broker/policy';
 import type { ProducerSettings } from '../config';
+import { createDiscipline, DISCIPLINE_SETTINGS } from '../discipline';
 import { Dispatcher } from '../dispatcher';
 import { releaseHeapAfterClear } from '../heap-release';
 import type { Ledger } from '../ledger';
@@ -33,6 +34,8 @@ export class MemoryBackend implements QueueBackend {
     this.settings = parts.settings;
     this.ledger = parts.ledger;
     this.queue = new ItemQueue(() => this.settings().max_queue_bytes);
+    this.queue.useDiscipline(() => createDiscipline(this.settings()));
+    this.queue.onDisciplineDrop = (item) => this.ledger.shed(item, 'codel');
     this.dispatcher = new Dispatcher(this.queue, parts.ledger, parts.consumerUrl, parts.settings, parts.logger);
     this.readinessProbe = new Readiness(parts.consumerUrl, this.dispatcher.breaker);
   }
@@ -63,7 +66,8 @@ export class MemoryBackend implements QueueBackend {
   /** Every setting has a meaning here. */
   validate(): void {}
 
-  async settingsChanged(): Promise<void> {
+  async settingsChanged(changed: Partial<ProducerSettings>): Promise<void> {
+    if (DISCIPLINE_SETTINGS.some((key) => key in changed)) this.queue.useDiscipline(() => createDiscipline(this.settings()));
     this.dispatcher.resize();
   }
 
@@ -99,6 +103,16 @@ export class MemoryBackend implements QueueBackend {
       senders: this.settings().sender_concurrency,
       in_flight: this.ledger.inFlight,
       retries: this.ledger.retries,
+      goodput: {
+        delivered_in_deadline: this.ledger.goodput.inTime,
+        delivered_late: this.ledger.goodput.late,
+        expired: this.ledger.expired,
+        expired_at_consumer: this.ledger.consumerExpired,
+        goodput_per_s: round(this.ledger.goodput.goodputPerSecond()) ?? 0,
+        throughput_per_s: round(this.ledger.goodput.throughputPerSecond()) ?? 0,
+      },
+      retry_budget: this.dispatcher.retryBudget.describe(),
+      discipline: { name: this.settings().queue_discipline, ...this.queue.describeDiscipline() },
       breaker: this.dispatcher.breaker.describe(),
     };
   }

@@ -8,6 +8,7 @@ import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
 import type { BackendStatus, BrokerAccounting, DeadLetterList, ReplayResult } from '../status-model';
 import { Broker } from './broker';
+import { refuseWhatTheBrokerCannotDo } from './goodput-limits';
 import { brokerMaxLength } from './policy';
 
 /** Publishes awaiting their confirm at once, per source of items: enough to fill the broker's batches. */
@@ -49,8 +50,12 @@ export class BrokerBackend implements QueueBackend {
     return this.broker.drainRate();
   }
 
-  /** A quorum queue cannot honour some settings (quorum.ts): a 400 naming the setting. */
+  /**
+   * A 400 naming the setting for what RabbitMQ cannot honour: the goodput settings (goodput-limits.ts)
+   * and, on a quorum queue, some others (quorum.ts).
+   */
   validate(next: ProducerSettings): void {
+    refuseWhatTheBrokerCannotDo(next);
     this.broker.validate(next);
   }
 

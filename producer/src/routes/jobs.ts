@@ -11,6 +11,8 @@ import { retryAfterSeconds } from './retry-after';
 const jobBody = z.strictObject({
   priority: z.enum(['high', 'normal']).default('normal'),
   data: z.unknown().optional(),
+  /** The caller's own timeout: after it the job is no use, and whoever holds it drops it (expired). */
+  deadline_ms: z.number().int().min(1).max(86_400_000).optional(),
 });
 
 /** Refusals that are the producer's own trouble (503), not a full queue (429). */
@@ -22,9 +24,9 @@ const UNAVAILABLE: Partial<Record<RejectReason, { error: string; retryAfterSecon
 export function jobRoutes(producer: Producer): Router {
   const routes = Router();
   routes.post('/jobs', async (req, res) => {
-    const { priority, data } = parseInput(jobBody, req.body);
+    const { priority, data, deadline_ms } = parseInput(jobBody, req.body);
     const payload = data === undefined ? undefined : JSON.stringify(data);
-    const item = createItem(payload === undefined ? producer.settings.payload_bytes : 0, priority, true, payload);
+    const item = createItem(payload === undefined ? producer.settings.payload_bytes : 0, priority, true, payload, deadline_ms);
     const decision = await producer.intake.offer(item, 'jobs', abortWhenClientGone(res));
     if (decision.kind === 'queued') {
       res

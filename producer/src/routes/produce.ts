@@ -34,7 +34,11 @@ export function produceRoutes(producer: Producer): Router {
     const tally: Tally = { queued: 0, rejected: 0, dropped: 0, sampled_out: 0 };
     const window = new OfferWindow(producer.backend.offersAtOnce);
     for (let i = 0; i < count && !signal.aborted; i++) {
-      const offer = producer.intake.offer(createItem(producer.settings.payload_bytes, priority), 'produce', signal);
+      const offer = producer.intake.offer(
+        createItem(producer.settings.payload_bytes, priority, false, undefined, producer.settings.max_item_age_ms),
+        'produce',
+        signal,
+      );
       await window.add(offer.then((decision) => tallyDecision(tally, decision)));
       if (i % CHUNK === CHUNK - 1) await yieldToEventLoop(); // let /status and the senders run
     }
