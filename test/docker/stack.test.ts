@@ -515,15 +515,19 @@ describe('Docker stack, built and run on a real engine', { timeout: 10 * 60_000 
 
     // Competing consumers of the one queue: RabbitMQ hands items to each of them, and to lab18-consumer.
     const singleBefore = (await curl(`${consumerUrl()}/status`)).totals.processed;
+    let seen = '';
     const statuses = (await timed(t, 'until every replica has processed items off the broker', () =>
       waitFor(
         async () => {
           const all: any[] = await Promise.all(urls.map((url) => curl(`${url}/status`).catch(() => undefined)));
+          seen = JSON.stringify(all.map((s) => s && { broker: s.broker, processed: s.totals.processed }));
           return all.every((s) => s?.broker?.connected === true && s.totals.processed > 0) && all;
         },
         30_000,
         'every replica connected and processing',
-      ),
+      ).catch((err) => {
+        throw new Error(`${(err as Error).message}; the replicas said ${seen}`);
+      }),
     )) as any[];
     t.diagnostic(`processed by the replicas: ${statuses.map((s) => s.totals.processed).join(', ')}`);
     for (const url of urls) assert.equal((await fetch(`${url}/health`)).status, 200, `${url}/health`);
