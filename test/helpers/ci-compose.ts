@@ -65,10 +65,18 @@ export async function hostNetworkCompose(resolved: ComposeFile, standIns: StandI
   const images = standIns.images ?? {};
   const onHost = standIns.onHost ?? {};
   const kept = Object.keys(resolved.services).filter((name) => resolved.services[name].build || images[name]);
+  // A name only a left-out service answers to. An alias that a kept service also has stays
+  // reachable: the cluster profile's first node is `rabbitmq` too, like the broker profile's broker.
+  const reachable = new Set(
+    Object.keys(resolved.services)
+      .filter((name) => kept.includes(name) || onHost[name])
+      .flatMap((name) => networkNames(name, resolved.services[name])),
+  );
   const unavailable = new Set(
     Object.keys(resolved.services)
       .filter((name) => !kept.includes(name) && !onHost[name])
-      .flatMap((name) => networkNames(name, resolved.services[name])),
+      .flatMap((name) => networkNames(name, resolved.services[name]))
+      .filter((alias) => !reachable.has(alias)),
   );
 
   // name:containerPort -> 127.0.0.1:hostPort, for every kept service and every one on the host
