@@ -28,6 +28,7 @@ import { JobOutcomes } from './job-outcomes';
 import { Management, type QueueCounts } from './management';
 import { NackRun } from './nack-run';
 import { brokerMaxLength, itemsPolicy, POLICY_SETTINGS } from './policy';
+import { pollEvery } from './poll-every';
 import { headAgeSeconds, readyByPriority } from './queue-figures';
 import { quorumRefusal } from './quorum';
 
@@ -174,8 +175,8 @@ export class Broker {
 
   start(): void {
     this.link.start();
-    this.every(DEPTH_POLL_MS, () => this.pollDepth());
-    this.every(COUNTS_POLL_MS, () => this.pollCounts());
+    this.timers.push(pollEvery(DEPTH_POLL_MS, () => this.pollDepth()));
+    this.timers.push(pollEvery(COUNTS_POLL_MS, () => this.pollCounts()));
   }
 
   /** Refuses settings the queue's type cannot honour (a 400 naming the setting). */
@@ -335,19 +336,5 @@ export class Broker {
       .catch(() => {}); // no node answers: the connection tells
     // A policy change that failed is tried again while connected.
     if (!this.policy.in_force && this.link.connected) await this.applyPolicy().catch(() => {});
-  }
-
-  /** Runs `poll` every `ms`, never two at once; a failed poll (a connection just lost) waits for the next. */
-  private every(ms: number, poll: () => Promise<void>): void {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      poll()
-        .catch(() => {})
-        .finally(() => (busy = false));
-    }, ms);
-    timer.unref();
-    this.timers.push(timer);
   }
 }
