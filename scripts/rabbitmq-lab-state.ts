@@ -2,13 +2,15 @@
 // reach its nodes: a small JSON file under the system's temporary directory, named by the first
 // node's AMQP port (RABBITMQ_PORT, 5672 by default), so labs on other ports do not collide.
 // Written once the nodes are ready, removed when they stop.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export interface LabState {
   /** The `npm run rabbitmq` process: a file whose process is gone is stale. */
   pid: number;
+  /** Its node control (scripts/rabbitmq-control.ts): 127.0.0.1:control_port. */
+  control_port?: number;
   /** HOME (the Erlang cookie) and ERL_EPMD_PORT of the nodes. */
   env: { HOME: string; ERL_EPMD_PORT: string };
   /** Node 1 first; `env` is what rabbitmqctl needs besides (the node's empty rabbitmq-env.conf). */
@@ -40,4 +42,14 @@ export function readLabState(amqpPort: number): LabState | string {
     return `The lab broker that wrote ${file} (PID ${state.pid}) is gone: start one with npm run rabbitmq`;
   }
   return state;
+}
+
+/** The running lab that has a node of this name (lab<port>@localhost), whatever its first port; or why none. */
+export function findLabStateByNode(nodeName: string): LabState | string {
+  const files = readdirSync(os.tmpdir()).filter((f) => /^backpressure-lab-rabbitmq-\d+\.json$/.test(f));
+  for (const file of files) {
+    const state = readLabState(Number(/\d+/.exec(file)?.[0]));
+    if (typeof state !== 'string' && state.nodes.some((node) => node.name === nodeName)) return state;
+  }
+  return `No running npm run rabbitmq has the node ${nodeName} (its state file is under ${os.tmpdir()}): start the cluster with RABBITMQ_NODES=3 npm run rabbitmq`;
 }

@@ -4,7 +4,9 @@
 // RABBITMQ_MANAGEMENT_PORT; user guest, password guest). RABBITMQ_NODES=3 starts a cluster of
 // three on the ports after those (5672–5674, 15672–15674). Ctrl-C stops every node, their epmd,
 // and removes the directory: the broker keeps nothing from one run to the next.
-// `npm run rabbitmqctl -- [--node N] <args>` reaches these nodes (scripts/rabbitmqctl.ts).
+// `npm run rabbitmqctl -- [--node N] <args>` reaches these nodes (scripts/rabbitmqctl.ts), and
+// `npm run rabbitmq-node -- kill|hang|resume|restart N` acts on one (scripts/rabbitmq-control.ts).
+import { serveNodeControl } from './rabbitmq-control';
 import { removeLabState, writeLabState } from './rabbitmq-lab-state';
 import { INSTALL_HINT, rabbitmqInstalled, startRabbitMQCluster } from './rabbitmq-server';
 
@@ -35,8 +37,10 @@ async function main(): Promise<void> {
       `127.0.0.1:${range(managementPort)} (management); about ${many ? 30 : 10} s ...`,
   );
   const cluster = await startRabbitMQCluster({ amqpPort, managementPort, nodes: nodeCount, stdio: 'pipe' });
+  const control = await serveNodeControl(cluster);
   writeLabState(amqpPort, {
     pid: process.pid,
+    control_port: control.port,
     env: cluster.sharedEnv,
     nodes: cluster.nodes.map((node) => ({
       name: node.nodeName,
@@ -54,13 +58,14 @@ ${cluster.nodes.map((node, i) => `    node ${i + 1}  ${node.nodeName}  AMQP ${no
     (user guest, password guest)
 
   Now:  QUEUE_BACKEND=rabbitmq${quorum} npm start${hint}
-  rabbitmqctl:  npm run rabbitmqctl -- ${many ? '--node 2 ' : ''}cluster_status
+  rabbitmqctl:  npm run rabbitmqctl -- ${many ? '--node 2 ' : ''}cluster_status${many ? '\n  a node:       npm run rabbitmq-node -- kill 2   (hang, resume, restart: the cluster exercises, labs/42-…)' : ''}
   Ctrl-C stops it.
 `);
   let stopping = false;
   const stop = (code: number) => {
     stopping = true;
     removeLabState(amqpPort);
+    void control.close();
     cluster.stop().then(() => process.exit(code));
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

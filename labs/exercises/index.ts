@@ -41,6 +41,11 @@ import poolSizing from './38-pool-sizing';
 import goodputDisciplines from './39-goodput-disciplines';
 import metastable from './40-metastable';
 import retryBudget from './41-retry-budget';
+import clusterLeaderKilled from './42-cluster-leader-killed';
+import clusterProducerNodeKilled from './43-cluster-producer-node-killed';
+import clusterNodeHangs from './44-cluster-node-hangs';
+import clusterMemoryAlarm from './45-cluster-memory-alarm';
+import clusterClassicVsQuorum from './46-cluster-classic-vs-quorum';
 
 export const EXERCISES: Exercise[] = [
   baseline,
@@ -84,6 +89,11 @@ export const EXERCISES: Exercise[] = [
   goodputDisciplines,
   metastable,
   retryBudget,
+  clusterLeaderKilled,
+  clusterProducerNodeKilled,
+  clusterNodeHangs,
+  clusterMemoryAlarm,
+  clusterClassicVsQuorum,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

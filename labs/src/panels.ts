@@ -30,6 +30,12 @@ export const PANELS = {
   brokerLosses: 'Dropped Heads, Expired, Dead-Lettered',
   rabbitmqQueues: 'RabbitMQ: Messages in Queues',
   rabbitmqRates: 'RabbitMQ: Received & Acknowledged',
+  // The collapsed row "Cluster (QUEUE_BACKEND=rabbitmq)": the nodes of a RabbitMQ cluster.
+  clusterNodes: 'Cluster Nodes',
+  queueLeader: 'Queue Leader',
+  brokerAlarms: 'Memory & Disk Alarms',
+  failovers: 'Failovers, Re-sends & Duplicates',
+  membersOnline: 'Queue Members Online & Blocked Time',
   // The collapsed row "Downstream (DOWNSTREAM=postgres)": PostgreSQL behind the consumer.
   dbPool: 'Database Pool: Busy, Idle, Waiting',
   dbUtilization: 'Database Pool Utilization',

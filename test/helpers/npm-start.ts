@@ -31,7 +31,7 @@ const portFree = (port: number) =>
   });
 
 /** A port p such that p … p + span − 1 were all free a moment ago. */
-async function freePortRun(span: number): Promise<number> {
+export async function freePortRun(span: number): Promise<number> {
   for (;;) {
     const base = await freePort();
     if (base + span > 65_535) continue;

@@ -1,0 +1,105 @@
+// The cluster exercises (42–46) run through `npm run lab` the way a learner runs them: a real
+// `RABBITMQ_NODES=3 npm run rabbitmq` (its node control kills, hangs, resumes and restarts nodes
+// on the runner's request), and `QUEUE_BACKEND=rabbitmq QUEUE_TYPE=quorum PRODUCERS=2 npm start`
+// pointed at the three nodes. One cluster for the file, the exercises back to back: each must
+// leave every node running for the next. Beside each exercise's own checks, measured apart from
+// it: lab.items holds nothing afterwards (rabbitmqctl asks the queue itself), every node runs
+// again (the launcher's node control), and the producer's failover counter (its /metrics) moved
+// as the exercise says.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { parseQueueCounts } from '../scripts/rabbitmq-server';
+import { assertExercisePasses } from './helpers/lab-runner';
+import { freePortRun, type NpmStart, startNpmStart } from './helpers/npm-start';
+import { startProcess, type TestProcess } from './helpers/process';
+import { metricValue, type Service } from './helpers/services';
+
+let rabbitmq: TestProcess;
+let amqpPort = 0;
+let controlPort = 0;
+let lab: NpmStart;
+
+before(async () => {
+  amqpPort = await freePortRun(3);
+  const managementPort = await freePortRun(3);
+  rabbitmq = startProcess(process.execPath, [path.resolve(__dirname, '../scripts/rabbitmq.js')], {
+    RABBITMQ_NODES: '3',
+    RABBITMQ_PORT: String(amqpPort),
+    RABBITMQ_MANAGEMENT_PORT: String(managementPort),
+  });
+  await rabbitmq.waitForOutput(/RabbitMQ is ready: 3 nodes, clustered/, 240_000);
+  const urls = /export AMQP_URL=(\S+) RABBITMQ_MANAGEMENT_URL=(\S+)\)/.exec(rabbitmq.output);
+  assert.ok(urls, rabbitmq.output);
+  const { readLabState } = await import('../scripts/rabbitmq-lab-state');
+  const state = readLabState(amqpPort);
+  assert.ok(typeof state !== 'string' && state.control_port, String(state));
+  controlPort = state.control_port;
+  lab = await startNpmStart({
+    QUEUE_BACKEND: 'rabbitmq',
+    QUEUE_TYPE: 'quorum',
+    AMQP_URL: urls[1]!,
+    RABBITMQ_MANAGEMENT_URL: urls[2]!,
+    PRODUCERS: '2',
+  });
+});
+
+after(async () => {
+  await lab?.stop();
+  await rabbitmq?.stop('SIGTERM', 60_000);
+});
+
+/** lab.items' ready and unacked messages, asked of the queue itself (node 1, or 2 if 1 is down). */
+async function queueCounts(): Promise<{ ready: number; unacked: number }> {
+  const ctl = path.resolve(__dirname, '../scripts/rabbitmqctl.js');
+  for (const node of ['1', '2']) {
+    const run = startProcess(
+      process.execPath,
+      [ctl, '--node', node, '-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged'],
+      {
+        RABBITMQ_PORT: String(amqpPort),
+      },
+    );
+    if ((await run.exited) === 0) {
+      const counts = parseQueueCounts(run.stdout)['lab.items'];
+      if (counts) return counts;
+    }
+  }
+  throw new Error('rabbitmqctl list_queues answered on no node');
+}
+
+async function everyNodeRuns(): Promise<boolean> {
+  const nodes = (await (await fetch(`http://127.0.0.1:${controlPort}/nodes`)).json()) as { running: boolean; hung: boolean }[];
+  return nodes.length === 3 && nodes.every((n) => n.running && !n.hung);
+}
+
+const FAILOVERS: Record<string, number> = {
+  '42-cluster-leader-killed': 0,
+  '43-cluster-producer-node-killed': 1,
+  '44-cluster-node-hangs': 0,
+};
+
+const CLUSTER_EXERCISES = [
+  '42-cluster-leader-killed',
+  '43-cluster-producer-node-killed',
+  '44-cluster-node-hangs',
+  '45-cluster-memory-alarm',
+  '46-cluster-classic-vs-quorum',
+];
+
+for (const id of CLUSTER_EXERCISES) {
+  test(`exercise ${id} keeps its promises on a three-node cluster`, async (t) => {
+    const producer = { url: lab.urls.producer } as Service; // metricValue reads only its url
+    const failoversBefore = await metricValue(producer, 'backpressure_broker_failovers_total');
+    const result = await assertExercisePasses(t, id, lab.urls);
+    assert.ok(await everyNodeRuns(), 'every node runs again after the exercise');
+    const counts = await queueCounts();
+    t.diagnostic(`rabbitmqctl: lab.items ${counts.ready} ready, ${counts.unacked} unacked`);
+    assert.deepEqual(counts, { ready: 0, unacked: 0 }, 'nothing left in lab.items: every confirmed item was taken');
+    // The exercise's failover count (from /status) against the producer's Prometheus counter.
+    const failovers = (await metricValue(producer, 'backpressure_broker_failovers_total')) - failoversBefore;
+    const moves = 2; // 42–44 first move the producer off a node: one failover each time it is on it
+    if (id in FAILOVERS) assert.ok(failovers >= FAILOVERS[id]! && failovers <= FAILOVERS[id]! + moves, `${failovers} failovers`);
+    t.diagnostic(JSON.stringify(result.checks.map((c) => [c.what, c.measured])));
+  });
+}
