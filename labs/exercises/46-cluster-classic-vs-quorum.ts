@@ -80,7 +80,12 @@ export default {
             if (!answer?.routed) throw new Error(`message ${i + 1} was not routed to ${QUEUES[kind]}`);
           }
         }
-        ctx.say(`${MESSAGES} messages in each, on ${node}`);
+        for (const kind of ['classic', 'quorum'] as const) {
+          const queue = await managementApi(cluster, route(kind));
+          ctx.say(
+            `${QUEUES[kind]}: ${MESSAGES} messages, on ${queue?.leader ?? queue?.node}${queue?.members ? ` (members ${queue.members.join(', ')})` : ''}`,
+          );
+        }
       },
     ),
     readBoth('before', 'Read both (each message fetched and put back)'),
