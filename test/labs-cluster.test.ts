@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseQueueCounts } from '../scripts/rabbitmq-server';
+import { openBrowser } from './helpers/browser';
 import { assertExercisePasses } from './helpers/lab-runner';
 import { freePortRun, type NpmStart, startNpmStart } from './helpers/npm-start';
 import { startProcess, type TestProcess } from './helpers/process';
-import { metricValue, type Service } from './helpers/services';
+import { metricValue, type Service, waitFor } from './helpers/services';
 
 let rabbitmq: TestProcess;
 let amqpPort = 0;
@@ -103,3 +104,36 @@ for (const id of CLUSTER_EXERCISES) {
     t.diagnostic(JSON.stringify(result.checks.map((c) => [c.what, c.measured])));
   });
 }
+
+test("the browser view draws the cluster: each node up or down, the queue's leader marked", async (t) => {
+  const uiUrl = /live view +(http:\/\/\S+)/.exec(lab.output())?.[1];
+  assert.ok(uiUrl, 'npm start names its browser view');
+  const browser = await openBrowser();
+  t.after(() => browser.close());
+  const { page } = browser;
+  await page.goto(uiUrl);
+  const drawn = () => page.locator('#hop-queue .nodes li').evaluateAll((items) => items.map((li) => ({ ...(li as HTMLElement).dataset })));
+  const control = async (route: string, method = 'GET') =>
+    (await fetch(`http://127.0.0.1:${controlPort}${route}`, { method, signal: AbortSignal.timeout(240_000) })).json();
+  const nodes = (await control('/nodes')) as { node: number; name: string; management_port: number }[];
+  const queue = await (
+    await fetch(`http://127.0.0.1:${nodes[0]!.management_port}/api/queues/%2F/lab.items`, {
+      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+    })
+  ).json();
+  // The leader as the management API says it, against the page's mark.
+  await waitFor(
+    async () => {
+      const shown = await drawn();
+      return shown.length === 3 && shown.every((n) => n.state === 'up') && shown.find((n) => n.leader === 'true')?.node === queue.leader;
+    },
+    30_000,
+    `three nodes up, ${queue.leader} marked leader`,
+  );
+  // A node that is not the leader, killed: drawn down, then up again after its restart.
+  const victim = nodes.find((n) => n.name !== queue.leader)!;
+  await control(`/nodes/${victim.node}/kill`, 'POST');
+  await waitFor(async () => (await drawn()).find((n) => n.node === victim.name)?.state === 'down', 30_000, `${victim.name} drawn down`);
+  await control(`/nodes/${victim.node}/restart`, 'POST');
+  await waitFor(async () => (await drawn()).find((n) => n.node === victim.name)?.state === 'up', 60_000, `${victim.name} drawn up again`);
+});

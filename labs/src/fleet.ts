@@ -67,6 +67,8 @@ export interface FleetQueue {
   waiting: number;
   unacked?: number;
   limit: number | null;
+  /** On a RabbitMQ cluster: its nodes as the producer sees them, the queue's leader marked. */
+  nodes?: { name: string; state: 'up' | 'down'; leader: boolean; alarm: boolean }[];
 }
 
 export interface FleetView {
@@ -190,7 +192,18 @@ function queueOf(p: AnyStatus): FleetQueue {
   const b = p.backend;
   // Admission's limit, or the broker's own (its policy's max-length) when admission has none.
   const limit = p.queue.limit ?? b.limits.max_items ?? null;
-  if (b.kind === 'rabbitmq') return { backend: 'rabbitmq', waiting: b.ready ?? b.depth, unacked: b.unacked, limit };
+  if (b.kind === 'rabbitmq') {
+    const queue: FleetQueue = { backend: 'rabbitmq', waiting: b.ready ?? b.depth, unacked: b.unacked, limit };
+    const cluster = b.cluster;
+    if (cluster && cluster.nodes.length > 1)
+      queue.nodes = cluster.nodes.map((n) => ({
+        name: n.name,
+        state: n.state,
+        leader: n.name === cluster.leader,
+        alarm: n.memory_alarm || n.disk_alarm,
+      }));
+    return queue;
+  }
   return { backend: 'memory', waiting: b.depth, limit };
 }
 

@@ -117,6 +117,21 @@ export class Topology {
     const line = section.querySelector('.what');
     line.textContent = text;
     line.dataset.value = String(held);
+    this.nodes(section.querySelector('.nodes'), q.nodes);
+  }
+
+  /** A RabbitMQ cluster's nodes under the queue: up or down, the queue's leader, an alarm. */
+  nodes(list, nodes) {
+    list.hidden = !nodes;
+    if (!nodes) return;
+    list.replaceChildren(
+      ...nodes.map((n) => {
+        const item = el('li', `${n.name} ${n.state}${n.leader ? ' · leader' : ''}${n.alarm ? ' · alarm: blocks publishers' : ''}`);
+        item.className = `node ${n.state}${n.leader ? ' leader' : ''}${n.alarm ? ' alarm' : ''}`;
+        Object.assign(item.dataset, { node: n.name, state: n.state, leader: String(n.leader) });
+        return item;
+      }),
+    );
   }
 
   downstream(d, full) {
