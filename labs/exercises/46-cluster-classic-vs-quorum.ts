@@ -3,7 +3,7 @@ import { type ActionContext, action, type Exercise, exactly } from '../src/exerc
 import { PANELS } from '../src/panels';
 import { NEEDS_CLUSTER, needsCluster, wholeCluster } from './cluster-steps';
 
-// Two queues of its own (not lab.*: the lab's policy does not reach them), both on node 3.
+// Two queues of its own (not lab.*: the lab's policy does not reach them): the classic one on node 3.
 const QUEUES = { classic: 'demo.classic', quorum: 'demo.quorum' } as const;
 type Kind = keyof typeof QUEUES;
 const MESSAGES = 100;
@@ -51,8 +51,8 @@ export default {
   backend: { only: 'rabbitmq', why: 'queues on a RabbitMQ cluster of three nodes' },
   needs: needsCluster(),
   goal:
-    'A classic queue lives on one node; a quorum queue on three. Put 100 persistent messages in each, both ' +
-    'led by node 3, and kill node 3. The quorum queue elects a leader on another node and every message can ' +
+    'A classic queue lives on one node; a quorum queue on three. Put 100 persistent messages in each — the ' +
+    'classic queue on node 3, the quorum queue with a member there — and kill node 3. The quorum queue elects a leader on another node and every message can ' +
     'still be read; the classic queue is down with its node: nothing can be read or published until node 3 ' +
     'comes back — and it comes back with its messages only because its disk did. Replication buys availability ' +
     'while a node is down, and survival of a lost disk.',
@@ -60,7 +60,7 @@ export default {
   steps: [
     ...wholeCluster(),
     action(
-      `Declare ${QUEUES.classic} (classic) and ${QUEUES.quorum} (quorum), both on node ${NODE}, with ${MESSAGES} persistent messages each`,
+      `Declare ${QUEUES.classic} (classic, on node ${NODE}) and ${QUEUES.quorum} (quorum, on all three), with ${MESSAGES} persistent messages each`,
       `curl -u guest:guest -X PUT localhost:15672${route('classic')} -d '{"durable": true, "node": "<node 3>", "arguments": {"x-queue-type": "classic"}}'\n` +
         `curl -u guest:guest -X PUT localhost:15672${route('quorum')} -d '{"durable": true, "node": "<node 3>", "arguments": {"x-queue-type": "quorum"}}'\n` +
         `for i in {1..${MESSAGES}}; do curl -s -u guest:guest -X POST localhost:15672/api/exchanges/%2F/amq.default/publish -d '{"routing_key": "${QUEUES.classic}", "payload": "m", "payload_encoding": "string", "properties": {"delivery_mode": 2}}'; done   # and ${QUEUES.quorum}`,
