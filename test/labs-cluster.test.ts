@@ -94,7 +94,16 @@ for (const id of CLUSTER_EXERCISES) {
     const failoversBefore = await metricValue(producer, 'backpressure_broker_failovers_total');
     const result = await assertExercisePasses(t, id, lab.urls);
     assert.ok(await everyNodeRuns(), 'every node runs again after the exercise');
-    const counts = await queueCounts();
+    // Every exercise ends with its generator stopped: what is left in lab.items drains within seconds.
+    let counts = await queueCounts();
+    await waitFor(
+      async () => {
+        counts = await queueCounts();
+        return counts.ready === 0 && counts.unacked === 0;
+      },
+      30_000,
+      'lab.items empty',
+    ).catch(() => {});
     t.diagnostic(`rabbitmqctl: lab.items ${counts.ready} ready, ${counts.unacked} unacked`);
     assert.deepEqual(counts, { ready: 0, unacked: 0 }, 'nothing left in lab.items: every confirmed item was taken');
     // The exercise's failover count (from /status) against the producer's Prometheus counter.

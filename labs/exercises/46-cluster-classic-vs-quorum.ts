@@ -1,7 +1,7 @@
 import { type Cluster, labCluster, managementApi, nodeAction } from '../src/broker-nodes';
 import { type ActionContext, action, type Exercise, exactly } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { NEEDS_CLUSTER, needsCluster, wholeCluster } from './cluster-steps';
+import { NEEDS_CLUSTER, needsCluster, quiet, wholeCluster } from './cluster-steps';
 
 // Two queues of its own (not lab.*: the lab's policy does not reach them): the classic one on node 3.
 const QUEUES = { classic: 'demo.classic', quorum: 'demo.quorum' } as const;
@@ -56,9 +56,10 @@ export default {
     'still be read; the classic queue is down with its node: nothing can be read or published until node 3 ' +
     'comes back — and it comes back with its messages only because its disk did. Replication buys availability ' +
     'while a node is down, and survival of a lost disk.',
-  intro: `${NEEDS_CLUSTER}\n\nThis exercise talks to RabbitMQ directly (its management API), with two queues of its own; the lab's services go on as they are.`,
+  intro: `${NEEDS_CLUSTER}\n\nThis exercise talks to RabbitMQ directly (its management API), with two queues of its own; the lab's generator is stopped meanwhile.`,
   steps: [
     ...wholeCluster(),
+    ...quiet(),
     action(
       `Declare ${QUEUES.classic} (classic, on node ${NODE}) and ${QUEUES.quorum} (quorum, on all three), with ${MESSAGES} persistent messages each`,
       `curl -u guest:guest -X PUT localhost:15672${route('classic')} -d '{"durable": true, "node": "<node 3>", "arguments": {"x-queue-type": "classic"}}'\n` +
