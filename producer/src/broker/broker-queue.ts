@@ -27,6 +27,7 @@ import type { AddResult, AdmissionQueue, EvictResult, RoomResult } from '../admi
 import { itemRequestBody } from '../consumer-client';
 import type { Item } from '../item';
 import { itemTraceHeaders } from '../tracing';
+import { PublishLog } from './publish-log';
 
 /** Longest a nacked block/timeout offer waits before it publishes again (if no poll woke it first). */
 const RETRY_AFTER_NACK_MS = 1000;
@@ -64,6 +65,8 @@ export class BrokerQueue implements AdmissionQueue {
   /** Size of the last message published (its JSON body), to estimate what the ready ones weigh. */
   messageBytes = 0;
   private confirmedSincePoll = 0;
+  /** When each confirmed item was enqueued: the oldest ready item's age (publish-log.ts). */
+  readonly log = new PublishLog();
   /** Bumped by releaseWaiters: a waiter from an older generation is superseded. */
   private generation = 0;
   private readonly roomWaiters = new Set<() => void>();
@@ -103,6 +106,7 @@ export class BrokerQueue implements AdmissionQueue {
   depthPolled(ready: number): void {
     this.ready = ready;
     this.confirmedSincePoll = 0;
+    this.log.readyPolled(ready);
     const room = this.options.hardCap() - this.size;
     if (room > 0) this.wakeWaiters(room);
   }
@@ -155,7 +159,7 @@ export class BrokerQueue implements AdmissionQueue {
       contentType: 'application/json',
       messageId: item.id,
       priority: MESSAGE_PRIORITY[item.priority],
-      // Whole seconds (AMQP): the broker reports its head item's, for oldest_item_age_seconds.
+      // Whole seconds (AMQP): the broker reports its head item's, oldest_item_age_seconds's fallback.
       timestamp: Math.floor(now / 1000),
       replyTo: item.job ? this.options.outcomesQueue : undefined,
       headers,
@@ -168,6 +172,7 @@ export class BrokerQueue implements AdmissionQueue {
         const answer = await this.publishOnce(current, body, properties);
         if (answer === 'confirmed') {
           this.confirmedSincePoll++;
+          this.log.confirmed(now, item.priority);
           return 'queued';
         }
         if (answer === 'nacked') {
