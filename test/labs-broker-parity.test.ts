@@ -1,5 +1,5 @@
 // The rest of the workshop on the broker (issue 19): every exercise that does not teach something
-// only the in-memory queue has (those say why in their `backend` field: 3, 10, 18, 22, 32, 34)
+// only the in-memory queue has (those say why in their `backend` field: 3, 10, 15, 18, 22, 32, 34)
 // runs on QUEUE_BACKEND=rabbitmq too, through `npm run lab`, time-compressed, under `npm start`
 // with a real RabbitMQ (one for the file). labs-broker.test.ts runs 1, 2, 4, 6 and the broker's own 23–26.
 import { testExercisesOnBroker } from './helpers/broker-labs';
@@ -13,7 +13,6 @@ testExercisesOnBroker('the in-memory exercises, on the broker, under npm start',
   '12-timeout',
   '13-drop-oldest',
   '14-sample',
-  '15-adaptive',
   '16-jobs-429',
   '17-priorities',
   '19-queue-sizing',

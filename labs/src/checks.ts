@@ -1,6 +1,5 @@
 // Turning an exercise's checks into PASS/FAIL: each promised number, scaled to LAB_TIME_SCALE,
 // beside what was measured.
-import type { QueueBackend } from '../../common/src/env';
 import type { Check } from './exercise';
 import { num } from './format';
 import type { Recording } from './recording';
@@ -22,13 +21,8 @@ export interface CheckResult {
 /** How much an "=" may differ: status values are rounded to two decimals. */
 const EXACT_SLACK = 0.005;
 
-/** The number `check` promises on `backend`, at scale 1. */
-export function promisedValue(check: Check, backend: QueueBackend | undefined): number {
-  return (backend && check.onBackend?.[backend]?.value) ?? check.value;
-}
-
-export function evaluate(check: Check, recording: Recording, scale: number, backend?: QueueBackend): CheckResult {
-  const expected = scaleValue(promisedValue(check, backend), check.unit, scale);
+export function evaluate(check: Check, recording: Recording, scale: number): CheckResult {
+  const expected = scaleValue(check.value, check.unit, scale);
   let measured = NaN;
   let error: string | undefined;
   try {
@@ -70,7 +64,7 @@ export function describeExpectation(r: Pick<CheckResult, 'expect' | 'expected' |
   return `${r.expect} ${num(r.expected)}${unit}${allowed}`;
 }
 
-/** The expectation as the learner's page writes it (scale 1, tolerance as a percentage), with any backend's own. */
+/** The expectation as the learner's page writes it (scale 1, tolerance as a percentage). */
 export function describeCheck(check: Check): string {
   const unit = check.unit ? ` ${check.unit}` : '';
   let text = `${check.expect} ${num(check.value)}${unit}`;
@@ -79,14 +73,5 @@ export function describeCheck(check: Check): string {
     const absolute = check.within !== undefined ? `±${num(check.within)}` : '';
     text += ` (${[relative, absolute].filter(Boolean).join(' or ')})`;
   }
-  for (const [backend, other] of Object.entries(check.onBackend ?? {})) {
-    text += `; ${check.expect} ${num(other.value)}${unit} with QUEUE_BACKEND=${backend}`;
-  }
   return text;
-}
-
-/** The why column: the check's why, then each backend's. */
-export function describeWhy(check: Check): string {
-  const others = Object.entries(check.onBackend ?? {}).map(([backend, other]) => `With QUEUE_BACKEND=${backend}: ${other.why}`);
-  return [check.why ?? '', ...others].filter(Boolean).join('. ');
 }

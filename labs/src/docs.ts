@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXERCISES } from '../exercises';
-import { describeCheck, describeWhy } from './checks';
+import { describeCheck } from './checks';
 import { type Exercise, RESET_SAY, type Step } from './exercise';
 import { curlFor } from './services';
 
@@ -58,7 +58,7 @@ export function exerciseMarkdown(e: Exercise, previous?: Exercise, next?: Exerci
     '',
     '| what | expected | why |',
     '|---|---|---|',
-    ...e.checks.map((c) => `| ${c.what} | ${describeCheck(c)} | ${describeWhy(c)} |`),
+    ...e.checks.map((c) => `| ${c.what} | ${describeCheck(c)} | ${c.why ?? ''} |`),
     '',
     'The runner measures each of these and prints PASS or FAIL beside it.',
     '',

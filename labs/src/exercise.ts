@@ -120,11 +120,6 @@ export interface Check {
   within?: number;
   /** How the number follows from the settings, shown beside it. */
   why?: string;
-  /**
-   * Where a backend keeps a different promise (same comparison and tolerance): its number at
-   * scale 1 and why it differs there. The page shows both; the runner checks the running one's.
-   */
-  onBackend?: Partial<Record<QueueBackend, { value: number; why: string }>>;
   measure: (r: Recording) => number;
 }
 
@@ -166,7 +161,7 @@ export const kill = (service: ServiceName, say: string): ActionStep =>
     ctx.say(`${service} (PID ${pid}) killed`);
   });
 
-type CheckOptions = Pick<Check, 'tolerance' | 'within' | 'why' | 'onBackend'>;
+type CheckOptions = Pick<Check, 'tolerance' | 'within' | 'why'>;
 
 /** ≈: ±20% unless told otherwise; with only `within` given, that absolute error alone. */
 export const about = (what: string, value: number, unit: Unit, measure: Check['measure'], options: CheckOptions = {}): Check => ({
