@@ -33,6 +33,9 @@ export interface CliRun {
  * - 16 promises how many of 100 simultaneous jobs get in: 22 and the few processed while the burst
  *   arrives. On the broker each 202 waits for its publish confirm, so the burst takes longer, and at
  *   scale 5 the consumer finished 6 more meanwhile (28).
+ * - 21 promises no refusal while the closed producer waits at most 1 s for room: on the broker
+ *   room shows at the next 100 ms depth poll and the offer then waits for its confirm, and at
+ *   scale 5 (200 ms) one offer in a few hundred timed out.
  * - 04, 07, 17 promise a duration (time to fill, age of the oldest item, a job's wait) that at
  *   scale 5 leaves a few tenths of a second of slack: one stall of a busy CI machine would use it up.
  * - 20 promises mean waits that follow the slowed consumer's exact pace (4/s) for 50 s; on a busy
@@ -56,6 +59,7 @@ const LESS_COMPRESSED = [
   '16-jobs-429',
   '17-priorities',
   '20-open-block',
+  '21-open-timeout',
   '22-breaker-failure-rate',
   '28-competing-consumers',
   '30-consumer-dies',

@@ -109,8 +109,17 @@ export class BrokerQueue implements AdmissionQueue {
     return this.channel !== undefined;
   }
 
+  /**
+   * Ready items now, as far as the producer can tell: the last poll's count plus the publishes
+   * confirmed since (consumers may have taken up to 100 ms of their pace meanwhile). Without the
+   * confirms, a burst of 1,000 showed 865 until the next poll.
+   */
+  get readyNow(): number {
+    return this.ready + this.confirmedSincePoll;
+  }
+
   get size(): number {
-    return this.ready + this.confirmedSincePoll + this.publishing;
+    return this.readyNow + this.publishing;
   }
 
   /** The ready count the broker reported just now. */

@@ -217,11 +217,11 @@ export class Broker {
   }
 
   /**
-   * Ready messages in lab.items (polled over AMQP every 100 ms). While the broker blocks the
-   * connection it answers nothing on it: the management API's count (seconds behind) instead.
+   * Ready messages in lab.items (polled over AMQP every 100 ms, plus those confirmed since). While the
+   * broker blocks the connection it answers nothing on it: the management API's count (seconds behind).
    */
   ready(): number {
-    return this.block.blocked ? this.counts.ready : this.queue.ready;
+    return this.block.blocked ? this.counts.ready : this.queue.readyNow;
   }
 
   byPriority() {
