@@ -25,7 +25,7 @@ const FIGURES = [
   'goodput',
 ];
 
-test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 430_000 }, async () => {
+test('the bench in quick mode writes every figure to its JSON and prints the table', { timeout: 860_000 }, async () => {
   const output = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'latest.json');
   const bench = startProcess(process.execPath, [path.resolve(__dirname, '../bench/run.js')], { BENCH_QUICK: '1', BENCH_OUTPUT: output });
   // Lowest CPU priority, inherited by the services it starts: the test files running beside it

@@ -85,7 +85,7 @@ async function drainRun(producer: Service, consumer: Service, broker: number, ki
 }
 
 export async function brokerJobOutcomes(plan: Plan): Promise<Figure> {
-  const count = plan.quick ? 1000 : 5000;
+  const count = plan.quick ? 300 : 5000;
   const rabbit = await startRabbitMQ({ amqpPort: 0, managementPort: 0 });
   const env = brokerEnv(rabbit);
   const producer = await startService('producer', { ...env, PRODUCTION_RATE: '0', PAYLOAD_BYTES: '1024' });

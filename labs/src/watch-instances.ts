@@ -59,6 +59,15 @@ export function renderInstances(view: FleetView, color: boolean): string[] {
     const full = queueFull(q);
     lines.push(`  ${'queue'.padEnd(12)}${held}, limit ${q.limit === null ? 'none' : num(q.limit)}${full ? c('red', ' (full)') : ''}`);
   }
+  const d = view.downstream;
+  if (d) {
+    const used = d.utilization === null ? '' : ` (${Math.round(d.utilization * 100)}%)`;
+    const unready = d.ready < d.writers ? c('red', `  not ready on ${d.writers - d.ready} of ${d.writers}`) : '';
+    lines.push(
+      `  ${'database'.padEnd(12)}${d.kind}: ${num(d.busy)}/${num(d.size)} connections busy${used}, ${num(d.waiting)} waiting, ` +
+        `acquire ${num(d.acquire_ms ?? undefined)} ms, query ${num(d.query_ms ?? undefined)} ms, errors ${num(d.errors)}${unready}`,
+    );
+  }
   if (view.bottleneck) lines.push(`  ${'bottleneck'.padEnd(12)}${c('red', view.bottleneck.why)}`);
   for (const d of (a.decisions ?? []).slice(-3)) {
     lines.push(`  ${'scaled'.padEnd(12)}${new Date(d.at).toLocaleTimeString()}  ${d.from} → ${d.to}  (${d.why})`);

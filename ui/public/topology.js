@@ -119,16 +119,23 @@ export class Topology {
     line.dataset.value = String(held);
   }
 
+  /** The database behind the consumers (labs/src/fleet-downstream.ts): every consumer's pool summed. */
   downstream(d, full) {
     const section = document.getElementById('hop-downstream');
     section.hidden = !d;
     document.getElementById('arrow-downstream').hidden = !d;
     if (!d) return;
     section.classList.toggle('full', full);
-    section.querySelector('.what').textContent = Object.entries(d)
-      .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
-      .map(([k, v]) => `${k.replaceAll('_', ' ')} ${typeof v === 'number' ? num(v) : v}`)
-      .join(' · ');
+    const used = d.utilization === null ? '' : ` (${Math.round(d.utilization * 100)}% over 2 s)`;
+    const readiness = d.ready < d.writers ? ` · ${d.writers - d.ready} of ${d.writers} consumers find it NOT ready` : '';
+    section.querySelector('h3 small').textContent = `${d.kind} · ${plural(d.writers, 'consumer')} writing`;
+    const line = section.querySelector('.what');
+    line.textContent =
+      `${num(d.busy)} of ${num(d.size)} connections busy${used} · ${num(d.waiting)} waiting for one · ` +
+      `acquire ${ms(d.acquire_ms)} · query ${ms(d.query_ms)} · ${num(d.errors)} errors` +
+      (d.full_hop ? ` · full: ${d.full_hop.replaceAll('_', ' ')}` : '') +
+      readiness;
+    line.dataset.utilization = d.utilization === null ? '' : String(d.utilization);
   }
 
   autoscaler(a, time, consumers) {
@@ -149,6 +156,7 @@ export class Topology {
   }
 }
 
+const ms = (v) => (v === null || v === undefined ? '—' : `${num(v)} ms`);
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** A total over the instances, its value in data-value for the browser test. */

@@ -30,8 +30,10 @@ export interface PoolCounts {
 export class BoundedPool {
   private pool: pg.Pool;
   private readonly draining = new Set<pg.Pool>();
-  /** Seconds connections were checked out, summed (rate ÷ size = utilization). */
-  busySeconds = 0;
+  /** Seconds the connections released so far were checked out, summed. */
+  private releasedBusySeconds = 0;
+  /** When each connection checked out now was acquired (performance.now()). */
+  private readonly checkedOut = new Set<{ at: number }>();
 
   constructor(
     private readonly url: string,
@@ -61,18 +63,31 @@ export class BoundedPool {
     if (bound !== null && mustWait && waiting >= bound) throw new PoolFullError(waiting);
     const started = performance.now();
     const client = await this.pool.connect();
-    const acquired = performance.now();
+    const acquired = { at: performance.now() };
+    this.checkedOut.add(acquired);
     let released = false;
     return {
       client,
-      acquireSeconds: (acquired - started) / 1000,
+      acquireSeconds: (acquired.at - started) / 1000,
       release: (err?: Error) => {
         if (released) return;
         released = true;
-        this.busySeconds += (performance.now() - acquired) / 1000;
+        this.checkedOut.delete(acquired);
+        this.releasedBusySeconds += (performance.now() - acquired.at) / 1000;
         client.release(err ?? false);
       },
     };
+  }
+
+  /**
+   * Seconds connections have been checked out, summed, the ones out now up to this moment: its
+   * change over an interval ÷ the interval is the mean number busy (÷ size: the utilization).
+   */
+  get busySeconds(): number {
+    const now = performance.now();
+    let out = 0;
+    for (const lease of this.checkedOut) out += now - lease.at;
+    return this.releasedBusySeconds + out / 1000;
   }
 
   counts(): PoolCounts {
