@@ -109,17 +109,8 @@ export class BrokerQueue implements AdmissionQueue {
     return this.channel !== undefined;
   }
 
-  /**
-   * Ready items now, as far as the producer can tell: the last poll's count plus the publishes
-   * confirmed since (consumers may have taken up to 100 ms of their pace meanwhile). Without the
-   * confirms, a burst of 1,000 showed 865 until the next poll.
-   */
-  get readyNow(): number {
-    return this.ready + this.confirmedSincePoll;
-  }
-
   get size(): number {
-    return this.readyNow + this.publishing;
+    return this.ready + this.confirmedSincePoll + this.publishing;
   }
 
   /** The ready count the broker reported just now. */

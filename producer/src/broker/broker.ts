@@ -217,11 +217,11 @@ export class Broker {
   }
 
   /**
-   * Ready messages in lab.items (polled over AMQP every 100 ms, plus those confirmed since). While the
-   * broker blocks the connection it answers nothing on it: the management API's count (seconds behind).
+   * Ready messages in lab.items (polled over AMQP every 100 ms). While the broker blocks the
+   * connection it answers nothing on it: the management API's count (seconds behind) instead.
    */
   ready(): number {
-    return this.block.blocked ? this.counts.ready : this.queue.readyNow;
+    return this.block.blocked ? this.counts.ready : this.queue.ready;
   }
 
   byPriority() {
