@@ -127,7 +127,7 @@ describe('on the broker', () => {
     await assertBooksBalance(producer);
   });
 
-  test('block: a nacked publish is retried until there is room; nothing is refused', async (t) => {
+  test('block: offers wait in line while the queue is full and publish once there is room; nothing is refused', async (t) => {
     const producer = await producerFor(t, { QUEUE_MODE: 'block', MAX_QUEUE_SIZE: '10' });
     const burst = producer.post('/produce', { count: 25 });
     await waitFor(async () => (await producer.get('/status')).queue.admission_waiting > 0, 5000, 'offers held back');
@@ -139,7 +139,10 @@ describe('on the broker', () => {
     assert.equal(done.body.rejected, 0);
     await waitFor(async () => (await consumer.get('/status')).totals.processed === 25, 10_000, 'all 25 processed');
     const status = await producer.get('/status');
-    assert.ok(status.backend.publish_nacks >= 1, 'the broker refused while full');
+    // Before the producer's first depth poll the broker refuses what does not fit (its max-length);
+    // after that, while the poll shows the queue full, the offers wait in line instead of
+    // publishing into it again (broker-queue.ts): each of the 15 is refused once at most.
+    assert.ok(status.backend.publish_nacks <= 15, `publishes refused: ${status.backend.publish_nacks}`);
     assert.ok(status.admission.blocked_seconds >= 0.4, `blocked ${status.admission.blocked_seconds} s`);
     await assertBooksBalance(producer, consumer);
   });

@@ -8,6 +8,10 @@ const JQ_LIMIT =
 export default {
   id: '15-adaptive',
   title: "Strategy: an adaptive limit (seed 003's challenge)",
+  backend: {
+    only: 'memory',
+    why: "the limit follows the consumer's capacity, which only the dispatcher measures (from each send's duration); on the broker the producer sees the consumers' ack rate in the management API's statistics instead — their throughput, averaged over 5 s and a second late — so there the limit is 20 at full speed, not 40, and took 8.6 s, not under 3, to follow the slow-down",
+  },
   goal:
     'Instead of a fixed size, let the limit follow the consumer: limit = measured drain rate × target wait ' +
     '(target_latency_ms, 2 s). At full speed that is 20 × 2 = 40 places; when the consumer slows to 4 items/s the ' +

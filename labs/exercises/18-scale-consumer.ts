@@ -5,6 +5,10 @@ import { consumerCapacity, JQ, processed, queued } from './measures';
 export default {
   id: '18-scale-consumer',
   title: 'Scale the consumer',
+  backend: {
+    only: 'memory',
+    why: "it is about the producer's senders (sender_concurrency), which push each item to the consumer; on the broker the consumers pull and no sender exists — exercise 31 (prefetch) is the broker's version of this limit",
+  },
   goal:
     "The best fix, when it is possible: more capacity. The pipeline's capacity is " +
     "min(sender_concurrency, max_concurrency) × 1000 / processing_time_ms — raising the consumer's concurrency " +

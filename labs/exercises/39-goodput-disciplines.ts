@@ -9,6 +9,10 @@ const goodShare = (r: Recording, window: string) =>
 
 export default {
   id: '39-goodput-disciplines',
+  backend: {
+    only: 'memory',
+    why: "it compares the orders in which the producer's queue hands out items (FIFO, adaptive LIFO, CoDel); RabbitMQ delivers oldest first (per priority) and the broker refuses queue_discipline with a 400",
+  },
   title: 'Advanced: goodput under 2× overload — FIFO, adaptive LIFO, CoDel',
   goal:
     'Twice as many items arrive as the consumer can take, and each is worth something for 1 s only (max_item_age_ms: ' +

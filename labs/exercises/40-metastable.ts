@@ -10,6 +10,10 @@ const triesPerCaller = (r: Recording, window: string) =>
 
 export default {
   id: '40-metastable',
+  backend: {
+    only: 'memory',
+    why: 'its callers give up after client_timeout_ms and retry, which needs the producer to hear when each item is done; on the broker the consumers take items themselves and the broker refuses client_timeout_ms with a 400',
+  },
   title: 'Advanced: a metastable failure — the trigger ends, the overload stays',
   goal:
     '10 callers a second reach a consumer that takes 20: half busy, every caller answered at once. Each caller gives up ' +

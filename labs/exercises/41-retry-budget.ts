@@ -13,6 +13,10 @@ const amplification = (r: Recording, window: string) =>
 
 export default {
   id: '41-retry-budget',
+  backend: {
+    only: 'memory',
+    why: "the budget limits the producer's retries of failed sends; on the broker the consumers retry failed items themselves, nothing is sent, and the broker refuses retry_budget_ratio with a 400",
+  },
   title: 'Advanced: retry amplification and a retry budget',
   goal:
     'The consumer fails half of its requests. The producer retries every failure (up to 5 attempts), so the consumer ' +

@@ -40,7 +40,12 @@ export class Generator {
   constructor(
     private readonly intake: Intake,
     private readonly settings: () => GeneratorSettings,
-    /** Offers outstanding at once: 1 in memory, more on the broker (offer-window.ts). */
+    /**
+     * Offers outstanding at once: 1 in memory, more on the broker (offer-window.ts), but always 1
+     * under a strategy that can make offers wait. The generator is one caller that waits ("closed"
+     * arrivals): it pauses while its item waits for room or a token. With 100 offers outstanding it
+     * would be 100 waiting callers instead, and its blocked time 100 waits at once.
+     */
     private readonly offersAtOnce = 1,
   ) {}
 
@@ -66,7 +71,7 @@ export class Generator {
   }
 
   private async run(): Promise<void> {
-    const window = new OfferWindow(this.offersAtOnce);
+    const window = new OfferWindow(() => (this.intake.offersCanWait ? 1 : this.offersAtOnce));
     while (this.running) {
       await this.sleep(this.msUntilNextItem());
       const { production_rate: rate, payload_bytes, high_priority_ratio, max_item_age_ms } = this.settings();

@@ -59,6 +59,11 @@ export class Intake {
     return this.strategy;
   }
 
+  /** True under a strategy that can make an offer wait (block, timeout, rate_limited). */
+  get offersCanWait(): boolean {
+    return this.waitKind !== 'none';
+  }
+
   /** What an offer that took `seconds` waited for: a token, room, or nothing (it just ran, or met a GC pause). */
   waitedFor(seconds: number): Exclude<WaitKind, 'none'> | undefined {
     return this.waitKind !== 'none' && seconds >= HELD_SECONDS ? this.waitKind : undefined;

@@ -27,6 +27,15 @@ export interface CliRun {
  * - 08, 09, 10, 15, 21 measure the consumer at full capacity: at scale 5 the healthy one takes
  *   20 ms per item, and the ~3 ms each HTTP round trip adds would already cost 13% of its capacity
  *   (twice that of "capacity − production"); 08's 10–100 ms items lose 5–10%. At scale 2 it is 2.5× less.
+ * - 05 measures the slowed consumer at full capacity too (5 let through − 4 processed): on the
+ *   broker each item waits an ack-to-delivery round trip (prefetch 2), which at scale 5 took 20% of
+ *   its 20/s and nearly doubled the difference (8.7/s where 5 were promised).
+ * - 16 promises how many of 100 simultaneous jobs get in: 22 and the few processed while the burst
+ *   arrives. On the broker each 202 waits for its publish confirm, so the burst takes longer, and at
+ *   scale 5 the consumer finished 6 more meanwhile (28).
+ * - 21 promises no refusal while the closed producer waits at most 1 s for room: on the broker
+ *   room shows at the next 100 ms depth poll and the offer then waits for its confirm, and at
+ *   scale 5 (200 ms) one offer in a few hundred timed out.
  * - 04, 07, 17 promise a duration (time to fill, age of the oldest item, a job's wait) that at
  *   scale 5 leaves a few tenths of a second of slack: one stall of a busy CI machine would use it up.
  * - 20 promises mean waits that follow the slowed consumer's exact pace (4/s) for 50 s; on a busy
@@ -41,13 +50,16 @@ export interface CliRun {
  */
 const LESS_COMPRESSED = [
   '04-bounded',
+  '05-rate-limit',
   '07-queue-latency',
   '08-variable-processing',
   '09-burst',
   '10-consumer-failure',
   '15-adaptive',
+  '16-jobs-429',
   '17-priorities',
   '20-open-block',
+  '21-open-timeout',
   '22-breaker-failure-rate',
   '28-competing-consumers',
   '30-consumer-dies',

@@ -228,8 +228,9 @@ export class Broker {
     return readyByPriority(this.ready(), this.counts);
   }
 
+  /** From this producer's publish log (exact at the last depth poll), else the broker's head timestamp. */
   oldestItemAgeSeconds(): number {
-    return headAgeSeconds(this.ready(), this.counts);
+    return this.queue.log.oldestAgeSeconds() ?? headAgeSeconds(this.ready(), this.counts);
   }
 
   /** POST /admin/dead-letters/replay: up to `limit` given-up items back on lab.items, each counted. */

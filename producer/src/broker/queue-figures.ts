@@ -1,6 +1,7 @@
 // What /status says about the items waiting in RabbitMQ beyond their number, from the management
 // API's queue statistics (collected every second by `npm run rabbitmq`'s broker, every 5 s by a
-// default one; polled every 500 ms): by priority, and the age of the oldest.
+// default one; polled every 500 ms): by priority, and the age of the oldest where the publish log
+// cannot tell it (publish-log.ts).
 import type { Priority } from '../item';
 import type { QueueCounts } from './management';
 
@@ -14,7 +15,7 @@ export function readyByPriority(ready: number, counts: QueueCounts): Record<Prio
 }
 
 /**
- * Seconds the next item to be delivered has waited: the broker's head item is the oldest of the
+ * Where this producer's publish log cannot tell (publish-log.ts): seconds the next item to be delivered has waited: the broker's head item is the oldest of the
  * highest priority waiting (a normal item behind high ones may be older: the broker does not
  * tell). Its timestamp is in whole seconds, so the publish was within that second: its middle is
  * taken, ±0.5 s. 0 when nothing is ready.

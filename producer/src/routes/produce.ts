@@ -32,7 +32,7 @@ export function produceRoutes(producer: Producer): Router {
     const { count, priority } = parseInput(produceBody, req.body);
     const signal = abortWhenClientGone(res);
     const tally: Tally = { queued: 0, rejected: 0, dropped: 0, sampled_out: 0 };
-    const window = new OfferWindow(producer.backend.offersAtOnce);
+    const window = new OfferWindow(() => producer.backend.offersAtOnce);
     for (let i = 0; i < count && !signal.aborted; i++) {
       const offer = producer.intake.offer(
         createItem(producer.settings.payload_bytes, priority, false, undefined, producer.settings.max_item_age_ms),
