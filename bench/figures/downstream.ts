@@ -19,6 +19,7 @@ import { type Service, startService, waitFor } from '../../test/helpers/services
 import type { Plan } from '../plan';
 import type { Figure, Row } from '../report';
 import { medianOfRuns, round } from '../stats';
+import { waitReady } from './scale-out';
 
 const POOLS = [1, 4, 16];
 const GOAL = 0.5;
@@ -128,8 +129,6 @@ async function startBrokerPath(db: Postgres, rabbit: RabbitMQ): Promise<BrokerPa
   return { producer, consumer };
 }
 
-const ready = (service: Service, what: string) => waitFor(async () => (await fetch(`${service.url}/health/ready`)).ok, 30_000, what);
-
 export async function downstreamThroughput(plan: Plan): Promise<Figure> {
   const settings = plan.downstream;
   // Enough waiting items for the fastest drain seen here (~10,000/s) over the warm-up and window.
@@ -148,9 +147,7 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
     const httpOnly = await start(startService('consumer', { PROCESSING_TIME_MS: '0', MAX_CONCURRENCY: '256' }));
     const broker = await startBrokerPath(db, rabbit);
     services.push(broker.producer, broker.consumer);
-    await ready(httpDb, 'the HTTP consumer to reach PostgreSQL');
-    await ready(broker.consumer, 'the broker consumer to reach RabbitMQ and PostgreSQL');
-    await ready(broker.producer, 'the producer to reach RabbitMQ');
+    for (const service of [httpDb, broker.consumer, broker.producer]) await waitReady(service);
     await broker.consumer.post('/admin/pause'); // each run fills the queue first (a paused consumer is not ready)
     const rows: Row[] = [];
     for (const pool of POOLS) {

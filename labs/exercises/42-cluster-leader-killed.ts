@@ -2,6 +2,7 @@ import { atMost, type Exercise, exactly, post, predict, watch } from '../src/exe
 import { PANELS } from '../src/panels';
 import {
   confirmedLost,
+  fastConsumer,
   moveClient,
   NEEDS_CLUSTER,
   needsCluster,
@@ -28,7 +29,7 @@ export default {
     '43 kills the node a client is connected to.',
   steps: [
     ...wholeCluster(),
-    post('consumer', '/admin/config', { processing_time_ms: 2, max_concurrency: 20 }, 'A fast consumer: the queue stays short'),
+    fastConsumer(),
     moveClient('producer', 'leader', "Move the producer off the queue's leader"),
     moveClient('consumer', 'leader', "Move the consumer off the queue's leader"),
     noteLeader('before'),

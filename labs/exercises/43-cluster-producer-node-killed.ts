@@ -2,6 +2,7 @@ import { atLeast, atMost, type Exercise, exactly, post, predict, watch } from '.
 import { PANELS } from '../src/panels';
 import {
   confirmedLost,
+  fastConsumer,
   moveClient,
   NEEDS_CLUSTER,
   needsCluster,
@@ -27,7 +28,7 @@ export default {
     'producer’s connection dies here.',
   steps: [
     ...wholeCluster(),
-    post('consumer', '/admin/config', { processing_time_ms: 2, max_concurrency: 20 }, 'A fast consumer: the queue stays short'),
+    fastConsumer(),
     moveClient('producer', 'leader', "Move the producer off the queue's leader"),
     moveClient('consumer', 'producer-node', "Move the consumer off the producer's node"),
     ...quiet(),

@@ -3,6 +3,7 @@ import { action, atLeast, atMost, type Exercise, exactly, post, predict, watch }
 import { PANELS } from '../src/panels';
 import {
   confirmedLost,
+  fastConsumer,
   moveClient,
   NEEDS_CLUSTER,
   needsCluster,
@@ -29,7 +30,7 @@ export default {
     'only the queue’s leader hangs.',
   steps: [
     ...wholeCluster(),
-    post('consumer', '/admin/config', { processing_time_ms: 2, max_concurrency: 20 }, 'A fast consumer: the queue stays short'),
+    fastConsumer(),
     moveClient('producer', 'leader', "Move the producer off the queue's leader"),
     moveClient('consumer', 'leader', "Move the consumer off the queue's leader"),
     noteLeader('before'),

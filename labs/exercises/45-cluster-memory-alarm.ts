@@ -1,7 +1,7 @@
 import { type ActionContext, about, action, type Exercise, exactly, post, until, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
 import { instanceUrl, type ProducerStatus, requestWhenUp } from '../src/services';
-import { confirmedLost, ctlStep, NEEDS_CLUSTER, needsCluster, noteBooks, quiet, wholeCluster } from './cluster-steps';
+import { confirmedLost, ctlStep, fastConsumer, NEEDS_CLUSTER, needsCluster, noteBooks, quiet, wholeCluster } from './cluster-steps';
 import { postTo, requireInstance } from './instances';
 import { published } from './measures';
 
@@ -53,7 +53,7 @@ export default {
   steps: [
     requireInstance('producer', 2, `${START}`),
     ...wholeCluster(),
-    post('consumer', '/admin/config', { processing_time_ms: 2, max_concurrency: 20 }, 'A fast consumer: the queue stays short'),
+    fastConsumer(),
     ...quiet(2),
     noteBooks('before', 2),
     post('producer', '/admin/config', BOUNDED, 'Producer 1: bounded at 1,000, 20 items/s'),

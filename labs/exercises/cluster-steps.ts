@@ -15,7 +15,7 @@ import {
   rabbitmqctl,
   resolveNode,
 } from '../src/broker-nodes';
-import { type ActionContext, action, type Exercise, type Step, until } from '../src/exercise';
+import { type ActionContext, action, type Exercise, post, type Step, until } from '../src/exercise';
 import { instanceUrl, type ProducerStatus, request, requestWhenUp, type Urls } from '../src/services';
 
 export const CLUSTER_START =
@@ -246,3 +246,7 @@ export const noteLeader = (name: string): Step =>
       await sleep(500);
     }
   });
+
+/** A fast consumer (2 ms an item, 20 at once): the queue stays short, so what is lost or late shows. */
+export const fastConsumer = () =>
+  post('consumer', '/admin/config', { processing_time_ms: 2, max_concurrency: 20 }, 'A fast consumer: the queue stays short');

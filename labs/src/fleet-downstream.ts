@@ -2,13 +2,14 @@
 // `downstream` section (consumer/src/downstream/status.ts) summed. Utilization and the mean acquire
 // and query times are measured over the last window from each consumer's running totals (busy
 // seconds, durations summed and counted), not read from one instant or one consumer.
+import { HOPS } from '../../consumer/src/downstream/status';
 import type { ConsumerStatus } from './services';
 
 type Section = NonNullable<ConsumerStatus['downstream']>;
-type HopName = Section['hops'][number]['hop'];
+type HopName = (typeof HOPS)[number];
 
 /** Nearest the database first: the full hop nearest it is where the pressure starts. */
-const HOPS_FROM_DATABASE: HopName[] = ['pool_connections', 'pool_waiting', 'consumer_slots'];
+const HOPS_FROM_DATABASE = [...HOPS].reverse();
 
 export interface FleetDownstream {
   kind: Section['kind'];

@@ -5,8 +5,11 @@
 import type { Downstream } from './downstream';
 import type { PostgresDownstream } from './postgres-downstream';
 
+/** The consumer's hops, from the one nearest the producer to the one nearest the database. */
+export const HOPS = ['consumer_slots', 'pool_waiting', 'pool_connections'] as const;
+
 interface Hop {
-  hop: 'consumer_slots' | 'pool_waiting' | 'pool_connections';
+  hop: (typeof HOPS)[number];
   used: number;
   /** null: unbounded. */
   capacity: number | null;
