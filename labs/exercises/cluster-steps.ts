@@ -127,15 +127,19 @@ export const publishedAllProcessed = (producers = 1): Step =>
     async (ctx) => {
       const deadline = performance.now() + 120_000;
       for (;;) {
-        const producersIdle = await Promise.all(
+        const seen = await Promise.all(
           Array.from({ length: producers }, async (_, i) => {
-            const s = (await requestWhenUp<ProducerStatus>(`${instanceUrl(ctx.urls.producer, i + 1)}/status`)).body;
-            return s.backend.publishing === 0 && s.backend.ready === 0 && s.backend.connection?.connected === true;
+            const { backend } = (await requestWhenUp<ProducerStatus>(`${instanceUrl(ctx.urls.producer, i + 1)}/status`)).body;
+            return { publishing: backend.publishing, ready: backend.ready, connected: backend.connection?.connected };
           }),
         );
-        const consumer = (await requestWhenUp(`${ctx.urls.consumer}/status`)).body;
-        if (producersIdle.every(Boolean) && consumer.broker.holding === 0 && consumer.broker.connected) return;
-        if (performance.now() > deadline) throw new Error('the queue did not drain within 120 s');
+        const { broker } = (await requestWhenUp(`${ctx.urls.consumer}/status`)).body;
+        const producersIdle = seen.every((p) => p.publishing === 0 && p.ready === 0 && p.connected === true);
+        if (producersIdle && broker.holding === 0 && broker.connected) return;
+        if (performance.now() > deadline) {
+          const consumer = { holding: broker.holding, connected: broker.connected };
+          throw new Error(`the queue did not drain within 120 s: producers ${JSON.stringify(seen)}, consumer ${JSON.stringify(consumer)}`);
+        }
         await sleep(500);
       }
     },

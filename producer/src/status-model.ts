@@ -117,7 +117,7 @@ export interface BackendStatus {
   queue_type?: QueueType;
   /** Publishes a lost connection left unanswered, published again with their message id. */
   resends?: number;
-  /** Publishing channels reopened after a run of nacks with room (RabbitMQ 3.10's quorum-queue bug). */
+  /** Connections reopened after a run of nacks with room, or a publish unanswered 30 s (RabbitMQ 3.10 quorum-queue faults). */
   channel_reopens?: number;
   /** The broker's memory or disk alarm: while blocked, no publish is confirmed. */
   blocked?: { blocked: boolean; reason: string | null; seconds: number };

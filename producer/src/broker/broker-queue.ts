@@ -81,6 +81,8 @@ export class BrokerQueue implements AdmissionQueue {
   private generation = 0;
   /** The offers waiting for room, in the order they first waited (a Set keeps insertion order). */
   private readonly roomWaiters = new Set<PlaceInLine>();
+  /** When each publish still waiting for its answer was sent (performance.now()), oldest first. */
+  private readonly unanswered = new Set<{ at: number }>();
   /** Re-sends waiting for a channel. */
   private readonly channelWaiters = new Set<(channel: ConfirmChannel | undefined) => void>();
   private closed = false;
@@ -211,10 +213,19 @@ export class BrokerQueue implements AdmissionQueue {
     }
   }
 
+  /** When the oldest publish still waiting for its answer was sent (confirm-watch.ts), if any. */
+  oldestUnanswered(): number | undefined {
+    for (const publish of this.unanswered) return publish.at;
+    return undefined;
+  }
+
   private publishOnce(channel: ConfirmChannel, body: Buffer, properties: Options.Publish): Promise<Answer> {
     const started = performance.now();
+    const unanswered = { at: started };
+    this.unanswered.add(unanswered);
     return new Promise((resolve) => {
       const settle = (err: unknown) => {
+        this.unanswered.delete(unanswered);
         const lost = err && !(err instanceof Error && err.message === 'message nacked');
         if (!lost) this.options.onAnswer((performance.now() - started) / 1000, !err);
         resolve(!err ? 'confirmed' : lost ? 'lost' : 'nacked');

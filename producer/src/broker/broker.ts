@@ -22,6 +22,7 @@ import type { BackendStatus } from '../status-model';
 import { BrokerBlock } from './broker-block';
 import { BrokerQueue } from './broker-queue';
 import { ClusterWatch } from './cluster-watch';
+import { CONFIRM_OVERDUE_MS, ConfirmWatch } from './confirm-watch';
 import { readDeadLetters } from './dead-letters';
 import { GivenUpItems } from './given-up';
 import { JobOutcomes } from './job-outcomes';
@@ -39,6 +40,7 @@ const DEPTH_POLL_MS = 100;
  * best and lag more for a queue that has gone idle, which is why the ready count comes from AMQP.
  */
 const COUNTS_POLL_MS = 500;
+const CONFIRM_WATCH_MS = 1000;
 /** Publishes outstanding on the dead-letter channel. */
 const DEAD_LETTER_PREFETCH = 100;
 
@@ -72,6 +74,7 @@ export class Broker {
   /** Our connection's state as the management API reports it (`flow`: credit flow throttles it). */
   connectionState: string | null = null;
   private readonly nackRun: NackRun;
+  private readonly confirmWatch: ConfirmWatch;
   /** The broker's memory or disk alarm, from the connection and the management API. */
   readonly block = new BrokerBlock(() => this.queue.wake());
   private readonly management: Management;
@@ -129,6 +132,11 @@ export class Broker {
       () => ({ ready: this.ready(), limit: options.queueType === 'quorum' ? brokerMaxLength(settings()) : 0 }),
       () => this.link.reconnect('a run of nacks with room in the queue (RabbitMQ 3.10 quorum-queue bug)'),
     );
+    this.confirmWatch = new ConfirmWatch(
+      () => this.queue.oldestUnanswered(),
+      () => this.block.blocked,
+      () => this.link.reconnect(`a publish unanswered for ${CONFIRM_OVERDUE_MS / 1000} s (RabbitMQ 3.10 quorum-queue fault)`),
+    );
     const registers = [registry];
     this.resendCounter = new Counter({
       name: 'backpressure_broker_resends_total',
@@ -177,6 +185,7 @@ export class Broker {
     this.link.start();
     this.timers.push(pollEvery(DEPTH_POLL_MS, () => this.pollDepth()));
     this.timers.push(pollEvery(COUNTS_POLL_MS, () => this.pollCounts()));
+    this.timers.push(pollEvery(CONFIRM_WATCH_MS, async () => this.confirmWatch.check()));
   }
 
   /** Refuses settings the queue's type cannot honour (a 400 naming the setting). */
@@ -256,7 +265,7 @@ export class Broker {
       publishing: this.queue.publishing,
       publish_nacks: this.publishNacks,
       resends: this.resends,
-      channel_reopens: this.nackRun.reopens,
+      channel_reopens: this.nackRun.reopens + this.confirmWatch.reopens,
       blocked: { blocked: this.block.blocked, reason: this.block.reason, seconds: Math.round(this.block.seconds() * 1000) / 1000 },
       cluster: this.cluster.view,
       priorities: this.topology.priorities,
@@ -305,6 +314,11 @@ export class Broker {
       this.options.logger.warn({ err: this.policy.last_error }, 'broker policy not applied');
       throw err;
     }
+  }
+
+  /** Polls the ready count now, outside the timer; a lost connection leaves the last count. */
+  pollDepthNow(): Promise<void> {
+    return this.pollDepth().catch(() => {});
   }
 
   private async pollDepth(): Promise<void> {
