@@ -7,7 +7,10 @@ export default {
   id: '34-waiting-line',
   title: "The unbounded waiting line: node-postgres's pool swallows the signal",
   downstream: 'postgres',
-  backend: { only: 'memory', why: "the producer's queue is exact here; on the broker its statistics lag by seconds" },
+  backend: {
+    only: 'memory',
+    why: "its signal is the consumer's 429 (db_pool_full) to the producer's senders, up to 100 at a time; on the broker no sender exists: the consumer nacks a refused item back to lab.items, where exercise 33 shows the queue grow",
+  },
   goal:
     'The database takes 10 items/s (1 connection, 100 ms a write); the producer makes 20 and the consumer accepts up ' +
     "to 100 at once. Writes that find no connection wait in pg's pool, in a line with no bound: the producer sees " +

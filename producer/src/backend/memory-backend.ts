@@ -54,6 +54,9 @@ export class MemoryBackend implements QueueBackend {
     return this.queue.size;
   }
 
+  /** The queue is in this process: its length is always exact. */
+  async depthSettled(): Promise<void> {}
+
   bytes(): number {
     return this.queue.bytes;
   }

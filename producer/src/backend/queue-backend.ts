@@ -45,6 +45,8 @@ export interface QueueBackend {
   start(): void;
   /** Items waiting to be taken now (GET /status `queue.size`). */
   depth(): number;
+  /** Resolves once `depth()` counts every item added so far (POST /produce answers after it). */
+  depthSettled(): Promise<void>;
   /** Estimated bytes the waiting items weigh (GET /status `queue.memory_bytes`). */
   bytes(): number;
   /**

@@ -43,6 +43,7 @@ export function produceRoutes(producer: Producer): Router {
       if (i % CHUNK === CHUNK - 1) await yieldToEventLoop(); // let /status and the senders run
     }
     await window.drain();
+    await producer.backend.depthSettled(); // queue_size below, and /status after it, count the burst
     const body = { requested: count, ...tally, queue_size: producer.queueSize() };
     if (tally.queued === 0 && tally.rejected > 0) {
       res
