@@ -32,11 +32,11 @@ export default {
     fastConsumer(),
     moveClient('producer', 'leader', "Move the producer off the queue's leader"),
     moveClient('consumer', 'leader', "Move the consumer off the queue's leader"),
-    noteLeader('before'),
     ...quiet(),
     noteBooks('before'),
     post('producer', '/admin/config', { production_rate: 100 }, 'Publish 100 items/s'),
     watch(3, 'Items flow through the cluster'),
+    noteLeader('before'), // just before the node is acted on: on a loaded machine the leader once moved in the 10 s before
     predict('How long will publishing stop when the leader dies, and how many confirmed items will be lost?', 'Well under a second; none.'),
     nodeWhilePublishing('leader', 'kill', 6, 'kill', "SIGKILL the queue's leader, sampling the producer's confirms every 50 ms"),
     noteLeader('after'),

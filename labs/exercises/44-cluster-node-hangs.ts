@@ -33,11 +33,11 @@ export default {
     fastConsumer(),
     moveClient('producer', 'leader', "Move the producer off the queue's leader"),
     moveClient('consumer', 'leader', "Move the consumer off the queue's leader"),
-    noteLeader('before'),
     ...quiet(),
     noteBooks('before'),
     post('producer', '/admin/config', { production_rate: 100 }, 'Publish 100 items/s'),
     watch(3, 'Items flow through the cluster'),
+    noteLeader('before'), // just before the node is acted on: on a loaded machine the leader once moved in the 10 s before
     predict('Exercise 42’s kill stalled publishing well under a second. How long will a hang of the leader stall it?', 'Several seconds.'),
     nodeWhilePublishing(
       'leader',
