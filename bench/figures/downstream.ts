@@ -1,27 +1,34 @@
 // Figure — items/s through DOWNSTREAM=postgres at pool sizes 1, 4 and 16, beside a bare `pg` loop
 // doing the same INSERT (consumer/src/downstream/schema.ts) through a pg.Pool of the same size, in
-// one run against one real PostgreSQL (scripts/postgres-server.ts). Both keep twice the pool's size
-// in flight, so the pool is always full. The lab is measured on both of its transports:
-// - over RabbitMQ: a consumer (prefetch 2 × pool) drains items queued in lab.items, each written
-//   and committed before its ack. The goal is here: the lab ≥ 0.5 × the bare loop.
+// one run against one real PostgreSQL (scripts/postgres-server.ts). Each keeps the same number of
+// items in flight, twice the pool's size and at least 32, so the pool is always full: a consumer's
+// prefetch must also cover the broker's ack-to-delivery round trip (with prefetch 2 at pool 1 the
+// consumer waited for its next delivery and reached a fifth of the bare loop). The lab is measured
+// on both of its transports:
+// - over RabbitMQ: a consumer (prefetch = what is in flight) drains items queued in lab.items, each
+//   written and committed before its ack. The goal is here: the lab ≥ 0.5 × the bare loop.
 // - over HTTP: POST /process to a consumer, one item per request. Beside it, the same requests to a
 //   consumer with no database: the HTTP path's own ceiling, which is below half the bare loop on
 //   this machine (an express route + JSON body is ~0.4 ms of CPU; a committed INSERT ~0.1 ms).
 // The pool's per-item overhead is the extra connection time per item: pool × (1/lab − 1/bare).
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import amqp from 'amqplib';
 import pg from 'pg';
+import { ITEMS_QUEUE } from '../../common/src/broker-topology';
 import { INSERT_ITEM, insertValues } from '../../consumer/src/downstream/schema';
 import { type Postgres, startPostgres } from '../../scripts/postgres-server';
 import { type RabbitMQ, startRabbitMQ } from '../../scripts/rabbitmq-server';
 import { brokerEnv } from '../../test/helpers/rabbitmq';
-import { type Service, startService, waitFor } from '../../test/helpers/services';
+import { type Service, startService } from '../../test/helpers/services';
 import type { Plan } from '../plan';
 import type { Figure, Row } from '../report';
 import { medianOfRuns, round } from '../stats';
 import { waitReady } from './scale-out';
 
 const POOLS = [1, 4, 16];
+/** Items in flight on every path, for a pool of `pool` connections. */
+const inFlight = (pool: number) => Math.max(32, 2 * pool);
 const GOAL = 0.5;
 const PAYLOAD = 'x'.repeat(100);
 
@@ -62,12 +69,12 @@ function post(agent: http.Agent, url: URL, body: string): Promise<number> {
   });
 }
 
-/** POST /process at 2 × pool in flight; with a database, also the consumer's mean acquire and query times. */
+/** POST /process with inFlight(pool) at once; with a database, also the consumer's mean acquire and query times. */
 async function httpRate(consumer: Service, pool: number, plan: Plan['downstream']) {
   const url = new URL(`${consumer.url}/process`);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 2 * pool });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: inFlight(pool) });
   try {
-    return await rateOf(2 * pool, plan.warmupSeconds, plan.windowSeconds, async (id) => {
+    return await rateOf(inFlight(pool), plan.warmupSeconds, plan.windowSeconds, async (id) => {
       const status = await post(agent, url, JSON.stringify({ id, created_at: Date.now(), payload: PAYLOAD }));
       return status === 200;
     });
@@ -79,7 +86,7 @@ async function httpRate(consumer: Service, pool: number, plan: Plan['downstream'
 async function bareRate(db: Postgres, pool: number, plan: Plan['downstream']) {
   const bare = new pg.Pool({ connectionString: db.url, max: pool });
   try {
-    return await rateOf(2 * pool, plan.warmupSeconds, plan.windowSeconds, async (id) => {
+    return await rateOf(inFlight(pool), plan.warmupSeconds, plan.windowSeconds, async (id) => {
       await bare.query(INSERT_ITEM, insertValues({ id, payload_bytes: PAYLOAD.length, created_at: Date.now() }, 0));
       return true;
     });
@@ -88,7 +95,7 @@ async function bareRate(db: Postgres, pool: number, plan: Plan['downstream']) {
   }
 }
 
-/** The broker path: items already waiting in lab.items, drained by a consumer holding 2 × pool. */
+/** The broker path: items already waiting in lab.items, drained by a consumer holding inFlight(pool). */
 interface BrokerPath {
   producer: Service;
   consumer: Service;
@@ -96,16 +103,26 @@ interface BrokerPath {
 
 const processed = async (consumer: Service) => (await consumer.get('/status')).totals.processed as number;
 
-async function brokerRate(path: BrokerPath, plan: Plan['downstream'], needed: number) {
-  const { producer, consumer } = path;
-  // Ready in lab.items, and delivered to the paused consumer (its prefetch) but not yet acked.
-  const held = async () => {
+/**
+ * Tops lab.items up to `needed` items: ready, or delivered to the paused consumer (its prefetch) but
+ * not acked. Looks again until it holds: a consumer just paused still finishes what it had begun,
+ * and the unacked count comes from the management API's statistics, a second or so late.
+ */
+async function fillQueue({ producer }: BrokerPath, needed: number): Promise<void> {
+  const deadline = performance.now() + 120_000;
+  for (;;) {
     const { backend } = await producer.get('/status');
-    return (backend.depth as number) + ((backend.unacked as number | undefined) ?? 0);
-  };
-  const waiting = await held();
-  if (waiting < needed) await producer.post('/produce', { count: needed - waiting });
-  await waitFor(async () => (await held()) >= needed, 120_000, `${needed} items queued in RabbitMQ`);
+    const held = (backend.depth as number) + ((backend.unacked as number | undefined) ?? 0);
+    if (held >= needed) return;
+    if (performance.now() > deadline) throw new Error(`${held} of ${needed} items queued in RabbitMQ after 120 s`);
+    await producer.post('/produce', { count: needed - held });
+    await sleep(1500);
+  }
+}
+
+async function brokerRate(path: BrokerPath, plan: Plan['downstream'], needed: number) {
+  const { consumer } = path;
+  await fillQueue(path, needed);
   await consumer.post('/admin/resume');
   try {
     await sleep(plan.warmupSeconds * 1000);
@@ -115,6 +132,44 @@ async function brokerRate(path: BrokerPath, plan: Plan['downstream'], needed: nu
     return (after - before) / ((t1 - t0) / 1000);
   } finally {
     await consumer.post('/admin/pause');
+  }
+}
+
+/**
+ * The broker path's floor on this machine: bare amqplib takes the same queued items (prefetch
+ * inFlight(pool)), writes each with the same INSERT through a pg.Pool, then acks it. RabbitMQ,
+ * PostgreSQL and the consumer share the machine's cores, which the bare pg loop leaves to pg alone.
+ */
+async function bareBrokerRate(path: BrokerPath, db: Postgres, amqpUrl: string, pool: number, plan: Plan['downstream'], needed: number) {
+  await fillQueue(path, needed);
+  const connection = await amqp.connect(amqpUrl);
+  const bare = new pg.Pool({ connectionString: db.url, max: pool });
+  let done = 0;
+  let stopped = false; // writes that finish after the window are not acked: the close requeues them
+  try {
+    const channel = await connection.createChannel();
+    await channel.prefetch(inFlight(pool));
+    await channel.consume(ITEMS_QUEUE, (message) => {
+      if (!message) return;
+      const item = JSON.parse(message.content.toString()) as { id: string; created_at: number; payload?: string };
+      const values = insertValues({ id: item.id, payload_bytes: Buffer.byteLength(item.payload ?? ''), created_at: item.created_at }, 0);
+      bare.query(INSERT_ITEM, values).then(
+        () => {
+          if (stopped) return;
+          channel.ack(message);
+          done++;
+        },
+        () => !stopped && channel.nack(message),
+      );
+    });
+    await sleep(plan.warmupSeconds * 1000);
+    const [before, t0] = [done, performance.now()];
+    await sleep(plan.windowSeconds * 1000);
+    return (done - before) / ((performance.now() - t0) / 1000);
+  } finally {
+    stopped = true;
+    await connection.close(); // what it held goes back to the queue
+    await bare.end();
   }
 }
 
@@ -152,7 +207,7 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
     const rows: Row[] = [];
     for (const pool of POOLS) {
       await httpDb.post('/admin/config', { db_pool_size: pool });
-      await broker.consumer.post('/admin/config', { db_pool_size: pool, max_concurrency: 2 * pool });
+      await broker.consumer.post('/admin/config', { db_pool_size: pool, max_concurrency: inFlight(pool) });
       const runs = [];
       for (let run = 0; run < plan.runs; run++) {
         await db.query('TRUNCATE items');
@@ -160,9 +215,11 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
         await db.query('TRUNCATE items');
         const overBroker = await brokerRate(broker, settings, needed);
         await db.query('TRUNCATE items');
+        const bareBroker = await bareBrokerRate(broker, db, rabbit.amqpUrl, pool, settings, needed);
+        await db.query('TRUNCATE items');
         const overHttp = await httpRate(httpDb, pool, settings);
         const httpCeiling = await httpRate(httpOnly, pool, settings);
-        runs.push({ bare, overBroker, overHttp, httpCeiling });
+        runs.push({ bare, overBroker, bareBroker, overHttp, httpCeiling });
       }
       const m = medianOfRuns(runs);
       const { downstream } = await broker.consumer.get('/status');
@@ -172,6 +229,8 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
         pool,
         bare_items_per_s: round(m.bare, 1),
         broker_items_per_s: round(m.overBroker, 1),
+        bare_amqplib_pg_items_per_s: round(m.bareBroker, 1),
+        ratio_to_bare_amqplib_pg: round(m.overBroker / m.bareBroker, 3),
         http_items_per_s: round(m.overHttp, 1),
         http_without_database_items_per_s: round(m.httpCeiling, 1),
         ratio: round(ratio, 3),
@@ -182,7 +241,7 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
       };
       rows.push({
         name: `DOWNSTREAM=postgres, pool ${pool}, over RabbitMQ`,
-        measured: `lab ${Math.round(m.overBroker)}/s, bare pg ${Math.round(m.bare)}/s (${round(ratio, 2)}×); +${round(overheadMs, 2)} ms of connection time per item`,
+        measured: `lab ${Math.round(m.overBroker)}/s, bare pg ${Math.round(m.bare)}/s (${round(ratio, 2)}×); +${round(overheadMs, 2)} ms of connection time per item; bare amqplib → pg ${Math.round(m.bareBroker)}/s (lab ${round(m.overBroker / m.bareBroker, 2)}× that)`,
         goal: `≥ ${GOAL} × bare`,
         met: ratio >= GOAL,
         event_loop_delay_p99_ms: null,
@@ -205,7 +264,7 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
       title: 'Throughput through PostgreSQL',
       rows,
       notes: [
-        `2 × pool size in flight; bare: pg.Pool.query of the same INSERT; over RabbitMQ: a consumer with prefetch 2 × pool drains ${needed} items queued in lab.items; over HTTP: POST /process (processing_time_ms 0), and the same to a consumer without a database; ${settings.warmupSeconds} s warm-up, ${settings.windowSeconds} s window, table emptied before each; median of ${plan.runs} run(s); PostgreSQL 15 from scripts/postgres-server.ts, RabbitMQ from scripts/rabbitmq-server.ts`,
+        `max(32, 2 × pool size) in flight on every path; bare: pg.Pool.query of the same INSERT; over RabbitMQ: a consumer with that prefetch drains ${needed} items queued in lab.items; bare amqplib → pg: amqplib with that prefetch takes the same items, writes each through a pg.Pool of the same size and acks it; over HTTP: POST /process (processing_time_ms 0), and the same to a consumer without a database; ${settings.warmupSeconds} s warm-up, ${settings.windowSeconds} s window, table emptied before each; median of ${plan.runs} run(s); PostgreSQL 15 from scripts/postgres-server.ts, RabbitMQ from scripts/rabbitmq-server.ts`,
       ],
     };
   } finally {
