@@ -9,7 +9,7 @@
 // every offer is refused as `broker_unavailable`. A producer is ready only when connected with
 // its policy in force.
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../../common/src/amqp-link';
 import { declareTopology, ITEMS_QUEUE, type Topology } from '../../../common/src/broker-topology';
 import type { QueueType } from '../../../common/src/env';
@@ -20,6 +20,7 @@ import type { ProducerSettings } from '../config';
 import type { Ledger } from '../ledger';
 import type { BackendStatus } from '../status-model';
 import { BrokerBlock } from './broker-block';
+import { registerBrokerGauges } from './broker-gauges';
 import { BrokerQueue } from './broker-queue';
 import { ClusterWatch } from './cluster-watch';
 import { CONFIRM_OVERDUE_MS, ConfirmWatch } from './confirm-watch';
@@ -160,25 +161,14 @@ export class Broker {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     });
-    const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          this.set(read());
-        },
-      });
-    gauge('backpressure_broker_queue_depth', 'Ready messages in the broker queue lab.items', () => this.ready());
-    gauge('backpressure_broker_unacked_messages', 'Messages delivered to consumers and not yet acknowledged', () => this.counts.unacked);
-    gauge('backpressure_broker_connected', '1 while connected to the broker', () => (this.link.connected ? 1 : 0));
-    gauge('backpressure_broker_blocked', '1 while the broker blocks publishing (its memory or disk alarm)', () =>
-      this.block.blocked ? 1 : 0,
-    );
-    gauge('backpressure_broker_blocked_seconds', 'Seconds the broker blocked publishing, all told', () => this.block.seconds());
-    gauge('backpressure_broker_flow', "1 while the broker's credit flow throttles the connection (management API: state flow)", () =>
-      this.connectionState === 'flow' ? 1 : 0,
-    );
+    registerBrokerGauges(registry, {
+      depth: () => this.ready(),
+      unacked: () => this.counts.unacked,
+      connected: () => this.link.connected,
+      blocked: () => this.block.blocked,
+      blockedSeconds: () => this.block.seconds(),
+      flow: () => this.connectionState === 'flow',
+    });
   }
 
   start(): void {
