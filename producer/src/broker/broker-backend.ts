@@ -1,6 +1,7 @@
 // The RabbitMQ backend (QUEUE_BACKEND=rabbitmq): admitted items are published to lab.items
 // (broker-queue.ts) and the consumers take them from there themselves; no dispatcher runs. The
 // connection, policy and polled counts live in broker.ts; this is its face towards the producer.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueType } from '../../../common/src/env';
 import type { AdmissionQueue } from '../admission/admission-queue';
 import { type BackendParts, BackendUnavailable, type QueueBackend, type ReadinessCheck } from '../backend/queue-backend';
@@ -11,6 +12,8 @@ import { Broker } from './broker';
 import { refuseWhatTheBrokerCannotDo } from './goodput-limits';
 import { brokerMaxLength } from './policy';
 
+/** Longest POST /produce waits for its depth poll. */
+const SETTLE_WAIT_MS = 1000;
 /** Publishes awaiting their confirm at once, per source of items: enough to fill the broker's batches. */
 const OFFERS_AT_ONCE = 100;
 
@@ -42,10 +45,11 @@ export class BrokerBackend implements QueueBackend {
 
   /**
    * A depth poll started now: it sees every publish confirmed so far (a burst confirmed between
-   * two 100 ms polls would otherwise show up to 100 ms of it missing).
+   * two 100 ms polls would otherwise show up to 100 ms of it missing). At most 1 s: a hung queue
+   * leader may not answer, and the timer's polls go on meanwhile.
    */
   depthSettled(): Promise<void> {
-    return this.broker.pollDepthNow();
+    return Promise.race([this.broker.pollDepthNow(), sleep(SETTLE_WAIT_MS)]);
   }
 
   /** Message bytes in RabbitMQ: ready × the last message's size (the producer's heap holds none of them). */
