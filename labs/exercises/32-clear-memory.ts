@@ -1,6 +1,6 @@
 import { about, atLeast, atMost, type Exercise, post, watch } from '../src/exercise';
 import { PANELS } from '../src/panels';
-import { heapMb, JQ } from './measures';
+import { heapMb, JQ, queued } from './measures';
 
 /** Items added at once before the clear, so that the memory it gives back is plain to see. */
 const BURST = 50_000;
@@ -31,10 +31,13 @@ export default {
     terminal: 'the memory line: heap and RSS jump with the burst; after the clear the heap falls at once, RSS only part of the way.',
   },
   checks: [
-    about('items the clear-queue removed', BURST + 80, 'items', (r) => r.value('cleared'), {
-      // wide: the backlog keeps growing while the requests before the clear are made
+    atLeast('items the clear-queue removed', BURST + 78, 'items', (r) => r.value('cleared'), {
+      why: `${BURST.toLocaleString('en')} from the burst + (10 + 3) s × (10 − 4) items/s that piled up, and more while the burst itself was being made; clearing counts them as "cleared"`,
+    }),
+    about("… against the queue's size seen just before the clear", 0, 'items', (r) => r.value('cleared') - queued(r.window('heavy').last), {
+      // the backlog grows 6 items/s while the speed-up request is made
       within: 30,
-      why: `${BURST.toLocaleString('en')} from the burst + (10 + 3) s × (10 − 4) items/s that piled up; clearing counts them as "cleared"`,
+      why: 'a clear removes what is waiting, all of it',
     }),
     atLeast('heap used with the burst queued', 60, 'MB', (r) => heapMb(r.window('heavy').last), {
       why: `${BURST.toLocaleString('en')} × ~1,224 B ≈ 61 MB of items, on top of the ~15 MB the producer needs itself`,
