@@ -56,7 +56,9 @@ export default {
   },
   checks: [
     about("no budget: requests per item (the consumer's count)", 1.94, '', (r) => amplification(r, 'unbudgeted'), {
-      within: 0.2,
+      // ~200 items in the window, each one's count of requests a coin's doing (spread 1.2): the
+      // mean alone spreads ±0.085; five runs on a busy machine measured 1.69–2.11
+      within: 0.3,
       why: '1 + ½ + ¼ + ⅛ + 1/16 at max_attempts 5',
     }),
     about('no budget: requests the consumer answered', 19.4, 'items/s', (r) => r.window('unbudgeted').rate(consumerRequests)),
