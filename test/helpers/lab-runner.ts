@@ -29,7 +29,8 @@ export interface CliRun {
  *   (twice that of "capacity − production"); 08's 10–100 ms items lose 5–10%. At scale 2 it is 2.5× less.
  * - 05 measures the slowed consumer at full capacity too (5 let through − 4 processed): on the
  *   broker each item waits an ack-to-delivery round trip (prefetch 2), which at scale 5 took 20% of
- *   its 20/s and nearly doubled the difference (8.7/s where 5 were promised).
+ *   its 20/s and nearly doubled the difference (8.7/s where 5 were promised). 14 measures the same
+ *   slowed consumer: with one core busy it processed 15.6/s of 20 ± 3 on the broker at scale 5.
  * - 12 promises how many of 20 simultaneous jobs get in while each waits 1 s for room (200 ms at
  *   scale 5): on the broker each 202 waits for its publish confirm, and with the machine loaded
  *   (load average 6) 8–9 got in where 4 ± 2 were promised, twice.
@@ -59,6 +60,7 @@ const LESS_COMPRESSED = [
   '09-burst',
   '10-consumer-failure',
   '12-timeout',
+  '14-sample',
   '15-adaptive',
   '16-jobs-429',
   '17-priorities',
