@@ -5,8 +5,10 @@
 // counted; a dead node in the list at start is skipped; all nodes down is a 503 and the services
 // come back by themselves; the broker's memory alarm blocks publishing, each mode does what it
 // says meanwhile, and nothing is lost. One cluster for the whole file (~30 s to form).
+
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { CONNECTION_NAME } from '../common/src/broker-topology';
 import { dashboardQueries, queriesWithoutData, readDashboard } from './helpers/dashboard';
 import { startPrometheus } from './helpers/prometheus';
 import {
@@ -80,7 +82,7 @@ describe('a three-node cluster with a quorum queue', () => {
     if (status.backend.channel_reopens === 0) assert.equal(on, cluster.nodes[0]);
     const connections: { node: string; client_properties?: { connection_name?: string } }[] = await clusterApi(cluster, '/api/connections');
     assert.ok(
-      connections.some((c) => c.node === on.nodeName && c.client_properties?.connection_name === 'backpressure-lab producer'),
+      connections.some((c) => c.node === on.nodeName && c.client_properties?.connection_name === CONNECTION_NAME.producer),
       `RabbitMQ sees the producer's connection on ${on.nodeName}`,
     );
     assert.match(status.backend.connection.state, /^(running|flow)$/);

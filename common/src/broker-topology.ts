@@ -30,6 +30,8 @@ import type { Channel, ChannelModel } from 'amqplib';
 import type { QueueType } from './env';
 
 export const ITEMS_QUEUE = 'lab.items';
+/** Each service's AMQP connection_name: how the management API (and the exercises) tell them apart. */
+export const CONNECTION_NAME = { producer: 'backpressure-lab producer', consumer: 'backpressure-lab consumer' } as const;
 export const DEAD_LETTER_EXCHANGE = 'lab.dead';
 export const DEAD_LETTER_QUEUE = 'lab.dead-letters';
 /** Items given up after max_attempts, kept (durable) until replayed: GET /dead-letters lists them. */

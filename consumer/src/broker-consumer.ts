@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../common/src/amqp-link';
-import { declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-topology';
+import { CONNECTION_NAME, declareTopology, HEADERS, ITEMS_QUEUE } from '../../common/src/broker-topology';
 import type { QueueType } from '../../common/src/env';
 import type { JobOutcome } from '../../common/src/job-outcome';
 import type { Logger } from '../../common/src/logger';
@@ -71,7 +71,7 @@ export class BrokerConsumer {
   ) {
     this.link = new AmqpLink(
       amqpUrl,
-      'backpressure-lab consumer',
+      CONNECTION_NAME.consumer,
       logger,
       (model) => this.setup(model),
       () => {

@@ -3,7 +3,9 @@
 // producer's /status gives), its node control (kill, hang, resume, restart: scripts/rabbitmq-control.ts),
 // rabbitmqctl against a node, and the management API to see who is connected where and to close a
 // client's connection (it reconnects to the next node of its AMQP_URL list).
+
 import { execFile } from 'node:child_process';
+import { CONNECTION_NAME } from '../../common/src/broker-topology';
 import type { NodeAction, NodeState } from '../../scripts/rabbitmq-control';
 import { findLabStateByNode, type LabState } from '../../scripts/rabbitmq-lab-state';
 import { RABBITMQCTL } from '../../scripts/rabbitmq-server';
@@ -12,9 +14,8 @@ import { type ProducerStatus, request, type Urls } from './services';
 /** A node by its role now, or by its number (1-based, as `npm run rabbitmq` prints them). */
 export type NodeTarget = 'leader' | 'producer-node' | 'consumer-node' | number;
 
-/** The lab's clients by their AMQP connection_name (common/src/amqp-link.ts). */
-export type Client = 'producer' | 'consumer';
-const CONNECTION_NAME: Record<Client, string> = { producer: 'backpressure-lab producer', consumer: 'backpressure-lab consumer' };
+/** The lab's clients by their AMQP connection_name (common/src/broker-topology.ts). */
+export type Client = keyof typeof CONNECTION_NAME;
 
 export interface Cluster {
   state: LabState;

@@ -49,7 +49,7 @@ export class BrokerBackend implements QueueBackend {
    * leader may not answer, and the timer's polls go on meanwhile.
    */
   depthSettled(): Promise<void> {
-    return Promise.race([this.broker.pollDepthNow(), sleep(SETTLE_WAIT_MS)]);
+    return Promise.race([this.broker.pollDepthNow(), sleep(SETTLE_WAIT_MS, undefined, { ref: false })]);
   }
 
   /** Message bytes in RabbitMQ: ready × the last message's size (the producer's heap holds none of them). */

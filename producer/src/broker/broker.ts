@@ -11,7 +11,7 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { AmqpLink, reconnectOnChannelClose } from '../../../common/src/amqp-link';
-import { declareTopology, ITEMS_QUEUE, type Topology } from '../../../common/src/broker-topology';
+import { CONNECTION_NAME, declareTopology, ITEMS_QUEUE, type Topology } from '../../../common/src/broker-topology';
 import type { QueueType } from '../../../common/src/env';
 import { HttpError } from '../../../common/src/http';
 import type { Logger } from '../../../common/src/logger';
@@ -117,7 +117,7 @@ export class Broker {
     });
     this.link = new AmqpLink(
       options.amqpUrl,
-      'backpressure-lab producer',
+      CONNECTION_NAME.producer,
       logger,
       (model) => this.setup(model),
       () => {
