@@ -3,7 +3,7 @@
 // crash), hung (SIGSTOP, as a node that stops answering), stopped cleanly and started again with
 // the same files and name, so a restarted node rejoins its cluster.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -116,6 +116,34 @@ export class RabbitMQNode {
     this.signalVm('SIGKILL');
     if (this.running) this.child?.kill('SIGKILL');
     await this.exited;
+  }
+
+  /**
+   * What it said last: its log's errors, then the end of its output and of its log file. Once its
+   * logging is set up a node writes only to the file, so the reason it stopped (a port in use,
+   * say) is there.
+   */
+  lastWords(chars = 2_000): string {
+    const logDir = path.join(this.dir, 'log');
+    const log = readdirSync(logDir)
+      .filter((name) => name.endsWith('.log'))
+      .map((name) => readFileSync(path.join(logDir, name), 'utf8'))
+      .join('\n');
+    const output = this.output.join('');
+    // The Erlang VM's last line when it gives up, e.g. "init terminating in do_boot
+    // ({error,{could_not_start_listener,127.0.0.1,21001,…", then the log's errors.
+    const reasons = [
+      ...output.split('\n').filter((line) => line.startsWith('init terminating')),
+      ...log
+        .split('\n')
+        .filter((line) => /\[(error|critical)\]/.test(line))
+        .slice(-10),
+    ];
+    return [
+      `--- ${this.nodeName}: why it stopped\n${reasons.join('\n')}`,
+      `--- its output\n${output.slice(-chars)}`,
+      `--- its log\n${log.slice(-chars)}`,
+    ].join('\n');
   }
 
   /** Hangs the node (SIGSTOP): its sockets stay open and nothing answers. */

@@ -142,7 +142,9 @@ export async function startRabbitMQCluster(options: RabbitMQOptions): Promise<Ra
       ),
     );
   } catch (err) {
-    const output = nodes.map((node) => node.output.join('').slice(-3000)).join('\n');
+    // A node that exited first, then the others: what CI shows of a long message is its start.
+    const exitedFirst = [...nodes].sort((a, b) => Number(a.running) - Number(b.running));
+    const output = exitedFirst.map((node) => node.lastWords()).join('\n');
     await cluster.stop();
     throw new Error(`${(err as Error).message}\n${output}`);
   }

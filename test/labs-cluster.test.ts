@@ -11,8 +11,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseQueueCounts } from '../scripts/rabbitmq-server';
 import { openBrowser } from './helpers/browser';
+import { freePortRun } from './helpers/free-port';
 import { assertExercisePasses } from './helpers/lab-runner';
-import { freePortRun, type NpmStart, startNpmStart } from './helpers/npm-start';
+import { type NpmStart, startNpmStart } from './helpers/npm-start';
 import { startProcess, type TestProcess } from './helpers/process';
 import { metricValue, type Service, waitFor } from './helpers/services';
 

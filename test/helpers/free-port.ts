@@ -1,2 +1,2 @@
 // The tests find free ports the way the scripts do (scripts/free-port.ts).
-export { freePort } from '../../scripts/free-port';
+export { freePort, freePortRun } from '../../scripts/free-port';

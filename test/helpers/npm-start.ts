@@ -2,9 +2,8 @@
 // later) as a child process, on free ports: the producers on base, base + 2, …, the consumers on
 // base + 1, base + 3, …, the browser view after them, and the supervisor's own /status on a port it
 // picks and prints in its banner. Every test that runs `npm start` starts it here.
-import net from 'node:net';
 import path from 'node:path';
-import { freePort } from './free-port';
+import { freePortRun } from './free-port';
 import { startProcess } from './process';
 
 export interface NpmStart {
@@ -21,24 +20,6 @@ export interface NpmStart {
   /** JSON log lines with this `msg` (LOG_LEVEL info or lower). */
   logLines(msg: string): any[];
   stop(): Promise<void>;
-}
-
-const portFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-
-/** A port p such that p … p + span − 1 were all free a moment ago. */
-export async function freePortRun(span: number): Promise<number> {
-  for (;;) {
-    const base = await freePort();
-    if (base + span > 65_535) continue;
-    let free = true;
-    for (let p = base + 1; p < base + span && free; p++) free = await portFree(p);
-    if (free) return base;
-  }
 }
 
 /**
