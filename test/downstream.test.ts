@@ -72,6 +72,43 @@ describe('a consumer writing to PostgreSQL', () => {
     await consumer.post('/admin/config', { db_pool_size: 4, db_query_ms: 0, db_max_waiting: null });
   });
 
+  test('db_batch_max: writes waiting for a connection go in one INSERT; each item one row, a duplicate in the batch counted once', async () => {
+    await db.query('TRUNCATE items');
+    await consumer.post('/admin/config', { db_pool_size: 1, db_query_ms: 100, db_batch_max: 20 });
+    const before = (await consumer.get('/status')).downstream.writes;
+    const [countBefore, sumBefore] = [
+      await metric(consumer, 'backpressure_db_batch_size_count'),
+      await metric(consumer, 'backpressure_db_batch_size_sum'),
+    ];
+    const ids = [...Array.from({ length: 40 }, (_, i) => `batch-${i}`), 'batch-3'];
+    const answers = await Promise.all(ids.map((id) => consumer.post('/process', item(id))));
+    assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
+    assert.deepEqual(await itemRows(db), { rows: 40, distinct: 40 });
+    const after = (await consumer.get('/status')).downstream.writes;
+    assert.equal(after.inserted - before.inserted, 40);
+    assert.equal(after.duplicates_avoided - before.duplicates_avoided, 1);
+    // The first write goes alone on the idle connection; the 40 others wait 100 ms behind it and go
+    // 20 at a time: 3 INSERTs, a few more if the requests came in slower than that.
+    const statements = after.statements - before.statements;
+    assert.ok(statements >= 3 && statements <= 6, `${statements} INSERTs for 41 writes`);
+    assert.equal((await metric(consumer, 'backpressure_db_batch_size_count'))! - countBefore!, statements);
+    assert.equal((await metric(consumer, 'backpressure_db_batch_size_sum'))! - sumBefore!, 41);
+    // Measured apart: each row's xmin is the transaction (one INSERT, autocommit) that wrote it.
+    const [{ inserts }] = await db.query("SELECT count(DISTINCT xmin::text)::int AS inserts FROM items WHERE id LIKE 'batch-%'");
+    assert.ok(inserts >= 3 && inserts <= statements, `rows written by ${inserts} transactions, ${statements} INSERTs counted`);
+    await consumer.post('/admin/config', { db_pool_size: 4, db_query_ms: 0, db_batch_max: 1 });
+  });
+
+  test('db_batch_max with db_max_waiting: the bound counts waiting writes, not INSERTs', async () => {
+    await db.query('TRUNCATE items');
+    await consumer.post('/admin/config', { db_pool_size: 1, db_query_ms: 300, db_batch_max: 5, db_max_waiting: 4 });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => consumer.post('/process', item(`batch-bound-${i}`))));
+    assert.equal(answers.filter((a) => a.status === 200).length, 5, 'one on the connection, four waiting (then one INSERT of four)');
+    assert.equal(answers.filter((a) => a.status === 429).length, 15);
+    assert.deepEqual(await itemRows(db), { rows: 5, distinct: 5 });
+    await consumer.post('/admin/config', { db_pool_size: 4, db_query_ms: 0, db_batch_max: 1, db_max_waiting: null });
+  });
+
   test('while the pool waits, /status says which hop is full: the connections, with writes waiting behind them', async () => {
     await consumer.post('/admin/config', { db_pool_size: 2, db_query_ms: 1000 });
     const writes = Promise.all(Array.from({ length: 6 }, (_, i) => consumer.post('/process', item(`hop-${i}-${Date.now()}`))));
@@ -112,6 +149,8 @@ describe('a consumer writing to PostgreSQL', () => {
       ['db_acquire_timeout_ms', 'soon'],
       ['db_statement_timeout_ms', 700_000],
       ['db_query_ms', -5],
+      ['db_batch_max', 0],
+      ['db_batch_max', 1001],
     ] as const) {
       const answer = await consumer.post('/admin/config', { [field]: value, db_pool_size: field === 'db_pool_size' ? value : 7 });
       assert.equal(answer.status, 400, `${field}=${value}`);

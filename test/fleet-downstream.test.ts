@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { APPLICATION_NAME } from '../consumer/src/downstream/bounded-pool';
+import { APPLICATION_NAME } from '../consumer/src/downstream/connection-pool';
 import { type FleetView, FleetWatch } from '../labs/src/fleet';
 import { databaseEnv, type Postgres, startDatabase } from './helpers/postgres';
 import { type Lab, sleep, startLab, waitFor } from './helpers/services';

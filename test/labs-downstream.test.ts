@@ -1,4 +1,4 @@
-// The downstream exercises (33–38), each run through `npm run lab`, time-compressed, against a real
+// The downstream exercises (33–38 and 47), each run through `npm run lab`, time-compressed, against a real
 // PostgreSQL: on the broker under `npm start` (its supervisor restarts the consumer exercise 37
 // kills; exercise 36 stops and starts the database itself), and 34 on the in-memory queue.
 import { after, before, describe, test } from 'node:test';
@@ -25,7 +25,14 @@ describe('on the broker, under npm start, writing to PostgreSQL', () => {
     await run?.stop();
     await rabbit?.stop();
   });
-  for (const id of ['33-slow-database', '35-query-timeouts', '36-database-restart', '37-consumer-killed-mid-write', '38-pool-sizing']) {
+  for (const id of [
+    '33-slow-database',
+    '35-query-timeouts',
+    '36-database-restart',
+    '37-consumer-killed-mid-write',
+    '38-pool-sizing',
+    '47-db-batching',
+  ]) {
     test(`exercise ${id} keeps its promises`, async (t) => {
       await assertExercisePasses(t, id, run!.urls);
     });
@@ -42,7 +49,7 @@ describe('on the in-memory queue, writing to PostgreSQL', () => {
     await waitFor(async () => (await lab.producer.get('/status')).backend.breaker?.state === 'closed', 30_000, 'the breaker closed');
   });
   after(() => lab?.stop());
-  for (const id of ['34-waiting-line', '33-slow-database', '38-pool-sizing']) {
+  for (const id of ['34-waiting-line', '33-slow-database', '38-pool-sizing', '47-db-batching']) {
     test(`exercise ${id} keeps its promises`, async (t) => {
       await assertExercisePasses(t, id, { producer: lab.producer.url, consumer: lab.consumer.url });
     });

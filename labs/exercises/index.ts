@@ -46,6 +46,7 @@ import clusterProducerNodeKilled from './43-cluster-producer-node-killed';
 import clusterNodeHangs from './44-cluster-node-hangs';
 import clusterMemoryAlarm from './45-cluster-memory-alarm';
 import clusterClassicVsQuorum from './46-cluster-classic-vs-quorum';
+import dbBatching from './47-db-batching';
 
 export const EXERCISES: Exercise[] = [
   baseline,
@@ -94,6 +95,7 @@ export const EXERCISES: Exercise[] = [
   clusterNodeHangs,
   clusterMemoryAlarm,
   clusterClassicVsQuorum,
+  dbBatching,
 ];
 
 /** By number ("2", "02"), full id ("02-slow-consumer") or name ("slow-consumer"). */

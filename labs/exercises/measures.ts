@@ -67,12 +67,21 @@ export const dbErrors = (reason: string) => (s: Up) =>
 export const dbQueryTotalMs = (s: Up) => downstream(s)?.query.total_ms ?? NaN;
 export const dbQueryCount = (s: Up) => downstream(s)?.query.count ?? NaN;
 export const meanWriteMs = (w: { change(read: (s: Up) => number): number }) => w.change(dbQueryTotalMs) / w.change(dbQueryCount);
+/** Items written (inserted, or found there) and the INSERTs that committed them: Δ ÷ Δ is a window's mean batch (itemsPerInsert). */
+export const dbItemsWritten = (s: Up) => {
+  const writes = downstream(s)?.writes;
+  return writes ? writes.inserted + writes.duplicates_avoided : NaN;
+};
+export const dbStatements = (s: Up) => downstream(s)?.writes.statements ?? NaN;
+export const itemsPerInsert = (w: { change(read: (s: Up) => number): number }) => w.change(dbItemsWritten) / w.change(dbStatements);
 /** 100 when the pool's connections are the full hop nearest the database, else 0 (a share over a window with mean()). */
 export const poolIsFullHop = (s: Up) => (downstream(s)?.full_hop === 'pool_connections' ? 100 : 0);
 export const inFlight = (s: Up) => s.consumer.in_flight;
 export const refusedByConsumer = (s: Up) => s.consumer.totals.rejected_busy;
 export const DB_JQ =
   '.downstream | {ready, pool, full_hop, acquire_ms: .acquire.mean_ms, query_ms: .query.mean_ms, errors: .errors_by_reason}';
+export const DB_BATCH_JQ =
+  '.downstream | {pool: {busy: .pool.busy, waiting: .pool.waiting}, writes, db_batch_max: .settings.db_batch_max, query_ms: .query.mean_ms}';
 export const NEEDS_DATABASE =
   'This exercise needs PostgreSQL behind the consumer: `sudo apt-get install postgresql` once, then `npm run postgres` in ' +
   'one terminal and `DOWNSTREAM=postgres npm start` in another (docs/downstream.md).';

@@ -5,7 +5,7 @@
 // Docker, export DATABASE_URL=postgres://lab@127.0.0.1:5432/lab).
 import path from 'node:path';
 import pg from 'pg';
-import { APPLICATION_NAME } from '../../consumer/src/downstream/bounded-pool';
+import { APPLICATION_NAME } from '../../consumer/src/downstream/connection-pool';
 import { runPgProgram } from '../../scripts/postgres-server';
 import { type ConsumerStatus, request, type Urls } from './services';
 

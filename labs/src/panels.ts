@@ -40,7 +40,7 @@ export const PANELS = {
   dbPool: 'Database Pool: Busy, Idle, Waiting',
   dbUtilization: 'Database Pool Utilization',
   dbTimes: 'Database Acquire & Query Time p95',
-  dbWrites: 'Database Writes & Errors',
+  dbWrites: 'Database Writes, INSERTs & Errors',
 } as const;
 
 export type PanelTitle = (typeof PANELS)[keyof typeof PANELS];

@@ -3,7 +3,7 @@
 // 0 from the start, so its panel reads 0, not "No data").
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { knownCounter } from '../../../common/src/metrics';
-import type { PoolCounts } from './bounded-pool';
+import type { PoolCounts } from './connection-pool';
 import { DB_ERROR_REASONS } from './errors';
 
 export interface DownstreamGaugeSource {
@@ -52,6 +52,12 @@ export function createDownstreamMetrics(registry: Registry, source: DownstreamGa
       name: 'backpressure_db_query_seconds',
       help: "Time the write's INSERT took in PostgreSQL (the round trip)",
       buckets: SECONDS_BUCKETS,
+      registers,
+    }),
+    batch: new Histogram({
+      name: 'backpressure_db_batch_size',
+      help: 'Items each committed INSERT carried (db_batch_max; 1 without batching)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
       registers,
     }),
     errors: knownCounter(

@@ -1,23 +1,25 @@
-// DOWNSTREAM=postgres: every processed item is written to PostgreSQL's `items` table through a
-// bounded pool (bounded-pool.ts), as part of processing: the consumer answers 200 (or acks) only
-// after the INSERT has committed (one statement, autocommit). A write that cannot get a connection
-// is refused (429 / nack), one the database fails is not stored (503 / nack) — never lost.
+// DOWNSTREAM=postgres: every processed item is written to PostgreSQL's `items` table, as part of
+// processing: the consumer answers 200 (or acks) only after its INSERT has committed (one
+// statement, autocommit). Writes wait for a connection in a bounded line (write-line.ts), which
+// hands them to the pool (connection-pool.ts) one by one, or many to an INSERT (db_batch_max). A
+// write that cannot get a connection is refused (429 / nack), one the database fails is not
+// stored (503 / nack) — never lost.
 //
 // Readiness: after a connection-class error, or when the table is missing, writes are not tried
 // until a probe (a fresh connection, once a second) succeeds again; the probe creates the table
 // when it is missing (at start, or after someone dropped it).
-import type { Span } from '@opentelemetry/api';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../../common/src/logger';
-import { APPLICATION_NAME, BoundedPool } from './bounded-pool';
+import { APPLICATION_NAME, ConnectionPool, type Lease, type PoolCounts } from './connection-pool';
 import type { Downstream, ItemToWrite, WriteOutcome } from './downstream';
 import { DB_ERROR_REASONS, type DbErrorReason, errorReason, isRefusal, makesUnready } from './errors';
 import { createDownstreamMetrics, type DownstreamMetrics } from './metrics';
 import { RecentDurations } from './recent';
-import { ensureSchema, INSERT_ITEM, insertValues } from './schema';
+import { batchValues, ensureSchema, INSERT_BATCH, INSERT_ITEM, insertValues } from './schema';
 import type { DownstreamSettings } from './settings';
 import { type DbTarget, traceDbWrite } from './tracing';
+import { type WaitingWrite, WriteLine } from './write-line';
 
 const PROBE_EVERY_MS = 1000;
 /** Generous: on a loaded machine a new connection (a process forked by PostgreSQL) took seconds, and a probe that gives up too soon turns a slow database into a missing one. */
@@ -31,7 +33,8 @@ export class PostgresDownstream implements Downstream {
   ready = false;
   inserted = 0;
   duplicates = 0;
-  private readonly pool: BoundedPool;
+  private readonly pool: ConnectionPool;
+  private readonly line: WriteLine<ItemToWrite, Lease>;
   private readonly metrics: DownstreamMetrics;
   private readonly errorsByReason = Object.fromEntries(DB_ERROR_REASONS.map((r) => [r, 0])) as Record<DbErrorReason, number>;
   private lastError?: { reason: DbErrorReason; message: string; at: string };
@@ -57,9 +60,17 @@ export class PostgresDownstream implements Downstream {
       host: parsed.hostname,
       port: Number(parsed.port || 5432),
     };
-    this.pool = new BoundedPool(url, settings, logger);
+    this.pool = new ConnectionPool(url, settings, logger);
+    this.line = new WriteLine({
+      acquire: () => this.pool.acquire(),
+      write: (lease, batch) => this.insert(lease, batch),
+      fail: (batch, err) => this.fail(batch, err),
+      mustWait: () => this.pool.mustWait(),
+      batchMax: () => this.settings.db_batch_max,
+      maxWaiting: () => this.settings.db_max_waiting,
+    });
     this.metrics = createDownstreamMetrics(registry, {
-      counts: () => this.pool.counts(),
+      counts: () => this.counts(),
       maxWaiting: () => this.settings.db_max_waiting,
       busySeconds: () => this.pool.busySeconds,
       ready: () => this.ready,
@@ -83,48 +94,74 @@ export class PostgresDownstream implements Downstream {
 
   async write(item: ItemToWrite): Promise<WriteOutcome> {
     if (!this.ready) return 'db_unavailable';
-    return traceDbWrite(this.target, INSERT_ITEM, item.id, (span) => this.insert(item, span));
+    const statement = this.settings.db_batch_max > 1 ? INSERT_BATCH : INSERT_ITEM;
+    return traceDbWrite(this.target, statement, item.id, (span) => this.line.add(item, span));
   }
 
-  private async insert(item: ItemToWrite, span: Span): Promise<WriteOutcome> {
-    let lease: Awaited<ReturnType<BoundedPool['acquire']>> | undefined;
+  /** Writes a batch the line handed over with a connection (one item: INSERT_ITEM, as the bare loop). */
+  private async insert(lease: Lease, batch: WaitingWrite<ItemToWrite>[]): Promise<void> {
+    if (batch.length === 0) return lease.release(); // the writes it came for went with another connection
+    const taken = performance.now();
+    for (const write of batch) {
+      const waited = (taken - write.since) / 1000;
+      this.metrics.acquire.observe(waited);
+      this.acquireTimes.add(waited * 1000);
+      write.span.setAttribute('db.pool.acquire_seconds', waited);
+      write.span.setAttribute('db.operation.batch.size', batch.length);
+    }
+    const s = this.settings;
+    const items = batch.map((write) => write.item);
+    const single = items.length === 1 && s.db_batch_max === 1 ? items[0] : undefined;
     try {
-      lease = await this.pool.acquire();
-      this.metrics.acquire.observe(lease.acquireSeconds);
-      this.acquireTimes.add(lease.acquireSeconds * 1000);
-      span.setAttribute('db.pool.acquire_seconds', lease.acquireSeconds);
-      const started = performance.now();
-      const s = this.settings;
       const result = await lease.client.query({
-        text: INSERT_ITEM,
-        values: insertValues(item, s.db_query_ms),
+        text: single ? INSERT_ITEM : INSERT_BATCH,
+        values: single ? insertValues(single, s.db_query_ms) : batchValues(items, s.db_query_ms),
         ...(s.db_query_timeout_ms > 0 ? { query_timeout: s.db_query_timeout_ms } : {}),
       } as pg.QueryConfig);
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = (performance.now() - taken) / 1000;
       lease.release();
       this.metrics.query.observe(seconds);
+      this.metrics.batch.observe(batch.length);
       this.queryTimes.add(seconds * 1000);
-      const fresh = result.rowCount === 1;
-      if (fresh) this.inserted++;
-      else this.duplicates++;
-      this.metrics.writes.inc({ result: fresh ? 'inserted' : 'duplicate' });
-      span.setAttribute('db.response.returned_rows', result.rowCount ?? 0);
-      span.setAttribute('db.write.duplicate', !fresh);
-      return 'written';
+      const inserted = new Set(single ? (result.rowCount === 1 ? [single.id] : []) : result.rows.map((row: { id: string }) => row.id));
+      for (const write of batch) {
+        // An id twice in one batch is inserted once: the second is the duplicate.
+        const fresh = inserted.delete(write.item.id);
+        if (fresh) this.inserted++;
+        else this.duplicates++;
+        this.metrics.writes.inc({ result: fresh ? 'inserted' : 'duplicate' });
+        write.span.setAttribute('db.response.returned_rows', fresh ? 1 : 0);
+        write.span.setAttribute('db.write.duplicate', !fresh);
+        write.done('written');
+      }
     } catch (err) {
       const reason = errorReason(err);
       // A connection that timed out on the client side may still be busy on the server: never reuse it.
-      lease?.release(reason === 'statement_timeout' || reason === 'undefined_table' ? undefined : (err as Error));
-      this.failed(reason, err as Error);
-      span.setAttribute('db.error.reason', reason);
-      span.setAttribute('error.type', reason);
-      if (!isRefusal(reason)) span.setStatus({ code: 2, message: (err as Error).message });
-      return isRefusal(reason) ? 'db_pool_full' : 'db_unavailable';
+      lease.release(reason === 'statement_timeout' || reason === 'undefined_table' ? undefined : (err as Error));
+      this.fail(batch, err);
     }
   }
 
+  /** Settles writes that failed or were refused, all for the same reason. */
+  private fail(batch: WaitingWrite<ItemToWrite>[], err: unknown): void {
+    if (batch.length === 0) return;
+    const reason = errorReason(err);
+    this.failed(reason, err as Error, batch.length);
+    for (const write of batch) {
+      write.span.setAttribute('db.error.reason', reason);
+      write.span.setAttribute('error.type', reason);
+      if (!isRefusal(reason)) write.span.setStatus({ code: 2, message: (err as Error).message });
+      write.done(isRefusal(reason) ? 'db_pool_full' : 'db_unavailable');
+    }
+  }
+
+  /** The pool's counts, with the writes waiting in the line (pg's own line holds at most one caller per batch). */
+  private counts(): PoolCounts {
+    return { ...this.pool.counts(), waiting: this.line.length };
+  }
+
   describe() {
-    const counts = this.pool.counts();
+    const counts = this.counts();
     const s = this.settings;
     return {
       kind: 'postgres' as const,
@@ -141,7 +178,7 @@ export class PostgresDownstream implements Downstream {
       },
       acquire: this.acquireTimes.summary(),
       query: this.queryTimes.summary(),
-      writes: { inserted: this.inserted, duplicates_avoided: this.duplicates },
+      writes: { inserted: this.inserted, duplicates_avoided: this.duplicates, statements: this.queryTimes.summary().count },
       errors_by_reason: { ...this.errorsByReason },
       settings: {
         db_pool_size: s.db_pool_size,
@@ -150,6 +187,7 @@ export class PostgresDownstream implements Downstream {
         db_statement_timeout_ms: s.db_statement_timeout_ms,
         db_query_timeout_ms: s.db_query_timeout_ms,
         db_query_ms: s.db_query_ms,
+        db_batch_max: s.db_batch_max,
       },
     };
   }
@@ -159,9 +197,9 @@ export class PostgresDownstream implements Downstream {
     await this.pool.close();
   }
 
-  private failed(reason: DbErrorReason, err: Error): void {
-    this.errorsByReason[reason]++;
-    this.metrics.errors.inc({ reason });
+  private failed(reason: DbErrorReason, err: Error, writes: number): void {
+    this.errorsByReason[reason] += writes;
+    this.metrics.errors.inc({ reason }, writes);
     this.noteError(reason, err);
     if (makesUnready(reason)) this.setReady(false);
   }

@@ -1,5 +1,6 @@
-// The table every processed item is written to, and the one statement that writes it. The bench's
-// bare loop runs the same statement (bench/figures/downstream.ts), so both measure the same work.
+// The table every processed item is written to, and the statements that write it: one item, or a
+// batch. The bench's bare loops run the same statements (bench/figures/downstream.ts), so both
+// measure the same work.
 import type pg from 'pg';
 
 export const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS items (
@@ -22,6 +23,25 @@ export const insertValues = (item: { id: string; payload_bytes: number; created_
   item.id,
   item.payload_bytes,
   item.created_at,
+  queryMs,
+];
+
+/**
+ * Many items in one statement (db_batch_max > 1): the same rows as INSERT_ITEM, from arrays, and
+ * the ids it inserted (the others were there already). One pg_sleep for the statement (the
+ * materialized CTE runs once): a slow database is slow per statement, which batching shares out.
+ */
+export const INSERT_BATCH = `WITH slow AS MATERIALIZED (SELECT pg_sleep($4::double precision / 1000))
+INSERT INTO items (id, payload_bytes, created_at)
+SELECT t.id, t.payload_bytes, to_timestamp(t.created_at / 1000)
+FROM slow, unnest($1::text[], $2::integer[], $3::double precision[]) AS t(id, payload_bytes, created_at)
+ON CONFLICT (id) DO NOTHING
+RETURNING id`;
+
+export const batchValues = (items: { id: string; payload_bytes: number; created_at: number }[], queryMs: number) => [
+  items.map((item) => item.id),
+  items.map((item) => item.payload_bytes),
+  items.map((item) => item.created_at),
   queryMs,
 ];
 

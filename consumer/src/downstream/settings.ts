@@ -35,6 +35,11 @@ export const downstreamSettingsShape = {
   db_query_timeout_ms: ms().default(0),
   /** The slow database: time each write spends inside PostgreSQL (pg_sleep in the statement). */
   db_query_ms: ms().default(0),
+  /**
+   * Items one INSERT may carry: writes waiting for a connection go together in the next one free
+   * (a group commit, write-line.ts). 1: one INSERT per item.
+   */
+  db_batch_max: z.number().int().min(1).max(1000).default(1),
 };
 
 export type DownstreamSettings = z.infer<z.ZodObject<typeof downstreamSettingsShape>>;

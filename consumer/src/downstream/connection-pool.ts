@@ -1,7 +1,7 @@
-// node-postgres's pool with the bound it lacks: callers waiting for a connection queue in an
-// unbounded array there (brianc/node-postgres#2452), limited only in time by
-// connectionTimeoutMillis. Here, past `db_max_waiting` waiting callers a new one is refused at
-// once (PoolFullError), so the pressure travels back to whoever sent the item.
+// node-postgres's pool as the consumer uses it, counted (busy, idle, seconds busy). Callers
+// waiting for a connection queue in an unbounded array there (brianc/node-postgres#2452), limited
+// only in time by connectionTimeoutMillis: the writes' own line (write-line.ts) stands in front
+// of it, with the bound pg lacks.
 //
 // A change of the pool's own configuration (size, acquire timeout, statement timeout) replaces
 // the pool: new writes use the new one; the old one keeps serving the callers already waiting in
@@ -10,7 +10,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from '../../../common/src/logger';
-import { PoolFullError } from './errors';
 import { type DownstreamSettings, POOL_FIELDS } from './settings';
 
 /** Shown to PostgreSQL (pg_stat_activity.application_name): the lab's connections are found by it. */
@@ -27,7 +26,14 @@ export interface PoolCounts {
   draining: number;
 }
 
-export class BoundedPool {
+export interface Lease {
+  client: pg.PoolClient;
+  /** Gives the connection back; with an error, pg closes it instead. */
+  release: (err?: Error) => void;
+  acquireSeconds: number;
+}
+
+export class ConnectionPool {
   private pool: pg.Pool;
   private readonly draining = new Set<pg.Pool>();
   /** Seconds the connections released so far were checked out, summed. */
@@ -54,13 +60,17 @@ export class BoundedPool {
     void this.drain(old);
   }
 
-  /** A connection, or PoolFullError when db_max_waiting callers already wait; also how long it took. */
-  async acquire(): Promise<{ client: pg.PoolClient; release: (err?: Error) => void; acquireSeconds: number }> {
-    const bound = this.settings.db_max_waiting;
-    const waiting = this.counts().waiting;
-    // A caller that would have to wait counts against the bound: no idle connection and no room for a new one.
-    const mustWait = this.pool.idleCount === 0 && this.pool.totalCount >= this.pool.options.max;
-    if (bound !== null && mustWait && waiting >= bound) throw new PoolFullError(waiting);
+  /**
+   * True when a new caller would have to wait: no connection idle or to be opened that an earlier
+   * caller has not claimed (pg hands idle ones out a tick later; its callers wait in waitingCount meanwhile).
+   */
+  mustWait(): boolean {
+    const { idleCount, totalCount, waitingCount, options } = this.pool;
+    return idleCount + (options.max - totalCount) - waitingCount <= 0;
+  }
+
+  /** A connection (or pg's acquire timeout), and how long it took. */
+  async acquire(): Promise<Lease> {
     const started = performance.now();
     const client = await this.pool.connect();
     const acquired = { at: performance.now() };
