@@ -75,6 +75,14 @@ export class ConnectionPool {
     const client = await this.pool.connect();
     const acquired = { at: performance.now() };
     this.checkedOut.add(acquired);
+    // pg listens for errors on idle connections only. One checked out can still get one between
+    // queries: PostgreSQL shutting down sends its FATAL 57P01 in the same read as the last query's
+    // answer, before this caller has given it back; with no listener, that would end the process.
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+    };
+    client.on('error', onError);
     let released = false;
     return {
       client,
@@ -82,9 +90,10 @@ export class ConnectionPool {
       release: (err?: Error) => {
         if (released) return;
         released = true;
+        client.removeListener('error', onError);
         this.checkedOut.delete(acquired);
         this.releasedBusySeconds += (performance.now() - acquired.at) / 1000;
-        client.release(err ?? false);
+        client.release(err ?? lost ?? false); // a connection that failed is closed, not reused
       },
     };
   }
