@@ -51,23 +51,29 @@ after(async () => {
   await rabbitmq?.stop('SIGTERM', 60_000);
 });
 
-/** lab.items' ready and unacked messages, asked of the queue itself (node 1, or 2 if 1 is down). */
-async function queueCounts(): Promise<{ ready: number; unacked: number }> {
+/** `npm run rabbitmqctl -- --node N …` against the lab's cluster: its output, or undefined if it failed. */
+async function rabbitmqctlOn(node: string, args: string[]): Promise<string | undefined> {
   const ctl = path.resolve(__dirname, '../scripts/rabbitmqctl.js');
+  const run = startProcess(process.execPath, [ctl, '--node', node, ...args], { RABBITMQ_PORT: String(amqpPort) });
+  return (await run.exited) === 0 ? run.stdout : undefined;
+}
+
+/** rabbitmqctl on node 1, or 2 if 1 is down. */
+async function rabbitmqctl(args: string[]): Promise<string> {
   for (const node of ['1', '2']) {
-    const run = startProcess(
-      process.execPath,
-      [ctl, '--node', node, '-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged'],
-      {
-        RABBITMQ_PORT: String(amqpPort),
-      },
-    );
-    if ((await run.exited) === 0) {
-      const counts = parseQueueCounts(run.stdout)['lab.items'];
-      if (counts) return counts;
-    }
+    const out = await rabbitmqctlOn(node, args);
+    if (out !== undefined) return out;
   }
-  throw new Error('rabbitmqctl list_queues answered on no node');
+  throw new Error(`rabbitmqctl ${args.join(' ')} answered on no node`);
+}
+
+/** lab.items' ready and unacked messages, asked of the queue itself. */
+async function queueCounts(): Promise<{ ready: number; unacked: number }> {
+  const counts = parseQueueCounts(await rabbitmqctl(['-q', 'list_queues', 'name', 'messages_ready', 'messages_unacknowledged']))[
+    'lab.items'
+  ];
+  if (!counts) throw new Error('rabbitmqctl list_queues does not list lab.items');
+  return counts;
 }
 
 async function everyNodeRuns(): Promise<boolean> {
@@ -106,6 +112,14 @@ for (const id of CLUSTER_EXERCISES) {
       'lab.items empty',
     ).catch(() => {});
     t.diagnostic(`rabbitmqctl: lab.items ${counts.ready} ready, ${counts.unacked} unacked`);
+    // Who holds what is left: the channels with unacked messages, and what the consumer says it holds.
+    const holders = async () => {
+      const channels = await rabbitmqctl(['-q', 'list_channels', 'name', 'messages_unacknowledged', 'consumer_count']);
+      const held = channels.split('\n').filter((line) => /\s[1-9]\d*\s+\d+\s*$/.test(line));
+      const { broker } = await (await fetch(`${lab.urls.consumer}/status`)).json();
+      return `channels holding messages: ${JSON.stringify(held)}; the consumer: ${JSON.stringify(broker)}`;
+    };
+    if (counts.ready !== 0 || counts.unacked !== 0) t.diagnostic(await holders().catch((err) => String(err)));
     assert.deepEqual(counts, { ready: 0, unacked: 0 }, 'nothing left in lab.items: every confirmed item was taken');
     // The exercise's failover count (from /status) against the producer's Prometheus counter.
     const failovers = (await metricValue(producer, 'backpressure_broker_failovers_total')) - failoversBefore;
