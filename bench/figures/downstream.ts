@@ -10,9 +10,9 @@
 // - over HTTP: POST /process to a consumer, one item per request. Beside it, the same requests to a
 //   consumer with no database: the HTTP path's own ceiling, which is below half the bare loop on
 //   this machine (an express route + JSON body is ~0.4 ms of CPU; a committed INSERT ~0.1 ms).
-// - batched (db_batch_max 100): the broker path again, writes waiting for a connection going
-//   together in one INSERT (consumer/src/downstream/write-line.ts); beside it a bare loop writing
-//   the same in-flight items in batches of the same INSERT_BATCH, in flight ÷ pool per statement.
+// - batched (db_batch_max 100, prefetch 256): the broker path again, writes waiting for a
+//   connection going together in one INSERT (consumer/src/downstream/write-line.ts); beside it a
+//   bare loop writing 256 in flight in batches of the same INSERT_BATCH, 256 ÷ pool per statement.
 // The pool's per-item overhead is the extra connection time per item: pool × (1/lab − 1/bare).
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +34,12 @@ const POOLS = [1, 4, 16];
 const inFlight = (pool: number) => Math.max(32, 2 * pool);
 const GOAL = 0.5;
 const BATCH_MAX = 100;
+/**
+ * Items in flight on the batched paths. A batch is made of writes that wait for a connection, so
+ * its size is about in flight ÷ pool: with 32 in flight a pool of 16 writes 2 at a time (measured:
+ * 1.6 per INSERT, 0.39 × bare pg). A consumer that batches is given the prefetch to fill them.
+ */
+const BATCHED_IN_FLIGHT = 256;
 const PAYLOAD = 'x'.repeat(100);
 
 /** Runs `one` in `concurrency` loops; counts the items each call completed after the warm-up, for the window. */
@@ -102,10 +108,10 @@ async function bareRate(db: Postgres, pool: number, plan: Plan['downstream']) {
   }
 }
 
-/** The same in-flight items, in flight ÷ pool per INSERT_BATCH: one statement per connection at a time. */
+/** The batched paths' in-flight items, in flight ÷ pool per INSERT_BATCH: one statement per connection at a time. */
 async function bareBatchedRate(db: Postgres, pool: number, plan: Plan['downstream']) {
   const bare = new pg.Pool({ connectionString: db.url, max: pool });
-  const size = Math.ceil(inFlight(pool) / pool);
+  const size = Math.ceil(BATCHED_IN_FLIGHT / pool);
   try {
     return await rateOf(pool, plan.warmupSeconds, plan.windowSeconds, async (id) => {
       const items = Array.from({ length: size }, (_, k) => ({ id: `${id}-${k}`, payload_bytes: PAYLOAD.length, created_at: Date.now() }));
@@ -251,11 +257,11 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
         const overBroker = await brokerRate(broker, settings, needed);
         perItem = (await broker.consumer.get('/status')).downstream;
         await db.query('TRUNCATE items');
-        await broker.consumer.post('/admin/config', { db_batch_max: BATCH_MAX });
+        await broker.consumer.post('/admin/config', { db_batch_max: BATCH_MAX, max_concurrency: BATCHED_IN_FLIGHT });
         const written = await writesOf(broker.consumer);
         const batched = await brokerRate(broker, settings, needed);
         itemsPerInsert.push(await itemsPerStatementSince(broker.consumer, written));
-        await broker.consumer.post('/admin/config', { db_batch_max: 1 });
+        await broker.consumer.post('/admin/config', { db_batch_max: 1, max_concurrency: inFlight(pool) });
         await db.query('TRUNCATE items');
         const bareBatched = await bareBatchedRate(db, pool, settings);
         await db.query('TRUNCATE items');
@@ -298,8 +304,8 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
         values,
       });
       rows.push({
-        name: `DOWNSTREAM=postgres, pool ${pool}, over RabbitMQ, db_batch_max ${BATCH_MAX}`,
-        measured: `lab ${Math.round(m.batched)}/s, ${round(batchedRatio, 2)}× bare pg (one INSERT per item); ${round(perInsert, 1)} items per INSERT; a bare loop of batches of ${Math.ceil(inFlight(pool) / pool)}: ${Math.round(m.bareBatched)}/s`,
+        name: `DOWNSTREAM=postgres, pool ${pool}, over RabbitMQ, db_batch_max ${BATCH_MAX}, prefetch ${BATCHED_IN_FLIGHT}`,
+        measured: `lab ${Math.round(m.batched)}/s, ${round(batchedRatio, 2)}× bare pg (one INSERT per item); ${round(perInsert, 1)} items per INSERT; a bare loop of batches of ${Math.ceil(BATCHED_IN_FLIGHT / pool)}: ${Math.round(m.bareBatched)}/s`,
         goal: `≥ ${GOAL} × bare`,
         met: batchedRatio >= GOAL,
         event_loop_delay_p99_ms: null,
@@ -328,7 +334,7 @@ export async function downstreamThroughput(plan: Plan): Promise<Figure> {
       title: 'Throughput through PostgreSQL',
       rows,
       notes: [
-        `max(32, 2 × pool size) in flight on every path; bare: pg.Pool.query of the same INSERT; over RabbitMQ: a consumer with that prefetch drains ${needed} items queued in lab.items; bare amqplib → pg: amqplib with that prefetch takes the same items, writes each through a pg.Pool of the same size and acks it; db_batch_max ${BATCH_MAX}: the RabbitMQ path with writes waiting for a connection going in one INSERT_BATCH, beside a bare loop of INSERT_BATCH (in flight ÷ pool items each, one per connection); over HTTP: POST /process (processing_time_ms 0), and the same to a consumer without a database; ${settings.warmupSeconds} s warm-up, ${settings.windowSeconds} s window, table emptied before each; median of ${plan.runs} run(s); PostgreSQL 15 from scripts/postgres-server.ts, RabbitMQ from scripts/rabbitmq-server.ts`,
+        `max(32, 2 × pool size) in flight on every path; bare: pg.Pool.query of the same INSERT; over RabbitMQ: a consumer with that prefetch drains ${needed} items queued in lab.items; bare amqplib → pg: amqplib with that prefetch takes the same items, writes each through a pg.Pool of the same size and acks it; db_batch_max ${BATCH_MAX}: the RabbitMQ path with ${BATCHED_IN_FLIGHT} in flight (prefetch), writes waiting for a connection going in one INSERT_BATCH, beside a bare loop of INSERT_BATCH (${BATCHED_IN_FLIGHT} ÷ pool items each, one per connection); over HTTP: POST /process (processing_time_ms 0), and the same to a consumer without a database; ${settings.warmupSeconds} s warm-up, ${settings.windowSeconds} s window, table emptied before each; median of ${plan.runs} run(s); PostgreSQL 15 from scripts/postgres-server.ts, RabbitMQ from scripts/rabbitmq-server.ts`,
       ],
     };
   } finally {
