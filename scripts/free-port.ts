@@ -21,7 +21,7 @@ const ephemeralStart = (() => {
 })();
 
 /** Whether a server could listen on 127.0.0.1:port just now. */
-export const portFree = (port: number) =>
+const portFree = (port: number) =>
   new Promise<boolean>((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));

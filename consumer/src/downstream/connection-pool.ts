@@ -30,7 +30,6 @@ export interface Lease {
   client: pg.PoolClient;
   /** Gives the connection back; with an error, pg closes it instead. */
   release: (err?: Error) => void;
-  acquireSeconds: number;
 }
 
 export class ConnectionPool {
@@ -69,9 +68,8 @@ export class ConnectionPool {
     return idleCount + (options.max - totalCount) - waitingCount <= 0;
   }
 
-  /** A connection (or pg's acquire timeout), and how long it took. */
+  /** A connection, or pg's acquire timeout. (How long a write waited is the write line's to say.) */
   async acquire(): Promise<Lease> {
-    const started = performance.now();
     const client = await this.pool.connect();
     const acquired = { at: performance.now() };
     this.checkedOut.add(acquired);
@@ -86,7 +84,6 @@ export class ConnectionPool {
     let released = false;
     return {
       client,
-      acquireSeconds: (acquired.at - started) / 1000,
       release: (err?: Error) => {
         if (released) return;
         released = true;

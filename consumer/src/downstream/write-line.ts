@@ -28,7 +28,7 @@ export interface WriteLineOptions<T, L> {
   write(connection: L, batch: WaitingWrite<T>[]): Promise<void>;
   /** Settles each write of a batch that got no connection (refused, or the pool failed). */
   fail(batch: WaitingWrite<T>[], err: unknown): void;
-  /** True when a new write would have to wait: no idle connection and no room for a new one. */
+  /** True when a new write would have to wait: no connection free that an earlier write has not claimed. */
   mustWait(): boolean;
   batchMax(): number;
   maxWaiting(): number | null;
