@@ -53,38 +53,21 @@ after(async () => {
   await rabbitmq?.stop('SIGTERM', 60_000);
 });
 
-/** `npm run rabbitmqctl -- --node N …` against the lab's cluster: its output, or undefined if it failed. */
-async function rabbitmqctlOn(node: string, args: string[]): Promise<string | undefined> {
-  const ctl = path.resolve(__dirname, '../scripts/rabbitmqctl.js');
-  const run = startProcess(process.execPath, [ctl, '--node', node, ...args], { RABBITMQ_PORT: String(amqpPort) });
-  return (await run.exited) === 0 ? run.stdout : undefined;
-}
-
-/** rabbitmqctl on node 1, or 2 if 1 is down. */
+/** `npm run rabbitmqctl -- --node N …` on node 1, or 2 if 1 is down: its output. */
 async function rabbitmqctl(args: string[]): Promise<string> {
+  const ctl = path.resolve(__dirname, '../scripts/rabbitmqctl.js');
   for (const node of ['1', '2']) {
-    const out = await rabbitmqctlOn(node, args);
-    if (out !== undefined) return out;
+    const run = startProcess(process.execPath, [ctl, '--node', node, ...args], { RABBITMQ_PORT: String(amqpPort) });
+    if ((await run.exited) === 0) return run.stdout;
   }
   throw new Error(`rabbitmqctl ${args.join(' ')} answered on no node`);
 }
 
-/** Messages unacked on the cluster's channels, summed (rabbitmqctl list_channels on node 1, or 2). */
-async function unackedOnChannels(): Promise<number> {
-  const out = await rabbitmqctl(['-q', 'list_channels', 'messages_unacknowledged']);
-  return out
-    .split('\n')
-    .map((line) => Number(line.trim()))
-    .filter(Number.isFinite)
-    .reduce((a, b) => a + b, 0);
-}
-
-/** Who holds what is left: the channels with unacked messages, and what the consumer says it holds. */
-async function holders(): Promise<string> {
-  const channels = await rabbitmqctl(['-q', 'list_channels', 'name', 'messages_unacknowledged', 'consumer_count']);
-  const held = channels.split('\n').filter((line) => /\s[1-9]\d*\s+\d+\s*$/.test(line));
-  const { broker } = await (await fetch(`${lab.urls.consumer}/status`)).json();
-  return `channels holding messages: ${JSON.stringify(held)}; the consumer: ${JSON.stringify(broker)}`;
+/** The channels holding unacked messages (each one's line: name, count) and how many they hold in all. */
+async function channelsHolding(): Promise<{ lines: string[]; unacked: number }> {
+  const out = await rabbitmqctl(['-q', 'list_channels', 'name', 'messages_unacknowledged']);
+  const lines = out.split('\n').filter((line) => /\s[1-9]\d*\s*$/.test(line));
+  return { lines, unacked: lines.reduce((sum, line) => sum + Number(line.trim().split(/\s+/).at(-1)), 0) };
 }
 
 /** lab.items' ready and unacked messages, asked of the queue itself. */
@@ -127,19 +110,23 @@ for (const id of CLUSTER_EXERCISES) {
     await waitFor(
       async () => {
         counts = await queueCounts();
-        held = counts.unacked === 0 ? 0 : await unackedOnChannels();
+        held = counts.unacked === 0 ? 0 : (await channelsHolding()).unacked;
         return counts.ready === 0 && held === 0 && counts.unacked - held <= orphans;
       },
       30_000,
       'lab.items empty',
     ).catch(() => {});
     t.diagnostic(`rabbitmqctl: lab.items ${counts.ready} ready, ${counts.unacked} unacked, ${held} of them on a channel`);
-    if (counts.ready !== 0 || counts.unacked !== 0) t.diagnostic(await holders().catch((err) => String(err)));
+    if (counts.ready !== 0 || counts.unacked !== 0) {
+      const { broker } = await (await fetch(`${lab.urls.consumer}/status`)).json();
+      const { lines } = await channelsHolding();
+      t.diagnostic(`channels holding messages: ${JSON.stringify(lines)}; the consumer: ${JSON.stringify(broker)}`);
+    }
     assert.equal(counts.ready, 0, 'nothing ready in lab.items: every confirmed item was taken');
     assert.equal(held, 0, 'no channel holds a message: the consumer finished every delivery');
-    // RabbitMQ 3.10's quorum queue, after a hung leader (44), has twice kept 1 and 3 messages
-    // "unacked" that no channel held, the consumer holding none, for good (exercise 45 still saw
-    // them). The exercise's books showed no confirmed item lost each time (confirmed = processed,
+    // RabbitMQ 3.10's quorum queue, after a hung leader (44), has three times kept 1 or 3 messages
+    // "unacked" that no channel held, the consumer holding none, until 46 restarted a node
+    // (exercise 45 still saw them). The exercise's books showed no confirmed item lost each time (confirmed = processed,
     // duplicates counted): these are the queue's own bookkeeping. They are counted and shown, and
     // carried over: no exercise may add to them.
     if (counts.unacked - held > orphans) t.diagnostic(`${counts.unacked - held - orphans} unacked message(s) that no channel holds`);
