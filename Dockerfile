@@ -26,8 +26,9 @@ COPY producer/src producer/src
 COPY consumer/src consumer/src
 COPY labs labs
 COPY ui/src ui/src
-# labs/ stops and starts PostgreSQL in the database exercises (scripts/postgres-server.ts).
-COPY scripts/postgres-server.ts scripts/free-port.ts scripts/
+# labs/ drives the servers of its exercises with scripts/: PostgreSQL (the database exercises) and
+# RabbitMQ's nodes (the cluster exercises). test/dockerfiles.test.ts compiles what this stage copies.
+COPY scripts scripts
 RUN npm run build
 
 # 2. Production dependencies only (uplot, the ui's chart, is one).

@@ -7,7 +7,8 @@
 // Then the healthcheck script and the load generator the images run, run here for real.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -146,6 +147,43 @@ for (const service of ['producer', 'consumer', 'ui']) {
     }
   });
 }
+
+// The build stage's `npm run build` sees only what the stage copies, filtered by .dockerignore. A new
+// import of a file left out (labs/ importing scripts/) breaks the image build and nothing else: this
+// compiles exactly that set here, in seconds, where the Docker stack test needs an engine.
+test('the build stage compiles from exactly what it copies (its COPY sources in the build context): tsc finds every import', async () => {
+  const build = stages.find((s) => s.instructions.some((i) => /npm run build/.test(content(i))));
+  assert.ok(build, 'a stage runs npm run build');
+  const copy = mkdtempSync(path.join(tmpdir(), 'bpl-build-stage-'));
+  try {
+    for (const instruction of copiesOf(build.instructions).filter((c) => !c.getFromFlag())) {
+      const args = instruction.getArguments().map((a) => a.getValue());
+      const destination = args.at(-1)!;
+      for (const source of args.slice(0, -1)) {
+        for (const file of filesUnder(path.join(ROOT, source)).map((f) => path.relative(ROOT, f))) {
+          if (ignored.ignores(file)) continue;
+          // COPY <dir> <dest> copies the tree into dest; COPY <file> <dir>/ puts the file into dir.
+          const target = statSync(path.join(ROOT, source)).isDirectory()
+            ? path.join(destination, path.relative(source, file))
+            : destination.endsWith('/')
+              ? path.join(destination, path.basename(file))
+              : destination;
+          mkdirSync(path.dirname(path.join(copy, target)), { recursive: true });
+          cpSync(path.join(ROOT, file), path.join(copy, target));
+        }
+      }
+    }
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+    const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], { cwd: copy }).then(
+      () => '',
+      (e: { stdout?: string }) => e.stdout ?? String(e),
+    );
+    assert.equal(compiled, '', 'tsc in a copy of the build stage');
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
 
 test('.dockerignore keeps node_modules, dist, .git and tests out of the build context', () => {
   for (const file of ['node_modules/express/package.json', 'dist/producer/src/main.js', '.git/HEAD', 'test/core.test.ts', '.env']) {
