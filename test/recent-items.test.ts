@@ -79,7 +79,7 @@ test('SlowestItems keeps the ten slowest of each second of the last minute, and 
   const start = 1_000_000_000_000;
   for (let i = 0; i < 100; i++) {
     const item = createItem(0);
-    Object.assign(item, { created_at: start - i, enqueued_at: start - i });
+    Object.assign(item, { created_at: start - i });
     slowest.record(item, 0, undefined, start); // waited i ms
   }
   const kept = slowest.slowest(60, 100, start);

@@ -21,6 +21,7 @@ import { DrainMeter } from './drain-meter';
 import type { Item } from './item';
 import type { Ledger } from './ledger';
 import type { ItemQueue } from './queue';
+import { queueNow } from './queue-clock';
 import { RetryBudget } from './retry-budget';
 
 /** Items taken together, with the JSON each is sent as. */
@@ -76,7 +77,7 @@ export class Dispatcher {
   expireStale(): void {
     const maxAgeMs = this.settings().max_item_age_ms;
     const now = Date.now();
-    const cutoff = maxAgeMs > 0 ? now - maxAgeMs : -Infinity;
+    const cutoff = maxAgeMs > 0 ? queueNow() - maxAgeMs : -Infinity;
     const isStale = (item: Item) => item.enqueued_at < cutoff || pastDeadline(item.deadline_at, now);
     for (const item of this.queue.expireHeads(isStale)) this.ledger.expiredInQueue(item);
   }

@@ -1,6 +1,7 @@
 // A work item: what the generator, /produce and /jobs create, and what the consumer processes.
 import { randomUUID } from 'node:crypto';
 import type { SpanContext } from '@opentelemetry/api';
+import { queueNow } from './queue-clock';
 
 export type Priority = 'high' | 'normal';
 
@@ -13,7 +14,7 @@ export interface Item {
   readonly payload: string;
   /** Set for items submitted through POST /jobs. */
   readonly job: boolean;
-  /** Epoch milliseconds when the item last entered the queue. */
+  /** When the item last entered the queue, on the queue's clock (queue-clock.ts: not epoch ms). */
   enqueued_at: number;
   /**
    * Epoch ms after which the item is no use to whoever made it (0: no deadline): created_at +
@@ -31,10 +32,11 @@ export interface Item {
 }
 
 /**
- * Heap bytes an item costs beyond its payload characters: the object (80), its two timestamps
- * (16 each: not small integers, so boxed), its id (56), its queue slot (8), the payload string's
- * header (16). `npm run bench` measured 193 B (1 KB payloads) and 198 B (100 B payloads) per item
- * at 1,000,000 queued, heap after a full GC; /status uses it for memory_bytes.
+ * Heap bytes an item costs beyond its payload characters: the object (96: nine fields), created_at
+ * (16: an epoch timestamp is not a small integer, so it is boxed; enqueued_at is one, see
+ * queue-clock.ts), its id (56), its queue slot (8), the payload string's header (16); a deadline
+ * adds 16 (boxed too). `npm run bench` measured 193 B (1 KB payloads) and 198 B (100 B payloads) per
+ * item at 1,000,000 queued, heap after a full GC; /status uses it for memory_bytes.
  */
 export const ITEM_OVERHEAD_BYTES = 200;
 
@@ -71,7 +73,7 @@ export function createItem(
     payload: payload ?? (payloadBytes > 0 ? Buffer.alloc(payloadBytes, 120).toString('latin1') : ''),
     job,
     deadline_at: deadlineMs > 0 ? now + deadlineMs : 0,
-    enqueued_at: now,
+    enqueued_at: queueNow(), // the queue sets it again; a small integer from the start keeps the field one
     attempts: 0,
     sends: 0,
   };

@@ -17,6 +17,7 @@ import type { Discipline } from './discipline/discipline';
 import { FifoDiscipline } from './discipline/fifo';
 import { Fifo } from './fifo';
 import { type Item, itemBytes, type Priority } from './item';
+import { queueNow } from './queue-clock';
 
 interface RoomWaiter {
   item: Item;
@@ -27,11 +28,11 @@ interface RoomWaiter {
 export class ItemQueue implements AdmissionQueue {
   /**
    * @param maxBytes the byte bound now (0: none).
-   * @param clock epoch ms now: the items' enqueue times and the disciplines' decisions (tests drive it).
+   * @param clock ms now, on queue-clock.ts's clock: the items' enqueue times and the disciplines' decisions (tests drive it).
    */
   constructor(
     private readonly maxBytes: () => number = () => 0,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = queueNow,
   ) {}
 
   private readonly lanes: Record<Priority, Fifo<Item>> = { high: new Fifo(), normal: new Fifo() };

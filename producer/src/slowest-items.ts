@@ -4,6 +4,7 @@
 // itself is common/src/slowest-window.ts.
 import { SlowestWindow } from '../../common/src/slowest-window';
 import type { Item } from './item';
+import { queueTimeToEpochMs } from './queue-clock';
 
 export class SlowestItems extends SlowestWindow {
   /** `item` was delivered now; its send took `sendMs`, the consumer said it processed it in `processMs`. */
@@ -11,6 +12,7 @@ export class SlowestItems extends SlowestWindow {
     const totalMs = now - item.created_at;
     if (!this.wouldKeep(totalMs, now)) return;
     const sendStarted = now - sendMs;
+    const enqueuedAt = queueTimeToEpochMs(item.enqueued_at);
     this.add(
       {
         id: item.id,
@@ -19,8 +21,8 @@ export class SlowestItems extends SlowestWindow {
         attempts: item.attempts + 1,
         delivered_at: now,
         total_ms: totalMs,
-        admission_ms: Math.max(0, item.enqueued_at - item.created_at),
-        queue_ms: Math.max(0, Math.round(sendStarted - item.enqueued_at)),
+        admission_ms: Math.max(0, Math.round(enqueuedAt - item.created_at)),
+        queue_ms: Math.max(0, Math.round(sendStarted - enqueuedAt)),
         send_ms: Math.round(sendMs),
         process_ms: processMs ?? null,
       },

@@ -14,6 +14,7 @@
 import { type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Decision } from './admission/outcome';
 import type { Item } from './item';
+import { queueNow, queueTimeToEpochMs } from './queue-clock';
 import type { RetryReason, Source } from './vocabulary';
 
 const tracer = trace.getTracer('backpressure-lab-producer');
@@ -80,7 +81,7 @@ export class ItemTracer {
           'item.age_seconds': (now - item.created_at) / 1000,
           'queue.size': this.queue.queueSize(),
           'queue.mode': this.queue.mode(),
-          'queue.latency_seconds': (now - item.enqueued_at) / 1000,
+          'queue.latency_seconds': (queueNow() - item.enqueued_at) / 1000,
         },
       },
       this.parent(item),
@@ -116,8 +117,12 @@ export class ItemTracer {
       .startSpan(
         'queue_wait',
         {
-          startTime: item.enqueued_at,
-          attributes: { 'item.id': item.id, 'queue.outcome': outcome, 'queue.wait_seconds': (now - item.enqueued_at) / 1000 },
+          startTime: queueTimeToEpochMs(item.enqueued_at),
+          attributes: {
+            'item.id': item.id,
+            'queue.outcome': outcome,
+            'queue.wait_seconds': (now - queueTimeToEpochMs(item.enqueued_at)) / 1000,
+          },
         },
         this.parent(item),
       )

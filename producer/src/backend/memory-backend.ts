@@ -11,6 +11,7 @@ import { Dispatcher } from '../dispatcher';
 import { releaseHeapAfterClear } from '../heap-release';
 import type { Ledger } from '../ledger';
 import { ItemQueue } from '../queue';
+import { queueNow } from '../queue-clock';
 import { Readiness } from '../readiness';
 import type { BackendLimits, BackendStatus, DeadLetterList, MemoryAccounting, ReplayResult } from '../status-model';
 import type { BackendParts, QueueBackend, ReadinessCheck } from './queue-backend';
@@ -96,7 +97,7 @@ export class MemoryBackend implements QueueBackend {
       kind: this.kind,
       depth: this.queue.size,
       by_priority: { high: this.queue.sizeOf('high'), normal: this.queue.sizeOf('normal') },
-      oldest_item_age_seconds: oldest === undefined ? 0 : Math.round(Date.now() - oldest) / 1000,
+      oldest_item_age_seconds: oldest === undefined ? 0 : Math.round(queueNow() - oldest) / 1000,
       bytes: this.queue.bytes,
       bytes_estimated_from: 'item heap estimate',
       limits: this.limits(),

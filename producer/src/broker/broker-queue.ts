@@ -29,6 +29,7 @@ import { HEADERS, ITEMS_QUEUE, MESSAGE_PRIORITY } from '../../../common/src/brok
 import type { AddResult, AdmissionQueue, EvictResult, RoomResult } from '../admission/admission-queue';
 import { itemRequestBody } from '../consumer-client';
 import type { Item } from '../item';
+import { queueNow } from '../queue-clock';
 import { itemTraceHeaders } from '../tracing';
 import { PublishLog } from './publish-log';
 
@@ -169,7 +170,7 @@ export class BrokerQueue implements AdmissionQueue {
   /** Publishes until the broker answers: a nack of the first publish is `full`; a lost one is re-sent. */
   private async publish(channel: ConfirmChannel, item: Item): Promise<AddResult> {
     const now = Date.now();
-    item.enqueued_at = now;
+    item.enqueued_at = queueNow();
     const headers = {
       ...itemTraceHeaders(item),
       [HEADERS.attempts]: 1,
