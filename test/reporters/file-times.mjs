@@ -1,0 +1,19 @@
+// A second reporter for `npm test`: after the TAP output, each test file's time (the sum of its
+// top-level tests, which run one after another), longest first. CI has a time budget (README);
+// this says where it goes. Node's runner reports tests, not files, so the file comes from each
+// event (`data.file`).
+export default async function* fileTimes(source) {
+  const files = new Map();
+  for await (const event of source) {
+    if ((event.type !== 'test:pass' && event.type !== 'test:fail') || event.data.nesting !== 0) continue;
+    const name = (event.data.file ?? '(unknown file)').split('/').pop();
+    const file = files.get(name) ?? { ms: 0, tests: 0 };
+    file.ms += event.data.details.duration_ms;
+    file.tests++;
+    files.set(name, file);
+  }
+  yield '# time per test file (its top-level tests, one after another), longest first:\n';
+  for (const [name, { ms, tests }] of [...files].sort((a, b) => b[1].ms - a[1].ms)) {
+    yield `#   ${(ms / 1000).toFixed(1).padStart(6)} s  ${String(tests).padStart(3)} top-level  ${name}\n`;
+  }
+}
