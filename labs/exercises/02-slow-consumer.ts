@@ -26,7 +26,7 @@ export default {
     about('queue growth', 6, 'items/s', (r) => r.window('grow').rate(queued), { why: '10 produced − 4 processed: 360 items a minute' }),
     about('queue memory growth', 7.2, 'KB/s', (r) => r.window('grow').rate(queueMb) * 1024, {
       tolerance: 0.25,
-      why: '6 items/s × (1,024 B payload + ~200 B per item)',
+      why: '6 items/s × (1,024 B payload + ~190 B per item)',
     }),
   ],
   question: 'The queue grows 6 items/s. How long until an item that joins the queue now is processed, after one minute? After an hour?',

@@ -41,6 +41,11 @@ export class Dispatcher {
   private readonly senders = new Set<number>();
   private stopping = false;
   private readonly wakeOnStop = new AbortController();
+  /**
+   * Items a send failed for: their next send is a retry (the retry budget counts those apart). Kept
+   * here, not on the item, because a queued item never sent should not pay for it (8 heap bytes each).
+   */
+  private readonly failedBefore = new WeakSet<Item>();
 
   constructor(
     private readonly queue: ItemQueue,
@@ -155,7 +160,7 @@ export class Dispatcher {
   /** Sends a batch and settles each of its items on its own: delivered, retried or dead-lettered. */
   private async attempt({ items, bodies }: Batch): Promise<void> {
     const s = this.settings();
-    for (const item of items) this.retryBudget.sent(item.sends++ > 0);
+    for (const item of items) this.retryBudget.sent(this.failedBefore.has(item));
     const started = performance.now();
     // A lone item always goes to /process (it may be larger than a batch may be).
     const outcomes =
@@ -180,6 +185,7 @@ export class Dispatcher {
         return;
       }
       const failure = outcome;
+      this.failedBefore.add(item);
       // A failure of the whole request is one object repeated for each of its items: the breaker
       // hears it once, as it would for one item sent alone.
       const newToBreaker = failure !== outcomes[i - 1];

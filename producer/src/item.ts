@@ -25,20 +25,18 @@ export interface Item {
   readonly deadline_at: number;
   /** Delivery attempts so far (the dispatcher retries failures). */
   attempts: number;
-  /** Times it was sent, whatever the answer (the retry budget tells first sends from retries). */
-  sends: number;
   /** The item's trace (its admission span), when tracing is on: see tracing.ts. */
   trace?: SpanContext;
 }
 
 /**
- * Heap bytes an item costs beyond its payload characters: the object (96: nine fields), created_at
+ * Heap bytes an item costs beyond its payload characters: the object (88: eight fields), created_at
  * (16: an epoch timestamp is not a small integer, so it is boxed; enqueued_at is one, see
  * queue-clock.ts), its id (56), its queue slot (8), the payload string's header (16); a deadline
- * adds 16 (boxed too). `npm run bench` measured 193 B (1 KB payloads) and 198 B (100 B payloads) per
+ * adds 16 (boxed too). `npm run bench` measured 185 B (1 KB payloads) and 189 B (100 B payloads) per
  * item at 1,000,000 queued, heap after a full GC; /status uses it for memory_bytes.
  */
-export const ITEM_OVERHEAD_BYTES = 200;
+export const ITEM_OVERHEAD_BYTES = 190;
 
 /**
  * A random UUID held as one flat string. randomUUID() builds its answer from some twenty short
@@ -84,7 +82,6 @@ export function createItem(
     deadline_at: deadlineMs > 0 ? now + deadlineMs : 0,
     enqueued_at: queueNow(), // the queue sets it again; a small integer from the start keeps the field one
     attempts: 0,
-    sends: 0,
   };
 }
 
