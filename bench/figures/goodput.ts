@@ -24,8 +24,10 @@ const AT_DEFAULTS = { codel_target_ms: 5, codel_interval_ms: 100, lifo_queue_thr
 const OVERHEAD_GOAL = 1.1;
 const DEADLINE_MS = 500;
 const LOADS = [1, 1.5, 2];
+/** Quick mode (the bench's own test) checks that the figure is made: one load, short windows. */
+const QUICK = { loads: [2], seconds: 1, warmupSeconds: 1 };
 
-const warmupSeconds = (seconds: number) => Math.max(5, seconds);
+const warmupSeconds = (plan: Plan, seconds: number) => (plan.quick ? QUICK.warmupSeconds : Math.max(5, seconds));
 const status = (lab: Lab, service: 'producer' | 'consumer') => lab[service].get(`/status`);
 
 /** Producer CPU seconds per item drained from a full queue of `fill` items. */
@@ -51,14 +53,14 @@ async function counts(lab: Lab) {
 }
 
 /** Items/s processed and processed within their deadline, at `rate` items/s made, over `seconds`. */
-async function goodputAt(lab: Lab, discipline: Discipline, rate: number, seconds: number) {
+async function goodputAt(plan: Plan, lab: Lab, discipline: Discipline, rate: number, seconds: number) {
   const settings = { ...AT_DEFAULTS, queue_discipline: discipline };
   await lab.producer.post('/admin/config', { production_rate: 0 });
   await lab.producer.post('/admin/clear-queue');
   await lab.producer.post('/admin/config', { ...settings, max_item_age_ms: DEADLINE_MS, production_rate: rate });
   // The queue reaches its steady state: CoDel takes longest. Its control law needs ~200 drops before
   // it drops 150/s (interval / √count), about 3 s of growing queue at 2× a 150/s capacity.
-  await sleep(warmupSeconds(seconds) * 1000);
+  await sleep(warmupSeconds(plan, seconds) * 1000);
   const before = await counts(lab);
   await sleep(seconds * 1000);
   const after = await counts(lab);
@@ -96,11 +98,12 @@ export async function goodputFigure(plan: Plan): Promise<Figure> {
     // Goodput: the consumer back to 100 ms an item on 4 slots (40/s: its timers, not this machine's
     // CPU, set its capacity), measured with a full queue.
     await lab.consumer.post('/admin/config', { processing_time_ms: 100, max_concurrency: 4 });
-    const seconds = plan.quick ? 3 : 10;
-    const capacity = (await goodputAt(lab, 'fifo', 1000, seconds)).throughput;
-    for (const load of LOADS) {
+    const seconds = plan.quick ? QUICK.seconds : 10;
+    const capacity = (await goodputAt(plan, lab, 'fifo', 1000, seconds)).throughput;
+    for (const load of plan.quick ? QUICK.loads : LOADS) {
       const results: Partial<Record<Discipline, { throughput: number; goodput: number }>> = {};
-      for (const d of Object.keys(DISCIPLINES) as Discipline[]) results[d] = await goodputAt(lab, d, Math.round(load * capacity), seconds);
+      for (const d of Object.keys(DISCIPLINES) as Discipline[])
+        results[d] = await goodputAt(plan, lab, d, Math.round(load * capacity), seconds);
       rows.push({
         name: `goodput at ${load}× capacity (${Math.round(load * capacity)}/s made, ${DEADLINE_MS} ms deadline)`,
         measured: (Object.keys(results) as Discipline[])
@@ -118,7 +121,7 @@ export async function goodputFigure(plan: Plan): Promise<Figure> {
       rows,
       notes: [
         `CPU: the producer's CPU (utime + stime) while it drains ${fill} queued items to a consumer that takes 64 at once in 0 ms; CoDel with a target no item reaches, adaptive LIFO always newest-first`,
-        `goodput: consumer 100 ms an item, 4 at once; capacity measured first (${round(capacity, 1)}/s); each point after ${warmupSeconds(seconds)} s of warm-up, over ${seconds} s`,
+        `goodput: consumer 100 ms an item, 4 at once; capacity measured first (${round(capacity, 1)}/s); each point after ${warmupSeconds(plan, seconds)} s of warm-up, over ${seconds} s`,
       ],
     };
   } finally {
