@@ -53,7 +53,7 @@ export default {
       'Let PostgreSQL cancel instead: statement_timeout 500 ms',
     ),
     watch(3, 'Let the earlier queries end (at most 2 s)'),
-    watch(2, 'Now each write is cancelled by PostgreSQL', { window: 'server', jq: DB_JQ }),
+    watch(4, 'Now each write is cancelled by PostgreSQL', { window: 'server', jq: DB_JQ }), // 2 s at LAB_TIME_SCALE=2: a busy machine's stall fits
     lingering('lingering with statement_timeout'),
     ...normalDatabase(),
   ],
