@@ -238,8 +238,7 @@ function bottleneckOf(view: FleetView): FleetView['bottleneck'] {
   // The database is full when its connections were busy FULL of the last window. Before a window has
   // passed, when every connection is busy at this look and writes wait for one: every connection
   // busy at one instant alone comes by chance at half the load (2 connections, 52% busy, seen).
-  const databaseFull = d && (d.utilization === null ? d.full_hop === 'pool_connections' && d.waiting > 0 : d.utilization >= FULL);
-  if (d && databaseFull) {
+  if (d && (d.utilization === null ? d.full_hop === 'pool_connections' && d.waiting > 0 : d.utilization >= FULL)) {
     const busy =
       d.utilization === null ? `${d.busy} of ${d.size} connections busy` : `connections ${Math.round(d.utilization * 100)}% busy`;
     return { hop: 'downstream', why: `the database: ${busy}, ${d.waiting} writes waiting for one` };
