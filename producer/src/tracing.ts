@@ -68,8 +68,12 @@ export class ItemTracer {
   /** A sender took `item`: ends its queue wait, starts its send; returns the context the send runs in. */
   taken(item: Item): Context | undefined {
     if (!item.trace) return undefined;
-    const now = Date.now();
-    this.queueWait(item, now, 'sent');
+    // One reading of the queue's clock for the wait's end, the send's start and queue.latency_seconds.
+    // With two (Date.now() before the wait's span was made, queueNow() after), whatever ran between
+    // them showed as a gap: more than 2 ms once on a busy machine (test/tracing.test.ts).
+    const left = queueNow();
+    const now = queueTimeToEpochMs(left);
+    this.queueWait(item, left, 'sent');
     const span = tracer.startSpan(
       'send_to_consumer',
       {
@@ -81,7 +85,7 @@ export class ItemTracer {
           'item.age_seconds': (now - item.created_at) / 1000,
           'queue.size': this.queue.queueSize(),
           'queue.mode': this.queue.mode(),
-          'queue.latency_seconds': (queueNow() - item.enqueued_at) / 1000,
+          'queue.latency_seconds': (left - item.enqueued_at) / 1000,
         },
       },
       this.parent(item),
@@ -104,15 +108,16 @@ export class ItemTracer {
 
   /** drop_oldest evicted `item` from the queue: its wait ends there. */
   evicted(item: Item): void {
-    if (item.trace) this.queueWait(item, Date.now(), 'evicted');
+    if (item.trace) this.queueWait(item, queueNow(), 'evicted');
   }
 
   /** `item` outlived max_item_age_ms in the queue: its wait ends there. */
   expired(item: Item): void {
-    if (item.trace) this.queueWait(item, Date.now(), 'expired');
+    if (item.trace) this.queueWait(item, queueNow(), 'expired');
   }
 
-  private queueWait(item: Item, now: number, outcome: string): void {
+  /** The queue_wait span of `item`, from its enqueue to `left` (both on the queue's clock). */
+  private queueWait(item: Item, left: number, outcome: string): void {
     tracer
       .startSpan(
         'queue_wait',
@@ -121,12 +126,12 @@ export class ItemTracer {
           attributes: {
             'item.id': item.id,
             'queue.outcome': outcome,
-            'queue.wait_seconds': (now - queueTimeToEpochMs(item.enqueued_at)) / 1000,
+            'queue.wait_seconds': (left - item.enqueued_at) / 1000,
           },
         },
         this.parent(item),
       )
-      .end(now);
+      .end(queueTimeToEpochMs(left));
   }
 
   private endSend(item: Item, result: string, error?: string): void {
