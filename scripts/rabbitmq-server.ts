@@ -74,8 +74,11 @@ export interface RabbitMQCluster {
   stop(): Promise<void>;
   /** rabbitmqctl against node `index` (0-based); resolves with its output. */
   rabbitmqctl(index: number, args: string[]): Promise<string>;
-  /** Waits until node `index` answers on its management API and sees `expected` nodes running. */
-  waitReady(index: number, expected?: number): Promise<void>;
+  /**
+   * Waits until node `index` answers on its management API and sees `expected` nodes running;
+   * rejects after `timeoutMs` (by default as long as a start may take).
+   */
+  waitReady(index: number, expected?: number, timeoutMs?: number): Promise<void>;
 }
 
 export const rabbitmqInstalled = () => existsSync(RABBITMQ_SERVER);
@@ -127,7 +130,7 @@ export async function startRabbitMQCluster(options: RabbitMQOptions): Promise<Ra
         ),
       );
     },
-    waitReady: (index, expected = 1) => waitForNodes(nodes[index], expected, START_TIMEOUT_MS),
+    waitReady: (index, expected = 1, timeoutMs = START_TIMEOUT_MS) => waitForNodes(nodes[index], expected, timeoutMs),
   };
   try {
     await waitForPort(epmdPort, 10_000);
