@@ -1,5 +1,6 @@
-// How long and how big each figure runs. `npm run bench` uses FULL (about eight minutes, and about
-// seven more for the broker's scale-out figure, which parks a million items in RabbitMQ);
+// How long and how big each figure runs. `npm run bench` uses FULL (about 25 minutes on 2 cores: 1,459 s
+// on 2026-12-06, of which 300 s the broker's scale-out figure, which parks a million items in
+// RabbitMQ, 390 s the database figure and 240 s goodput);
 // BENCH_QUICK=1 runs every figure once, small and short, to check the bench itself works.
 export interface Plan {
   quick: boolean;
@@ -69,8 +70,8 @@ const FULL: Plan = {
 const QUICK: Plan = {
   quick: true,
   runs: 1,
-  // Generous for what it does (about 4 minutes here): test/bench.test.ts runs it at the lowest CPU
-  // priority beside other test files, and on a machine with one core kept busy it took 6–7 minutes.
+  // Generous for what it does (134 s on an idle machine here): test/bench.test.ts runs it at the
+  // lowest CPU priority beside other test files, and with one core kept busy it took 228–277 s.
   budgetSeconds: 800,
   rate: { rates: [10, 100, 1000, 10_000], windowSeconds: () => 0.5 },
   delivery: { ...FULL.delivery, fill: 10_000, batchFill: 20_000, warmupSeconds: 0.2, windowSeconds: 0.5 },
