@@ -71,7 +71,6 @@ const LESS_COMPRESSED = [
   '20-open-block',
   '21-open-timeout',
   '22-breaker-failure-rate',
-  '28-competing-consumers',
   '30-consumer-dies',
   '31-prefetch',
   '33-slow-database',
@@ -86,12 +85,15 @@ const LESS_COMPRESSED = [
  * (8 × 1000 / 500 ms processed − 10 made = 6/s). Each item's few milliseconds of scheduling delay
  * on a busy machine come off the processed rate and all of it off the difference: with one core
  * kept busy, scale 2 measured 7.7 of its 12/s. At scale 1 items are twice as long and the same
- * delay costs half as much. 39, 40 and 41 promise what a consumer at capacity does with deadlines,
- * timeouts and retries; at scale 2 on a machine this busy the consumer itself fell to half its
+ * delay costs half as much. 28 promises each consumer's 2 × 1000 / 100 ms a second, where any
+ * scheduling delay adds to each item's time: at scale 2 (50 ms items) three consumers on a busy
+ * machine took 82 items/s of 120 ± 30 once (100–112 in 14 of 16 runs, 90 once). 39, 40 and 41
+ * promise what a consumer at capacity does with deadlines, timeouts and retries; at scale 2 on a machine this busy the consumer itself fell to half its
  * capacity (16/s of 40), so the "before the trigger" of 40 was overloaded already.
  */
 const NOT_COMPRESSED = [
   '18-scale-consumer',
+  '28-competing-consumers',
   '39-goodput-disciplines',
   '40-metastable',
   '41-retry-budget',
