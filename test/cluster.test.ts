@@ -257,7 +257,7 @@ describe('a three-node cluster with a quorum queue', () => {
     // Three nodes killed together and started together: now and then one waits on the others'
     // tables and stays out (seen twice: 2 of 3 after 180 s). Restarting that node, as an operator
     // would, lets it join; the subject here is the lab's clients, which must come back by themselves.
-    // When all three join, this whole test takes 27–34 s on a busy core: a node out after 60 s is restarted.
+    // When all three join, this whole test takes 26–34 s on a busy core: a node out after 60 s is restarted.
     await Promise.all(
       cluster.nodes.map(async (node, i) => {
         try {
