@@ -15,6 +15,7 @@
 import type { Intake } from './intake';
 import { createItem } from './item';
 import { OfferWindow } from './offer-window';
+import { PriorityMix } from './priority-mix';
 
 const TICK_MS = 10;
 /** The longest sleep at rate 0 (a rate change wakes it sooner). */
@@ -33,6 +34,7 @@ export interface GeneratorSettings {
 export class Generator {
   private startedAt = 0;
   private made = 0;
+  private readonly mix = new PriorityMix();
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
@@ -81,7 +83,7 @@ export class Generator {
         due = 0;
       }
       for (let i = 0; i < due && this.running; i++) {
-        const priority = high_priority_ratio > 0 && Math.random() < high_priority_ratio ? 'high' : 'normal';
+        const priority = this.mix.next(high_priority_ratio);
         this.made++;
         const offeredAt = performance.now();
         await window.add(this.intake.offer(createItem(payload_bytes, priority, false, undefined, max_item_age_ms), 'generator'));

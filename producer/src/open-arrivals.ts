@@ -21,6 +21,7 @@ import type { GeneratorSettings } from './generator';
 import type { Intake } from './intake';
 import { createItem } from './item';
 import type { ItemOutcomes } from './item-outcomes';
+import { PriorityMix } from './priority-mix';
 import { type CallerSettings, retryingCaller } from './retrying-callers';
 
 /** Shortest sleep between two rounds: at high rates a round makes every item due since the last. */
@@ -31,6 +32,7 @@ const MAX_STALL_SECONDS = 1;
 export class OpenArrivals {
   private startedAt = 0;
   private made = 0;
+  private readonly mix = new PriorityMix();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -80,7 +82,7 @@ export class OpenArrivals {
       due = 0;
     }
     for (let i = 0; i < due; i++) {
-      const priority = high_priority_ratio > 0 && Math.random() < high_priority_ratio ? 'high' : 'normal';
+      const priority = this.mix.next(high_priority_ratio);
       this.made++;
       if (s.client_timeout_ms > 0) {
         void retryingCaller(this.intake, this.outcomes, this.callers, s, priority, () => this.running);
