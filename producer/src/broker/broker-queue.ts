@@ -74,7 +74,8 @@ export class BrokerQueue implements AdmissionQueue {
   ready = 0;
   /** Size of the last message published (its JSON body), to estimate what the ready ones weigh. */
   messageBytes = 0;
-  private confirmedSincePoll = 0;
+  /** Confirms the last depth poll may count: those before it was asked (later ones add to size). */
+  private countedUpTo = 0;
   private polledAt = -Infinity;
   /** When each confirmed item was enqueued: the oldest ready item's age (publish-log.ts). */
   readonly log = new PublishLog();
@@ -113,15 +114,20 @@ export class BrokerQueue implements AdmissionQueue {
   }
 
   get size(): number {
-    return this.ready + this.confirmedSincePoll + this.publishing;
+    return this.ready + (this.log.confirmedTotal - this.countedUpTo) + this.publishing;
   }
 
-  /** The ready count the broker reported just now. */
-  depthPolled(ready: number): void {
+  /** Items confirmed so far: a depth poll asked now counts at most these. */
+  get confirmedTotal(): number {
+    return this.log.confirmedTotal;
+  }
+
+  /** The ready count the broker reported just now, to a poll asked when `confirmedWhenAsked` were confirmed. */
+  depthPolled(ready: number, confirmedWhenAsked: number): void {
     this.ready = ready;
     this.polledAt = performance.now();
-    this.confirmedSincePoll = 0;
-    this.log.readyPolled(ready);
+    this.countedUpTo = confirmedWhenAsked;
+    this.log.readyPolled(ready, confirmedWhenAsked);
     const room = this.options.hardCap() - this.size;
     if (room > 0) this.wakeWaiters(room);
   }
@@ -196,7 +202,6 @@ export class BrokerQueue implements AdmissionQueue {
         if (!current) return 'unavailable'; // the producer stopped before a node came back
         const answer = await this.publishOnce(current, body, properties);
         if (answer === 'confirmed') {
-          this.confirmedSincePoll++;
           this.log.confirmed(now, item.priority);
           return 'queued';
         }

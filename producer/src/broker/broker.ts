@@ -197,9 +197,10 @@ export class Broker {
   /** POST /admin/clear-queue: purges the broker's ready messages (unacked ones stay with their consumers). */
   async clear(): Promise<number> {
     if (!this.sideChannel) throw new Error('not connected to the broker');
+    const confirmed = this.queue.confirmedTotal;
     const { messageCount } = await this.sideChannel.purgeQueue(ITEMS_QUEUE);
     this.options.ledger.purged(messageCount);
-    this.queue.depthPolled(0);
+    this.queue.depthPolled(0, confirmed);
     return messageCount;
   }
 
@@ -313,8 +314,9 @@ export class Broker {
 
   private async pollDepth(): Promise<void> {
     if (!this.sideChannel) return;
+    const confirmed = this.queue.confirmedTotal;
     const { messageCount } = await this.sideChannel.checkQueue(ITEMS_QUEUE);
-    this.queue.depthPolled(messageCount);
+    this.queue.depthPolled(messageCount, confirmed);
   }
 
   private async pollCounts(): Promise<void> {

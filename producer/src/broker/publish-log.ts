@@ -4,7 +4,9 @@
 // lab.items delivers first in, first out, and what leaves it otherwise (drop-head, TTL expiry)
 // leaves from the head too. So the `ready` items are the `ready` newest confirmed ones, and the
 // oldest of them is the ready-th from the end of this log. The ready count is polled over AMQP
-// every 100 ms (exact at that moment), so the age is as fresh as that poll.
+// every 100 ms (exact at that moment), so the age is as fresh as that poll. A poll counts only what
+// was confirmed before it was asked: confirms that arrive while it is on its way are not in it (a
+// busy event loop once applied a count of 0 to five items confirmed meanwhile, and lost them).
 //
 // The log cannot answer (undefined: the caller falls back to the broker's head timestamp) when
 // the ready items are not simply its newest ones: more are ready than it holds (another
@@ -20,6 +22,8 @@ const MAX_KEPT = 100_000;
 export class PublishLog {
   private enqueuedAt: number[] = [];
   private priorities: Priority[] = [];
+  /** Entries let go from the front of the arrays: entry i is the (dropped + i)-th confirmed item. */
+  private dropped = 0;
   /** Index of the oldest entry still ready at the last poll (entries after it were confirmed since). */
   private head = 0;
   private highKept = 0;
@@ -37,9 +41,17 @@ export class PublishLog {
     }
   }
 
-  /** The broker reported `ready` items: older entries have left the queue. */
-  readyPolled(ready: number): void {
-    const first = this.enqueuedAt.length - ready;
+  /** Items confirmed so far. */
+  get confirmedTotal(): number {
+    return this.dropped + this.enqueuedAt.length;
+  }
+
+  /**
+   * The broker reported `ready` items, asked when `confirmedWhenAsked` items were confirmed: the
+   * entries older than the ready ones among those have left the queue.
+   */
+  readyPolled(ready: number, confirmedWhenAsked: number): void {
+    const first = confirmedWhenAsked - ready - this.dropped;
     this.covered = first >= this.head;
     if (this.covered) this.dropUpTo(first);
   }
@@ -57,6 +69,7 @@ export class PublishLog {
     if (this.head > COMPACT_AFTER) {
       this.enqueuedAt = this.enqueuedAt.slice(this.head);
       this.priorities = this.priorities.slice(this.head);
+      this.dropped += this.head;
       this.head = 0;
     }
   }
