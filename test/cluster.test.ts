@@ -68,10 +68,11 @@ describe('a three-node cluster with a quorum queue', () => {
     const status = await waitFor(
       async () => {
         const s = await producer.get('/status');
-        return s.backend.connection.state ? s : undefined;
+        // Two polls of the management API: the connection's, and the cluster's (read_at once read).
+        return s.backend.connection.state && s.backend.cluster.read_at ? s : undefined;
       },
       15_000,
-      'the connection state from the management API',
+      'the connection state and the cluster view from the management API',
     );
     assert.equal(status.backend.queue_type, 'quorum');
     // The node the producer names is where RabbitMQ itself sees its connection: the first of its
