@@ -74,7 +74,10 @@ export class BrokerQueue implements AdmissionQueue {
   ready = 0;
   /** Size of the last message published (its JSON body), to estimate what the ready ones weigh. */
   messageBytes = 0;
-  /** Confirms the last depth poll may count: those before it was asked (later ones add to size). */
+  /**
+   * Confirms the last depth poll took in: those before it was asked. Later ones add to size (the
+   * broker may have counted some of them too: until the next poll the estimate errs high, not low).
+   */
   private countedUpTo = 0;
   private polledAt = -Infinity;
   /** When each confirmed item was enqueued: the oldest ready item's age (publish-log.ts). */
@@ -117,7 +120,7 @@ export class BrokerQueue implements AdmissionQueue {
     return this.ready + (this.log.confirmedTotal - this.countedUpTo) + this.publishing;
   }
 
-  /** Items confirmed so far: a depth poll asked now counts at most these. */
+  /** Items confirmed so far: a depth poll asked now counts every one of these (ready or delivered). */
   get confirmedTotal(): number {
     return this.log.confirmedTotal;
   }
