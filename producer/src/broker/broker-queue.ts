@@ -120,11 +120,6 @@ export class BrokerQueue implements AdmissionQueue {
     return this.ready + (this.log.confirmedTotal - this.countedUpTo) + this.publishing;
   }
 
-  /** Items confirmed so far: a depth poll asked now counts every one of these (ready or delivered). */
-  get confirmedTotal(): number {
-    return this.log.confirmedTotal;
-  }
-
   /** The ready count the broker reported just now, to a poll asked when `confirmedWhenAsked` were confirmed. */
   depthPolled(ready: number, confirmedWhenAsked: number): void {
     this.ready = ready;

@@ -197,7 +197,7 @@ export class Broker {
   /** POST /admin/clear-queue: purges the broker's ready messages (unacked ones stay with their consumers). */
   async clear(): Promise<number> {
     if (!this.sideChannel) throw new Error('not connected to the broker');
-    const confirmed = this.queue.confirmedTotal;
+    const confirmed = this.queue.log.confirmedTotal; // a poll asked now counts every one of these
     const { messageCount } = await this.sideChannel.purgeQueue(ITEMS_QUEUE);
     this.options.ledger.purged(messageCount);
     this.queue.depthPolled(0, confirmed);
@@ -314,7 +314,7 @@ export class Broker {
 
   private async pollDepth(): Promise<void> {
     if (!this.sideChannel) return;
-    const confirmed = this.queue.confirmedTotal;
+    const confirmed = this.queue.log.confirmedTotal; // a poll asked now counts every one of these
     const { messageCount } = await this.sideChannel.checkQueue(ITEMS_QUEUE);
     this.queue.depthPolled(messageCount, confirmed);
   }
