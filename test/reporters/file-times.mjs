@@ -1,10 +1,16 @@
 // A second reporter for `npm test`: after the TAP output, each test file's time (the sum of its
 // top-level tests, which run one after another), longest first. CI has a time budget (README);
 // this says where it goes. Node's runner reports tests, not files, so the file comes from each
-// event (`data.file`).
+// event (`data.file`). Then every exercise that passed only on its second run (the `rerun:`
+// diagnostics of test/helpers/lab-runner.ts): not failures, but not to be lost in the TAP either.
 export default async function* fileTimes(source) {
   const files = new Map();
+  const reruns = [];
   for await (const event of source) {
+    if (event.type === 'test:diagnostic' && event.data.message.startsWith('rerun:')) {
+      reruns.push(`${(event.data.file ?? '(unknown file)').split('/').pop()}: ${event.data.message}`);
+      continue;
+    }
     if ((event.type !== 'test:pass' && event.type !== 'test:fail') || event.data.nesting !== 0) continue;
     const name = (event.data.file ?? '(unknown file)').split('/').pop();
     const file = files.get(name) ?? { ms: 0, tests: 0 };
@@ -16,4 +22,6 @@ export default async function* fileTimes(source) {
   for (const [name, { ms, tests }] of [...files].sort((a, b) => b[1].ms - a[1].ms)) {
     yield `#   ${(ms / 1000).toFixed(1).padStart(6)} s  ${String(tests).padStart(3)} top-level  ${name}\n`;
   }
+  yield `# exercises run twice after a failed first run: ${reruns.length}\n`;
+  for (const line of reruns) yield `#   ${line}\n`;
 }
