@@ -31,6 +31,9 @@ export interface CliRun {
  *   broker each item waits an ack-to-delivery round trip (prefetch 2), which at scale 5 took 20% of
  *   its 20/s and nearly doubled the difference (8.7/s where 5 were promised). 14 measures the same
  *   slowed consumer: with one core busy it processed 15.6/s of 20 ± 3 on the broker at scale 5.
+ *   13 promises what that consumer's 20/s leaves: rejections (50 made − 20) and the oldest item's
+ *   age (20 queued ÷ 20/s); with one core busy on the broker at scale 5 it processed 12–16/s, and
+ *   one run measured 36 rejections/s of 30 ± 6, another an age of 1.33 s of 1 ± 0.2.
  * - 12 promises how many of 20 simultaneous jobs get in while each waits 1 s for room (200 ms at
  *   scale 5): on the broker each 202 waits for its publish confirm, and with the machine loaded
  *   (load average 6) 8–9 got in where 4 ± 2 were promised, twice.
@@ -64,6 +67,7 @@ const LESS_COMPRESSED = [
   '09-burst',
   '10-consumer-failure',
   '12-timeout',
+  '13-drop-oldest',
   '14-sample',
   '15-adaptive',
   '16-jobs-429',
