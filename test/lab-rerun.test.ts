@@ -8,14 +8,18 @@ import { withOneRerun } from './helpers/lab-runner';
 function scripted(outcomes: string[]) {
   let tries = 0;
   const notes: string[] = [];
+  const failedTries: string[] = [];
   const go = () =>
     withOneRerun(
       async () => outcomes[tries++]!,
       (o) => (o === 'pass' ? undefined : o),
-      (line) => notes.push(line),
+      (line, failed) => {
+        notes.push(line);
+        failedTries.push(failed);
+      },
       'exercise 99-test',
     );
-  return { go, notes, tries: () => tries };
+  return { go, notes, failedTries, tries: () => tries };
 }
 
 test('a first try that passes is the one that counts: no second try, nothing said', async () => {
@@ -25,11 +29,12 @@ test('a first try that passes is the one that counts: no second try, nothing sai
   assert.deepEqual(run.notes, []);
 });
 
-test('a first try that fails is run once more, and the failure is said in a line starting "rerun:"', async () => {
+test('a first try that fails is run once more, and the failure is said in a line starting "rerun:", with the failed try', async () => {
   const run = scripted(['items processed: 5.39 of 8', 'pass']);
   assert.equal(await run.go(), 'pass');
   assert.equal(run.tries(), 2);
   assert.deepEqual(run.notes, ['rerun: exercise 99-test failed its first run (items processed: 5.39 of 8); running it once more']);
+  assert.deepEqual(run.failedTries, ['items processed: 5.39 of 8'], 'the failed try, for its output');
 });
 
 test('a lab that fails both tries fails: the second try is returned, and there is no third', async () => {

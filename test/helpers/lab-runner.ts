@@ -155,18 +155,19 @@ function whyFailed(run: CliRun, id: string): string | undefined {
  * measured over a few seconds then misses its promise (one core kept busy: a consumer on the broker
  * processed nothing for 2 s with 52 items waiting, and exercise 14's rate came out 5.4 of 8 ± 1.2).
  * A lab that is wrong fails both tries. The first failure is not hidden: `note` gets a line starting
- * `rerun:`, which the test prints and `npm test` lists again at its end (test/reporters/file-times.mjs).
+ * `rerun:` and the failed try, which the test prints and `npm test` lists again at its end
+ * (test/reporters/file-times.mjs).
  */
 export async function withOneRerun<R>(
   run: () => Promise<R>,
   whyFailed: (r: R) => string | undefined,
-  note: (line: string) => void,
+  note: (line: string, failed: R) => void,
   what: string,
 ): Promise<R> {
   const first = await run();
   const why = whyFailed(first);
   if (why === undefined) return first;
-  note(`rerun: ${what} failed its first run (${why}); running it once more`);
+  note(`rerun: ${what} failed its first run (${why}); running it once more`, first);
   return run();
 }
 
@@ -184,7 +185,11 @@ export async function assertExercisePasses(
   const run = await withOneRerun(
     () => runLab([id], urls, SCALE_FOR[id]),
     (r) => whyFailed(r, id),
-    (line) => t.diagnostic(line),
+    (line, first) => {
+      t.diagnostic(line);
+      // What the failed run printed (its watch lines say whether the machine stalled or the lab did).
+      for (const printed of first.output.trimEnd().split('\n')) t.diagnostic(`first run | ${printed}`);
+    },
     `exercise ${id}`,
   );
   const result = run.results[0];
