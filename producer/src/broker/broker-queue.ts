@@ -13,11 +13,7 @@
 // publishing into a full queue again and again (a pile of open arrivals with 100 KB items did 27
 // MB/s of refused publishes that way). A nacked publish waits the same way, or a backoff, until it
 // is confirmed or the time is up. A waiter woken just after a newcomer took the room loses its
-// place in the line: the order is nearly, not strictly, that of arrival. When the limit is the
-// broker's own (an exact max-length), "full" errs low instead (`brokerCount`): the broker counts a
-// message before its confirm comes back, so adding the publishes still unanswered counts some twice,
-// and block would wait below the limit (on a busy machine it held 18 of 20 for 30 s); a publish
-// beyond the limit is nacked, and waits.
+// place in the line: the order is nearly, not strictly, that of arrival.
 //
 // A node that dies (or a connection lost) leaves publishes unanswered: the broker may or may not
 // have them. Each is published again, with the same message id, once a connection to a node is
@@ -83,8 +79,6 @@ export class BrokerQueue implements AdmissionQueue {
    * broker may have counted some of them too: until the next poll the estimate errs high, not low).
    */
   private countedUpTo = 0;
-  /** Confirms received when the last depth poll's answer came back: later ones add to brokerCount. */
-  private confirmedAtAnswer = 0;
   private polledAt = -Infinity;
   /** When each confirmed item was enqueued: the oldest ready item's age (publish-log.ts). */
   readonly log = new PublishLog();
@@ -122,22 +116,8 @@ export class BrokerQueue implements AdmissionQueue {
     return this.channel !== undefined;
   }
 
-  /** The depth, erring high: what a limit only the producer enforces is checked against. */
   get size(): number {
     return this.ready + (this.log.confirmedTotal - this.countedUpTo) + this.publishing;
-  }
-
-  /**
-   * The depth as the broker counts it, erring low: its ready count at the last poll and what it
-   * confirmed after answering. For its own exact limit, where a publish beyond it is nacked anyway.
-   */
-  private get brokerCount(): number {
-    return this.ready + (this.log.confirmedTotal - this.confirmedAtAnswer);
-  }
-
-  /** The depth to hold against `limit`: the broker's count if the broker enforces it exactly. */
-  private depthFor(limit: number): number {
-    return this.options.exactLimit && limit >= this.options.hardCap() ? this.brokerCount : this.size;
   }
 
   /** The ready count the broker reported just now, to a poll asked when `confirmedWhenAsked` were confirmed. */
@@ -145,9 +125,8 @@ export class BrokerQueue implements AdmissionQueue {
     this.ready = ready;
     this.polledAt = performance.now();
     this.countedUpTo = confirmedWhenAsked;
-    this.confirmedAtAnswer = this.log.confirmedTotal;
     this.log.readyPolled(ready, confirmedWhenAsked);
-    const room = this.options.hardCap() - this.depthFor(this.options.hardCap());
+    const room = this.options.hardCap() - this.size;
     if (room > 0) this.wakeWaiters(room);
   }
 
@@ -184,7 +163,7 @@ export class BrokerQueue implements AdmissionQueue {
 
   /** The last depth poll, fresh, says there is no room below `limit`: publishing now would be refused. */
   private looksFull(limit: number): boolean {
-    return performance.now() - this.polledAt < STALE_POLL_MS && this.depthFor(limit) >= Math.min(limit, this.options.hardCap());
+    return performance.now() - this.polledAt < STALE_POLL_MS && this.size >= Math.min(limit, this.options.hardCap());
   }
 
   releaseWaiters(): void {
