@@ -34,6 +34,10 @@ export interface CliRun {
  *   13 promises what that consumer's 20/s leaves: rejections (50 made − 20) and the oldest item's
  *   age (20 queued ÷ 20/s); with one core busy on the broker at scale 5 it processed 12–16/s, and
  *   one run measured 36 rejections/s of 30 ± 6, another an age of 1.33 s of 1 ± 0.2.
+ * - 11 waits until the queue is full (20). On the broker a blocked offer gets in when a depth poll
+ *   (every 100 ms, whatever the scale) shows room, so the queue sits below 20 by what the consumer
+ *   takes between two polls: at scale 5, 2 items (its 20/s), and with one core busy every poll saw 18
+ *   for 30 s (twice in eight busy runs); at scale 2, under one.
  * - 12 promises how many of 20 simultaneous jobs get in while each waits 1 s for room (200 ms at
  *   scale 5): on the broker each 202 waits for its publish confirm, and with the machine loaded
  *   (load average 6) 8–9 got in where 4 ± 2 were promised, twice.
@@ -66,6 +70,7 @@ const LESS_COMPRESSED = [
   '08-variable-processing',
   '09-burst',
   '10-consumer-failure',
+  '11-block',
   '12-timeout',
   '13-drop-oldest',
   '14-sample',
