@@ -120,8 +120,13 @@ export class BrokerQueue implements AdmissionQueue {
     return this.ready + (this.log.confirmedTotal - this.countedUpTo) + this.publishing;
   }
 
-  /** The ready count the broker reported just now, to a poll asked when `confirmedWhenAsked` were confirmed. */
-  depthPolled(ready: number, confirmedWhenAsked: number): void {
+  /**
+   * Takes in the ready count that `ask` gets from the broker. The answer counts only the confirms
+   * from before it was asked: one that comes back while the ask is on its way may be missing from it.
+   */
+  async depthFrom(ask: () => Promise<number>): Promise<void> {
+    const confirmedWhenAsked = this.log.confirmedTotal;
+    const ready = await ask();
     this.ready = ready;
     this.polledAt = performance.now();
     this.countedUpTo = confirmedWhenAsked;

@@ -196,12 +196,15 @@ export class Broker {
 
   /** POST /admin/clear-queue: purges the broker's ready messages (unacked ones stay with their consumers). */
   async clear(): Promise<number> {
-    if (!this.sideChannel) throw new Error('not connected to the broker');
-    const confirmed = this.queue.log.confirmedTotal; // a poll asked now counts every one of these
-    const { messageCount } = await this.sideChannel.purgeQueue(ITEMS_QUEUE);
-    this.options.ledger.purged(messageCount);
-    this.queue.depthPolled(0, confirmed);
-    return messageCount;
+    const channel = this.sideChannel;
+    if (!channel) throw new Error('not connected to the broker');
+    let purged = 0;
+    await this.queue.depthFrom(async () => {
+      purged = (await channel.purgeQueue(ITEMS_QUEUE)).messageCount;
+      this.options.ledger.purged(purged);
+      return 0; // nothing ready after a purge
+    });
+    return purged;
   }
 
   /**
@@ -313,10 +316,9 @@ export class Broker {
   }
 
   private async pollDepth(): Promise<void> {
-    if (!this.sideChannel) return;
-    const confirmed = this.queue.log.confirmedTotal; // a poll asked now counts every one of these
-    const { messageCount } = await this.sideChannel.checkQueue(ITEMS_QUEUE);
-    this.queue.depthPolled(messageCount, confirmed);
+    const channel = this.sideChannel;
+    if (!channel) return;
+    await this.queue.depthFrom(async () => (await channel.checkQueue(ITEMS_QUEUE)).messageCount);
   }
 
   private async pollCounts(): Promise<void> {
