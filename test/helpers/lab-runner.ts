@@ -141,17 +141,17 @@ export async function runLab(args: string[], urls: { producer: string; consumer:
   }
 }
 
-/** A failed check, as the test prints it. */
-const describeFailure = (c: ExerciseResult['checks'][number]) => `${c.what}: expected ${describeExpectation(c)}, measured ${c.measured}`;
+/** The checks a run failed, as the test prints them. */
+const failedChecks = (result: ExerciseResult) =>
+  result.checks.filter((c) => !c.pass).map((c) => `${c.what}: expected ${describeExpectation(c)}, measured ${c.measured}`);
 
-/** Why a run did not keep its promises, or undefined if it did. */
+/** Why a run did not keep its promises, or undefined if it did (the runner's verdict and exit code). */
 function whyFailed(run: CliRun, id: string): string | undefined {
   const result = run.results[0];
   if (!result) return `no result for ${id}`;
-  const failed = result.checks.filter((c) => !c.pass).map(describeFailure);
-  if (result.failedStep) failed.push(result.failedStep);
-  if (failed.length === 0 && (!result.passed || run.code !== 0)) failed.push(`exit code ${run.code}`);
-  return failed.length > 0 ? failed.join('; ') : undefined;
+  if (result.passed && run.code === 0) return undefined;
+  const reasons = [...failedChecks(result), ...(result.failedStep ? [result.failedStep] : [])];
+  return reasons.length > 0 ? reasons.join('; ') : `exit code ${run.code}`;
 }
 
 /**
@@ -207,7 +207,7 @@ export async function assertExercisePasses(
     exercise.checks.map((c) => c.what),
     `every check of ${id} was evaluated`,
   );
-  const failed = result.checks.filter((c) => !c.pass).map(describeFailure);
+  const failed = failedChecks(result);
   // The failed checks come first: a CI log cut to its first lines still says what failed.
   assert.deepEqual(failed, [], `${id} failed: ${failed.join('; ')}${report}`);
   assert.equal(result.failedStep, undefined, `${id}: ${result.failedStep}${report}`);
